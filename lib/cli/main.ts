@@ -1,0 +1,55 @@
+/**
+ * The single entry wrapper every script uses: parse flags, answer --help, run the command, and turn any
+ * error into `Error: …` plus a hint and an exit code (a stack only with --verbose).
+ */
+import { CliError, ExitCode } from '../errors.ts'
+import { type CommandSpec, type FlagSpec, formatHelp, type ParsedArgs, parseArgs } from './args.ts'
+import { Output } from './output.ts'
+
+export interface CommandContext<F extends Record<string, FlagSpec>> extends ParsedArgs<F> {
+  out: Output
+}
+
+export type CommandHandler<F extends Record<string, FlagSpec>> = (
+  ctx: CommandContext<F>,
+) => Promise<number | undefined> | number | undefined
+
+/** Report an error the way every command does; returns the exit code. */
+export function reportError(error: unknown, out: Output): number {
+  const known = error instanceof CliError
+  const exitCode = known ? error.exitCode : ExitCode.failure
+  const message = error instanceof Error ? error.message : String(error)
+  if (out.json) {
+    out.emitJson({
+      ok: false,
+      error: { name: known ? error.name : 'Error', message, hint: known ? error.hint : undefined, exitCode },
+    })
+  } else {
+    out.info(`${out.color.red('Error:')} ${message}`)
+    if (known && error.hint) out.info(error.hint)
+    if (out.verbose && error instanceof Error && error.stack) out.info(out.color.dim(error.stack))
+    else if (!known) out.info('Run again with --verbose for details.')
+  }
+  return exitCode
+}
+
+/** Run a command: the whole life of a script process. Sets process.exitCode, never calls process.exit. */
+export async function runMain<F extends Record<string, FlagSpec>>(
+  spec: CommandSpec<F>,
+  handler: CommandHandler<F>,
+  argv: readonly string[] = process.argv.slice(2),
+): Promise<void> {
+  const wantsJson = argv.includes('--json')
+  const out = new Output({ json: wantsJson, verbose: argv.includes('--verbose') })
+  try {
+    const parsed = parseArgs(spec, argv)
+    if (parsed.flags.help) {
+      process.stdout.write(formatHelp(spec))
+      return
+    }
+    const code = await handler({ ...parsed, out })
+    process.exitCode = code ?? ExitCode.ok
+  } catch (error) {
+    process.exitCode = reportError(error, out)
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Named errors with exit codes. Every message says what failed and what to do next;
+ * low-level causes are kept in `cause`. The top level (lib/cli/main.ts) prints `Error: <message>`,
+ * the hint on its own line, and sets the exit code.
+ */
+
+/** Exit codes, documented in docs/cli.md. Keep numbers stable: scripts depend on them. */
+export const ExitCode = {
+  ok: 0,
+  failure: 1,
+  /** `cloud:plan` only: the plan has changes, like `terraform plan -detailed-exitcode`. */
+  planChanges: 2,
+  usage: 64,
+  badInput: 65,
+  notFound: 66,
+  toolMissing: 69,
+  io: 74,
+  lockHeld: 75,
+  permission: 77,
+  // SOPS decoding (20-29)
+  sopsFormat: 20,
+  sopsNoKey: 21,
+  sopsWrongKey: 22,
+  sopsValueTampered: 23,
+  sopsMacTampered: 24,
+  sopsStructureChanged: 25,
+  sopsUnsupported: 26,
+  // State store (30-39)
+  stateConflict: 30,
+  stateSchema: 31,
+  stateUnsafe: 32,
+  // Human gate (40-49): one code per denial reason; the first applicable reason decides.
+  gateCi: 41,
+  gateAgent: 42,
+  gateNoTty: 43,
+  gatePipedStdin: 44,
+  gateWrongName: 45,
+  gateNoIdentity: 46,
+  gateGrantExpired: 47,
+  gateDeclined: 48,
+  // Infrastructure (50-59)
+  terraformFailed: 50,
+  hostKeyMismatch: 51,
+  hostNotReady: 52,
+  healthCheckFailed: 53,
+  interrupted: 130,
+} as const
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
+
+export interface CliErrorOptions {
+  /** What the user should do next; printed on its own line. */
+  hint?: string
+  exitCode?: ExitCodeValue
+  cause?: unknown
+}
+
+/** Base class for every error the CLI expects and explains. */
+export class CliError extends Error {
+  readonly hint: string | undefined
+  readonly exitCode: ExitCodeValue
+
+  constructor(message: string, options: CliErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = new.target.name
+    this.hint = options.hint
+    this.exitCode = options.exitCode ?? ExitCode.failure
+  }
+}
+
+/** Bad flags or arguments. */
+export class UsageError extends CliError {
+  constructor(message: string, hint?: string) {
+    super(message, {
+      hint: hint ?? 'Run the command with --help to see its flags.',
+      exitCode: ExitCode.usage,
+    })
+  }
+}
+
+/** A required external tool is missing or has the wrong version. */
+export class ToolMissingError extends CliError {
+  constructor(
+    readonly tool: string,
+    message: string,
+    hint = 'Run `npm run tools` to build the pinned tools, or `npm run doctor` to check every prerequisite.',
+  ) {
+    super(message, { hint, exitCode: ExitCode.toolMissing })
+  }
+}
+
+/** Turn anything thrown into a message for humans, without a stack. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message
+  return String(error)
+}

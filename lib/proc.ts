@@ -1,0 +1,130 @@
+/**
+ * The one module that starts child processes. Everything else receives a `Proc` so tests can hand in
+ * the real one or a recording double. Children always get an explicit, minimal environment and an argv
+ * array (zx quotes every item; `exec` replaces the wrapping shell so signals reach the tool itself).
+ */
+import { type ProcessPromise, $ as zx$ } from 'zx'
+
+export type Env = Record<string, string>
+
+export interface RunOptions {
+  /** The complete environment of the child; nothing is inherited from this process. */
+  env: Env
+  cwd?: string
+  /** Text written to the child's stdin, then closed. */
+  input?: string
+  /** 'inherit' hands the terminal to the child (ssh, sops edit). */
+  stdio?: 'pipe' | 'inherit'
+  /** Kill the child (SIGTERM, then SIGKILL after 2 s) when this signal aborts. */
+  signal?: AbortSignal
+}
+
+export interface RunResult {
+  exitCode: number | null
+  signal: string | null
+  stdout: string
+  stderr: string
+}
+
+/** A running child whose stdout is read line by line. */
+export interface Child {
+  readonly pid: number | undefined
+  /** Stdout, one line at a time, without the newline. */
+  lines(): AsyncIterable<string>
+  /** Stderr lines as they arrive. */
+  onStderr(listener: (line: string) => void): void
+  kill(signal: NodeJS.Signals): void
+  readonly done: Promise<RunResult>
+}
+
+export interface Proc {
+  /** Run to completion; never throws on a non-zero exit (the exit code is an answer). */
+  run(argv: readonly string[], options: RunOptions): Promise<RunResult>
+  /** Start a child whose output is consumed while it runs. */
+  start(argv: readonly string[], options: RunOptions): Child
+}
+
+/** Variables every child may see: enough to find binaries and behave, nothing secret. */
+const PASSTHROUGH = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'TMPDIR', 'TERM', 'NO_COLOR', 'TZ']
+
+/** A minimal environment from this process's PATH/HOME/locale plus `extra` (which wins). */
+export function buildChildEnv(extra: Env = {}, source: NodeJS.ProcessEnv = process.env): Env {
+  const env: Env = {}
+  for (const name of PASSTHROUGH) {
+    const value = source[name]
+    if (value !== undefined) env[name] = value
+  }
+  return { ...env, ...extra }
+}
+
+function spawnZx(argv: readonly string[], options: RunOptions): ProcessPromise {
+  if (argv.length === 0) throw new Error('proc: empty argv')
+  const stdio = options.stdio ?? 'pipe'
+  // Every zx default that ZX_* variables could change is pinned here.
+  const $ = zx$({
+    env: options.env,
+    cwd: options.cwd ?? process.cwd(),
+    shell: '/bin/bash',
+    prefix: 'exec ',
+    postfix: '',
+    quiet: true,
+    verbose: false,
+    nothrow: true,
+    detached: true,
+    stdio: stdio === 'inherit' ? ['inherit', 'inherit', 'inherit'] : ['pipe', 'pipe', 'pipe'],
+    killSignal: 'SIGTERM',
+    timeoutSignal: 'SIGTERM',
+    preferLocal: false,
+    ...(options.input === undefined ? {} : { input: options.input }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  })
+  return $`${[...argv]}`
+}
+
+async function settle(p: ProcessPromise): Promise<RunResult> {
+  const out = await p
+  return { exitCode: out.exitCode, signal: out.signal, stdout: out.stdout, stderr: out.stderr }
+}
+
+function splitLines(listener: (line: string) => void): (chunk: Buffer | string) => void {
+  let pending = ''
+  return (chunk) => {
+    pending += chunk.toString()
+    const parts = pending.split(/\r?\n/)
+    pending = parts.pop() ?? ''
+    for (const part of parts) listener(part)
+  }
+}
+
+export const realProc: Proc = {
+  run(argv, options) {
+    return settle(spawnZx(argv, options))
+  },
+  start(argv, options) {
+    const p = spawnZx(argv, options)
+    const done = settle(p)
+    return {
+      get pid() {
+        return p.child?.pid
+      },
+      lines() {
+        return p as AsyncIterable<string>
+      },
+      onStderr(listener) {
+        p.stderr.on('data', splitLines(listener))
+      },
+      kill(signal) {
+        const pid = p.child?.pid
+        // The child leads its own process group (detached), so signal the whole group once.
+        if (pid !== undefined) {
+          try {
+            process.kill(-pid, signal)
+          } catch {
+            /* already gone */
+          }
+        }
+      },
+      done,
+    }
+  },
+}

@@ -1,0 +1,104 @@
+/**
+ * The test command: runs every tests/**\/*.test.ts file (uvu under tsx) in its own process, one after
+ * another, streams their output, and ends with one line `N passed, N failed, N skipped`. Loud skips
+ * (see helpers/skip.ts) are listed with their reasons before that line.
+ *
+ *   npm test                 # everything
+ *   npm test -- sops state   # only files whose path contains "sops" or "state"
+ */
+import { spawn } from 'node:child_process'
+import { readdirSync, statSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { ensureTestTools } from './helpers/tools.ts'
+
+const root = join(import.meta.dirname, '..')
+const filters = process.argv.slice(2)
+
+function findTests(dir: string): string[] {
+  const found: string[] = []
+  for (const entry of readdirSync(dir).sort()) {
+    const path = join(dir, entry)
+    if (entry === 'node_modules' || entry === 'fixtures') continue
+    if (statSync(path).isDirectory()) found.push(...findTests(path))
+    else if (entry.endsWith('.test.ts')) found.push(path)
+  }
+  return found
+}
+
+interface FileResult {
+  passed: number
+  failed: number
+  skipped: number
+  skips: string[]
+}
+
+const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g
+
+function count(text: string, label: string): number | undefined {
+  const match = new RegExp(`^\\s*${label}:\\s+(\\d+)`, 'm').exec(text)
+  return match ? Number(match[1]) : undefined
+}
+
+function runFile(file: string): Promise<FileResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', file], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let text = ''
+    const skips: string[] = []
+    child.stdout.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk)
+      text += chunk.toString()
+    })
+    child.stderr.on('data', (chunk: Buffer) => {
+      process.stderr.write(chunk)
+      for (const line of chunk.toString().split('\n'))
+        if (line.startsWith('SKIP: ')) skips.push(line.slice(6))
+    })
+    child.on('close', (code, signal) => {
+      const plain = text.replace(ANSI, '')
+      const total = count(plain, 'Total')
+      const passed = count(plain, 'Passed') ?? 0
+      const skipped = count(plain, 'Skipped') ?? 0
+      if (total === undefined) {
+        // The file crashed before uvu could report: that is a failure of the whole file.
+        process.stderr.write(`\n${relative(root, file)}: exited ${code ?? signal} without a uvu summary\n`)
+        resolve({ passed: 0, failed: 1, skipped: 0, skips })
+        return
+      }
+      let failed = total - passed - skipped
+      if (failed === 0 && code !== 0) failed = 1
+      resolve({ passed, failed, skipped, skips })
+    })
+  })
+}
+
+async function main(): Promise<void> {
+  await ensureTestTools()
+  const files = findTests(join(root, 'tests')).filter(
+    (f) => filters.length === 0 || filters.some((needle) => relative(root, f).includes(needle)),
+  )
+  const totals = { passed: 0, failed: 0, skipped: 0 }
+  const skips: string[] = []
+  const failedFiles: string[] = []
+  for (const file of files) {
+    process.stdout.write(`\n# ${relative(root, file)}\n`)
+    const result = await runFile(file)
+    totals.passed += result.passed
+    totals.failed += result.failed
+    totals.skipped += result.skipped
+    skips.push(...result.skips)
+    if (result.failed > 0) failedFiles.push(relative(root, file))
+  }
+  process.stdout.write('\n')
+  if (skips.length > 0) {
+    process.stdout.write(`SKIPPED (${skips.length}):\n${skips.map((s) => `  - ${s}`).join('\n')}\n`)
+  }
+  if (failedFiles.length > 0)
+    process.stdout.write(`FAILED FILES:\n${failedFiles.map((f) => `  - ${f}`).join('\n')}\n`)
+  process.stdout.write(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`)
+  process.exitCode = totals.failed > 0 || files.length === 0 ? 1 : 0
+}
+
+await main()
