@@ -1,0 +1,37 @@
+/**
+ * CONTRACT — the test-bench helper implements `startHosts` in tests/harness/hosts.ts with exactly this shape.
+ * Each host looks like a fresh cloud VM after cloud-init: own network namespace and address, sshd with a
+ * host key generated beforehand, a non-root `deploy` user in the `docker` group, dockerd with its own data
+ * root and socket, and the stand-in debug-server image available.
+ */
+export interface TestHost {
+  name: string
+  /** Network namespace name (`ip netns`). */
+  netns: string
+  /** The host's address, reachable from the root namespace. */
+  address: string
+  sshPort: number
+  sshUser: string
+  /** Private key file (0600) of the operator that may log in as sshUser. */
+  clientKeyPath: string
+  /** The host's ed25519 public host key, `ssh-ed25519 AAAA…`. */
+  hostPublicKey: string
+  /** A known_hosts file (0600) pinning exactly this host's key for `address`. */
+  knownHostsPath: string
+  /** `ssh://deploy@address:port` */
+  dockerHost: string
+  /** ssh options pinning the host key and the client key, for the docker provider's ssh_opts. */
+  sshOpts: string[]
+  /** Local image reference of the stand-in debug server, usable in `docker run` / the module's app_image. */
+  image: string
+  /** Run a command on the host as root inside its namespace (for fault injection). */
+  exec(argv: string[]): Promise<{ exitCode: number | null; stdout: string; stderr: string }>
+  /** Stop sshd (the host stops answering) without cleaning up. */
+  stopSsh(): Promise<void>
+}
+
+export interface TestBench {
+  hosts: TestHost[]
+  /** Stops every process and removes namespaces, mounts and temp dirs. Idempotent. */
+  stop(): Promise<void>
+}
