@@ -26,3 +26,18 @@ export function toolDir(name: ToolName, env: NodeJS.ProcessEnv = process.env): s
 export function sopsBinary(env: NodeJS.ProcessEnv = process.env): string {
   return join(toolDir('sops', env), 'sops')
 }
+
+/** Path of the pinned OpenTofu binary (it may not be built yet). */
+export function tofuBinary(env: NodeJS.ProcessEnv = process.env): string {
+  return join(toolDir('tofu', env), 'tofu')
+}
+
+/** The provider filesystem mirror (`<host>/<namespace>/<type>/<version>/<os>_<arch>/terraform-provider-<type>_v<version>`). */
+export function providerMirrorDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(toolCacheRoot(env), 'providers-mirror')
+}
+
+/** The CLI config file (TF_CLI_CONFIG_FILE) that makes `tofu init` use only the mirror, offline. */
+export function cliConfigPath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(toolCacheRoot(env), 'tofu.rc')
+}
