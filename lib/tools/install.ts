@@ -1,0 +1,184 @@
+/**
+ * Builds the pinned tools of versions.json from the Go module proxy into the tool cache, each through a
+ * throwaway module in a temp dir (so `replace` directives work and the repository stays untouched), lays
+ * the providers out as a filesystem mirror and writes the CLI config. Cached tools are skipped.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { delimiter, dirname, join } from 'node:path'
+import type { Output } from '../cli/output.ts'
+import { CliError, ExitCode, ToolMissingError } from '../errors.ts'
+import { buildChildEnv, type Env, type Proc } from '../proc.ts'
+import { buildCliConfig, mirrorBinaryPath } from './mirror.ts'
+import { cliConfigPath, providerMirrorDir, toolDir } from './paths.ts'
+import { binaryPath, buildGoMod, buildToolsGo, displayVersion, listTools, type ToolSpec } from './spec.ts'
+import { isToolInstalled, writeStamp } from './stamp.ts'
+
+export type ToolState = 'cached' | 'built' | 'refused'
+
+export interface ToolResult {
+  name: string
+  version: string
+  state: ToolState
+  /** The binary, absent for refused tools. */
+  path?: string
+  /** Why the tool is unavailable (refused tools only). */
+  reason?: string
+  seconds: number
+}
+
+export interface InstallOptions {
+  proc: Proc
+  out: Output
+  env?: NodeJS.ProcessEnv
+}
+
+/** A `go` step failed: the message carries the tail of go's own output. */
+export class ToolBuildError extends CliError {
+  constructor(
+    readonly tool: string,
+    step: string,
+    output: string,
+  ) {
+    const tail = output.trim().split('\n').slice(-15).join('\n')
+    super(`Building ${tool} failed at \`${step}\`:\n${tail}`, {
+      hint: 'Check that the Go module proxy is reachable (GOPROXY) and run `npm run tools` again; cached tools are kept.',
+      exitCode: ExitCode.toolMissing,
+    })
+  }
+}
+
+/** The go binary: from PATH, else the standard /usr/local/go install. */
+export function findGo(env: NodeJS.ProcessEnv = process.env): string {
+  const dirs = [...(env.PATH ?? '').split(delimiter).filter(Boolean), '/usr/local/go/bin']
+  const found = dirs.map((d) => join(d, 'go')).find((p) => existsSync(p))
+  if (!found)
+    throw new ToolMissingError(
+      'go',
+      'The Go toolchain (`go`) is needed to build the pinned tools and was not found.',
+      'Install Go 1.24 or newer (for example into /usr/local/go) and run `npm run tools` again.',
+    )
+  return found
+}
+
+/** The environment of `go` children: static binaries, no toolchain downloads, Go's own caches kept. */
+export function buildGoEnv(go: string, env: NodeJS.ProcessEnv = process.env): Env {
+  const extra: Env = { CGO_ENABLED: '0', GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod' }
+  for (const name of [
+    'GOPATH',
+    'GOCACHE',
+    'GOMODCACHE',
+    'GOPROXY',
+    'GONOSUMDB',
+    'GOPRIVATE',
+    'XDG_CACHE_HOME',
+  ]) {
+    const value = env[name]
+    if (value) extra[name] = value
+  }
+  extra.PATH = [dirname(go), env.PATH ?? '/usr/bin:/bin'].join(delimiter)
+  return buildChildEnv(extra, env)
+}
+
+function formatSeconds(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(1)}s`
+  return `${Math.floor(seconds / 60)}m${Math.round(seconds % 60)}s`
+}
+
+async function runGo(proc: Proc, spec: ToolSpec, argv: string[], cwd: string, env: Env): Promise<void> {
+  const result = await proc.run(argv, { env, cwd })
+  if (result.exitCode !== 0)
+    throw new ToolBuildError(spec.name, argv.slice(1).join(' '), `${result.stderr}${result.stdout}`)
+}
+
+/** Put a built provider into the mirror (a hard link: same file system, no copy). */
+async function linkIntoMirror(spec: ToolSpec, env: NodeJS.ProcessEnv): Promise<void> {
+  if (!spec.provider) return
+  const target = mirrorBinaryPath(spec.provider, env)
+  await mkdir(dirname(target), { recursive: true })
+  await rm(target, { force: true })
+  await link(binaryPath(spec, env), target)
+}
+
+async function buildTool(spec: ToolSpec, go: string, options: InstallOptions): Promise<void> {
+  const env = options.env ?? process.env
+  const goEnv = buildGoEnv(go, env)
+  const work = mkdtempSync(join(tmpdir(), `debug-cloud-build-${spec.name}-`))
+  try {
+    await writeFile(join(work, 'go.mod'), buildGoMod(spec))
+    await writeFile(join(work, 'tools.go'), buildToolsGo(spec))
+    await runGo(options.proc, spec, [go, 'mod', 'tidy'], work, goEnv)
+    mkdirSync(toolDir(spec.name, env), { recursive: true })
+    const partial = `${binaryPath(spec, env)}.partial`
+    await runGo(options.proc, spec, [go, 'build', '-o', partial, spec.package], work, goEnv)
+    await rename(partial, binaryPath(spec, env))
+    await linkIntoMirror(spec, env)
+    const goVersion = await options.proc.run([go, 'env', 'GOVERSION'], { env: goEnv })
+    writeStamp(spec, goVersion.stdout.trim(), env)
+  } finally {
+    rmSync(work, { recursive: true, force: true })
+  }
+}
+
+async function installOne(spec: ToolSpec, options: InstallOptions, go: () => string): Promise<ToolResult> {
+  const env = options.env ?? process.env
+  const { out } = options
+  const base = { name: spec.name, version: displayVersion(spec) }
+  const label = `${spec.name} ${base.version}`
+  if (spec.refusedByProxy) {
+    out.warn(`${label}: unavailable, not built (${spec.refusedByProxy})`)
+    return { ...base, state: 'refused', reason: spec.refusedByProxy, seconds: 0 }
+  }
+  const started = performance.now()
+  const elapsed = () => (performance.now() - started) / 1000
+  if (isToolInstalled(spec, env)) {
+    // Relinking is cheap and repairs a mirror that was deleted by hand.
+    await linkIntoMirror(spec, env)
+    out.success(`${label}: cached (${formatSeconds(elapsed())})`)
+    return { ...base, state: 'cached', path: binaryPath(spec, env), seconds: elapsed() }
+  }
+  out.step(`${label}: building from the Go module proxy…`)
+  const heartbeat = setInterval(
+    () => out.info(`  … ${label} still building (${formatSeconds(elapsed())})`),
+    30_000,
+  )
+  try {
+    await buildTool(spec, go(), options)
+  } finally {
+    clearInterval(heartbeat)
+  }
+  out.success(`${label}: built in ${formatSeconds(elapsed())}`)
+  return { ...base, state: 'built', path: binaryPath(spec, env), seconds: elapsed() }
+}
+
+/** Write the CLI config if it is missing or different. */
+async function writeCliConfig(env: NodeJS.ProcessEnv): Promise<void> {
+  const sources = listTools().flatMap((t) => (t.provider ? [t.provider.source] : []))
+  const text = buildCliConfig(providerMirrorDir(env), sources)
+  const path = cliConfigPath(env)
+  const current = await readFile(path, 'utf8').catch(() => undefined)
+  if (current === text) return
+  await mkdir(dirname(path), { recursive: true })
+  await writeFile(path, text)
+}
+
+/** Build every missing pinned tool (sequentially: builds are CPU-heavy), then write the CLI config. */
+export async function installTools(options: InstallOptions): Promise<ToolResult[]> {
+  const env = options.env ?? process.env
+  let go: string | undefined
+  const findGoOnce = () => {
+    go ??= findGo(env)
+    return go
+  }
+  const results: ToolResult[] = []
+  for (const spec of listTools()) results.push(await installOne(spec, options, findGoOnce))
+  await writeCliConfig(env)
+  return results
+}
+
+/** True when every tool that can be built is built (what `npm test` checks before running). */
+export function areToolsInstalled(env: NodeJS.ProcessEnv = process.env): boolean {
+  const built = listTools().every((t) => t.refusedByProxy !== undefined || isToolInstalled(t, env))
+  return built && existsSync(cliConfigPath(env))
+}

@@ -1,0 +1,39 @@
+/**
+ * `npm run tools`: build the pinned tools (sops, OpenTofu, the providers) into the cache, or print where
+ * one is with `--which <name>`.
+ */
+import { runMain } from '../lib/cli/main.ts'
+import { UsageError } from '../lib/errors.ts'
+import { realProc } from '../lib/proc.ts'
+import { installTools } from '../lib/tools/install.ts'
+import { isToolName, listTools } from '../lib/tools/spec.ts'
+import { whichTool } from '../lib/tools/stamp.ts'
+
+const names = listTools().map((t) => t.name)
+
+const spec = {
+  name: 'npm run tools --',
+  summary: 'Build the pinned tools from the Go module proxy into the tool cache (quick when cached).',
+  flags: {
+    which: {
+      type: 'string',
+      description: 'Print the path of one pinned binary and exit.',
+      choices: names,
+    },
+  },
+  details: `Tools: ${names.join(', ')} (versions in lib/tools/versions.json).\nExit codes: 0 ok, 69 a tool is missing or failed to build, 64 bad flags.`,
+} as const
+
+await runMain(spec, async ({ flags, positionals, out }) => {
+  if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}".`)
+  if (flags.which !== undefined) {
+    if (!isToolName(flags.which)) throw new UsageError(`Unknown tool "${flags.which}".`)
+    const path = whichTool(flags.which)
+    if (flags.json) out.emitJson({ ok: true, name: flags.which, path })
+    else out.data(path)
+    return 0
+  }
+  const results = await installTools({ proc: realProc, out })
+  if (flags.json) out.emitJson({ ok: true, tools: results })
+  return 0
+})
