@@ -1,0 +1,129 @@
+/**
+ * Flags shared by cloud:up, cloud:plan and cloud:destroy, and their validation into a typed stack request.
+ */
+import { UsageError } from '../errors.ts'
+import { type ProviderName, providerDefinition } from '../providers/index.ts'
+import { PROVIDERS, STACK_NAME } from '../state/schema.ts'
+
+export const stackFlags = {
+  provider: {
+    type: 'string',
+    description: 'Where the debug server runs.',
+    choices: PROVIDERS,
+    default: 'local',
+  },
+  env: {
+    type: 'string',
+    description: 'Environment label (dev, staging, prod…).',
+    placeholder: 'name',
+    default: 'dev',
+  },
+  'stack-name': {
+    type: 'string',
+    description: 'Name of the stack (default: debug-<env>). You type it to approve.',
+    placeholder: 'name',
+  },
+  image: {
+    type: 'string',
+    description: 'Debug-server image to run.',
+    placeholder: 'ref',
+  },
+  ports: {
+    type: 'string',
+    description:
+      'Published ports, comma-separated [hostIp:]external:internal[/proto] (default 127.0.0.1:8080:8080).',
+    placeholder: 'list',
+  },
+  location: {
+    type: 'string',
+    description: 'Provider location / region (hetzner: fsn1, contabo: EU).',
+    placeholder: 'name',
+  },
+  size: {
+    type: 'string',
+    description: 'Server type / product (hetzner: cx23, contabo: V92).',
+    placeholder: 'name',
+  },
+  'docker-host': {
+    type: 'string',
+    description:
+      'local only: the existing Docker host (unix:///var/run/docker.sock or ssh://user@host[:port]).',
+    placeholder: 'url',
+  },
+  'ssh-key': {
+    type: 'string',
+    description: 'Private key used to reach the host over SSH (default ~/.ssh/id_ed25519).',
+    placeholder: 'path',
+  },
+  'known-hosts': {
+    type: 'string',
+    description: 'local with ssh:// only: known_hosts file that pins the existing host key.',
+    placeholder: 'path',
+  },
+  operator: {
+    type: 'string',
+    description: 'Operator whose state is used (default: the only one).',
+    placeholder: 'name',
+  },
+  'dry-run': {
+    type: 'boolean',
+    description: 'Render inputs and user data and print the steps; change nothing.',
+  },
+  yes: {
+    type: 'boolean',
+    description: 'Skip the typed confirmation within a grant from `npm run cloud:unlock`.',
+  },
+  'tf-bin': {
+    type: 'string',
+    description: 'Terraform binary: tofu or terraform (default: the pinned tofu, else PATH).',
+    placeholder: 'tofu|terraform',
+  },
+} as const
+
+export interface PortMapping {
+  ip: string
+  external: number
+  internal: number
+  protocol: 'tcp' | 'udp'
+}
+
+/** Parse `--ports`: `[hostIp:]external:internal[/proto]`, comma-separated. */
+export function parsePorts(text: string): PortMapping[] {
+  return text.split(',').map((raw) => {
+    const item = raw.trim()
+    const match = /^(?:(\d{1,3}(?:\.\d{1,3}){3}):)?(\d{1,5}):(\d{1,5})(?:\/(tcp|udp))?$/.exec(item)
+    if (!match) {
+      throw new UsageError(
+        `--ports entry "${item}" is not [hostIp:]external:internal[/tcp|udp].`,
+        'Example: --ports 127.0.0.1:8080:8080,9229:9229/tcp',
+      )
+    }
+    const [, ip, external, internal, protocol] = match
+    const ports = [Number(external), Number(internal)]
+    if (ports.some((p) => p < 1 || p > 65535))
+      throw new UsageError(`--ports entry "${item}" has a port outside 1-65535.`)
+    return {
+      ip: ip ?? '127.0.0.1',
+      external: ports[0]!,
+      internal: ports[1]!,
+      protocol: protocol === 'udp' ? 'udp' : 'tcp',
+    }
+  })
+}
+
+/** A validated stack name: the given one, or debug-<env>. */
+export function resolveStackName(given: string | undefined, env: string): string {
+  const name = given ?? `debug-${env}`
+  if (!STACK_NAME.test(name)) {
+    throw new UsageError(
+      `Stack name "${name}" is not allowed.`,
+      'Use up to 63 lower-case letters, digits and dashes, starting and ending with a letter or digit (it also names cloud resources).',
+    )
+  }
+  return name
+}
+
+/** The provider name from --provider (already checked against the choices by the parser). */
+export function toProvider(value: string): ProviderName {
+  return providerDefinition(value as ProviderName).name
+}

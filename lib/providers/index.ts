@@ -1,0 +1,69 @@
+/**
+ * What differs between providers: which root configurations make the host, which credentials they need
+ * (names only; values come from .env), sensible defaults, and what `destroy` really means there.
+ */
+import { join, resolve } from 'node:path'
+import type { Provider } from '../state/schema.ts'
+
+export type ProviderName = Provider
+
+export interface ProviderDefinition {
+  name: ProviderName
+  /** Host-phase root configuration (VM, key, firewall), or null when the Docker host already exists. */
+  hostStack: string | null
+  /** Environment variable names the host phase needs, read from .env and passed only to Terraform. */
+  credentials: readonly string[]
+  defaultSize: string | null
+  defaultLocation: string | null
+  /** Said before a destroy is approved, when destroy means more than "delete". */
+  destroyWarning: string | null
+  /** Resource types whose in-place update is really a wipe and reinstall. */
+  reinstallOnUpdate: readonly string[]
+}
+
+const infraRoot = resolve(import.meta.dirname, '..', '..', 'infra', 'terraform')
+
+/** The app-phase root configuration, shared by every provider (see docs/spec.md, "Two phases"). */
+export const appStackDir = join(infraRoot, 'local_docker_node')
+
+const definitions: Record<ProviderName, ProviderDefinition> = {
+  hetzner: {
+    name: 'hetzner',
+    hostStack: join(infraRoot, 'hetzner_docker_node'),
+    credentials: ['HCLOUD_TOKEN'],
+    defaultSize: 'cx23',
+    defaultLocation: 'fsn1',
+    destroyWarning: null,
+    reinstallOnUpdate: [],
+  },
+  contabo: {
+    name: 'contabo',
+    hostStack: join(infraRoot, 'contabo_docker_node'),
+    credentials: [
+      'CNTB_OAUTH2_CLIENT_ID',
+      'CNTB_OAUTH2_CLIENT_SECRET',
+      'CNTB_OAUTH2_USER',
+      'CNTB_OAUTH2_PASS',
+    ],
+    defaultSize: 'V92',
+    defaultLocation: 'EU',
+    destroyWarning:
+      'On Contabo, destroy CANCELS THE CONTRACT of the instance: billing runs to the end of the paid period and ' +
+      'a new instance later costs a new setup fee.',
+    reinstallOnUpdate: ['contabo_instance'],
+  },
+  local: {
+    name: 'local',
+    hostStack: null,
+    credentials: [],
+    defaultSize: null,
+    defaultLocation: null,
+    destroyWarning: null,
+    reinstallOnUpdate: [],
+  },
+}
+
+/** The definition of one provider. */
+export function providerDefinition(name: ProviderName): ProviderDefinition {
+  return definitions[name]
+}
