@@ -1,0 +1,46 @@
+/**
+ * OpenTofu native state and plan encryption (OpenTofu ≥ 1.7) through the TF_ENCRYPTION variable: a pbkdf2 key
+ * derived from the stack's passphrase (kept in the operator's encrypted state), aes_gcm, enforced for both the
+ * state and saved plans so nothing is ever written unencrypted.
+ */
+import { CliError, ExitCode } from '../errors.ts'
+import type { Env } from '../proc.ts'
+
+/** OpenTofu's pbkdf2 key provider refuses shorter passphrases. */
+export const MIN_PASSPHRASE_LENGTH = 16
+
+/** The passphrase is unusable; says how to get a good one. */
+export class EncryptionPassphraseError extends CliError {
+  constructor(message: string) {
+    super(message, {
+      hint: 'The launcher mints a random passphrase per stack and keeps it in the encrypted operator state; do not set one by hand.',
+      exitCode: ExitCode.badInput,
+    })
+  }
+}
+
+/** HCL templates interpolate `${…}` and `%{…}` even in JSON syntax; doubling the sigil makes them literal. */
+function escapeTemplate(text: string): string {
+  return text.replaceAll('${', () => '$${').replaceAll('%{', () => '%%{')
+}
+
+/** An HCL reference expression in JSON syntax (`${path}`). */
+function hclReference(path: string): string {
+  return `$\{${path}}`
+}
+
+/** The TF_ENCRYPTION variable (JSON syntax) for one stack passphrase. */
+export function buildEncryptionEnv(passphrase: string): Env {
+  if (passphrase.length < MIN_PASSPHRASE_LENGTH) {
+    throw new EncryptionPassphraseError(
+      `The state passphrase has ${passphrase.length} characters; OpenTofu needs at least ${MIN_PASSPHRASE_LENGTH}.`,
+    )
+  }
+  const config = {
+    key_provider: { pbkdf2: { stack: { passphrase: escapeTemplate(passphrase) } } },
+    method: { aes_gcm: { stack: { keys: hclReference('key_provider.pbkdf2.stack') } } },
+    state: { method: hclReference('method.aes_gcm.stack'), enforced: true },
+    plan: { method: hclReference('method.aes_gcm.stack'), enforced: true },
+  }
+  return { TF_ENCRYPTION: JSON.stringify(config) }
+}

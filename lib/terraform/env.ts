@@ -1,0 +1,64 @@
+/**
+ * The Terraform child's environment, explicit and minimal: PATH/HOME/locale from `buildChildEnv`, the
+ * automation switches, the CLI config (offline provider mirror), the stack's sensitive variables as
+ * `TF_VAR_*`, provider credentials, and the state-encryption config. Nothing else from this process:
+ * ambient TF_CLI_ARGS*, TF_VAR_*, TF_WORKSPACE, TF_LOG*, TF_DATA_DIR never reach the child.
+ */
+import { CliError, ExitCode } from '../errors.ts'
+import { buildChildEnv, type Env } from '../proc.ts'
+
+export interface TfEnvOptions {
+  /** TF_CLI_CONFIG_FILE: the CLI config that points provider installation at the offline mirror. */
+  cliConfigFile: string
+  /** Root-module variable name → value, passed as TF_VAR_<name> (secrets never go on argv or disk). */
+  variables?: Readonly<Record<string, string>>
+  /** Provider credentials by their own variable names, e.g. HCLOUD_TOKEN. */
+  credentials?: Readonly<Record<string, string>>
+  /** State encryption variables (see buildEncryptionEnv). */
+  encryption?: Readonly<Env>
+  source?: NodeJS.ProcessEnv
+}
+
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/
+const CREDENTIAL_NAME = /^[A-Z][A-Z0-9_]*$/
+
+/** A programming error in the launcher's wiring, named so it is fixed where it starts. */
+export class TfEnvError extends CliError {
+  constructor(message: string) {
+    super(message, {
+      hint: 'This is a bug in the launcher wiring; report it with the command you ran.',
+      exitCode: ExitCode.badInput,
+    })
+  }
+}
+
+function verifyNames(values: Readonly<Record<string, string>>, pattern: RegExp, what: string): void {
+  for (const name of Object.keys(values)) {
+    if (!pattern.test(name)) throw new TfEnvError(`${what} name "${name}" is not allowed.`)
+    if (what === 'Credential' && name.startsWith('TF_')) {
+      throw new TfEnvError(`Credential "${name}" would change Terraform's behaviour; pass credentials only.`)
+    }
+  }
+}
+
+/** Build the complete environment of a Terraform/OpenTofu child. */
+export function buildTfEnv(options: TfEnvOptions): Env {
+  const variables = options.variables ?? {}
+  const credentials = options.credentials ?? {}
+  verifyNames(variables, VARIABLE_NAME, 'Variable')
+  verifyNames(credentials, CREDENTIAL_NAME, 'Credential')
+  const tfVars = Object.fromEntries(
+    Object.entries(variables).map(([name, value]) => [`TF_VAR_${name}`, value]),
+  )
+  return buildChildEnv(
+    {
+      ...credentials,
+      ...tfVars,
+      ...(options.encryption ?? {}),
+      TF_IN_AUTOMATION: '1',
+      TF_INPUT: '0',
+      TF_CLI_CONFIG_FILE: options.cliConfigFile,
+    },
+    options.source,
+  )
+}

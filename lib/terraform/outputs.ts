@@ -1,0 +1,52 @@
+/**
+ * Root outputs read with `output -json` (sensitive values included: they go to encrypted state only) into a
+ * typed map, with checked accessors for the outputs the launcher relies on.
+ */
+import { CliError, ExitCode } from '../errors.ts'
+
+export interface TfOutput {
+  sensitive: boolean
+  /** The cty type in its JSON encoding, e.g. "string" or ["list","string"]. */
+  type: unknown
+  value: unknown
+}
+
+export type TfOutputs = Record<string, TfOutput>
+
+/** An output the launcher needs is missing or has the wrong type. */
+export class TerraformOutputError extends CliError {
+  constructor(message: string) {
+    super(message, {
+      hint: "The stack's outputs are the contract the launcher reads: check the stack's outputs.tf matches docs/spec.md.",
+      exitCode: ExitCode.terraformFailed,
+    })
+  }
+}
+
+/** Parse the `output -json` document. */
+export function parseOutputs(text: string): TfOutputs {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (error) {
+    throw new TerraformOutputError(`\`output -json\` did not print JSON (${(error as Error).message}).`)
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new TerraformOutputError('`output -json` did not print an object.')
+  }
+  const outputs: TfOutputs = {}
+  for (const [name, raw] of Object.entries(parsed as Record<string, Record<string, unknown>>)) {
+    outputs[name] = { sensitive: raw?.sensitive === true, type: raw?.type, value: raw?.value }
+  }
+  return outputs
+}
+
+/** The value of a string output; throws TerraformOutputError when missing or not a string. */
+export function readStringOutput(outputs: TfOutputs, name: string): string {
+  const output = outputs[name]
+  if (output === undefined) throw new TerraformOutputError(`The stack has no output "${name}".`)
+  if (typeof output.value !== 'string') {
+    throw new TerraformOutputError(`Output "${name}" is ${typeof output.value}, expected a string.`)
+  }
+  return output.value
+}
