@@ -14,7 +14,8 @@
 import { join, resolve } from 'node:path'
 import { UsageError } from '../errors.ts'
 
-const projectRoot = resolve(import.meta.dirname, '..', '..')
+/** The repository root (secrets/ must stay inside it unless DEBUG_CLOUD_SECRETS_DIR says otherwise). */
+export const projectRoot = resolve(import.meta.dirname, '..', '..')
 
 /** Root of all operator state. */
 export function secretsRoot(env: NodeJS.ProcessEnv = process.env): string {

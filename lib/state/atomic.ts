@@ -1,0 +1,47 @@
+/**
+ * Crash- and disk-full-safe file replacement: write a temp file in the same directory, fsync it, rename it
+ * over the target, fsync the directory. On any failure the temp file is removed and the old file is intact.
+ */
+import { randomBytes } from 'node:crypto'
+import { open, rename, unlink } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
+import { StateIoError } from './errors.ts'
+
+/** Flush a directory entry change (rename, create) to disk. */
+export async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+/** Replace `path` with `data` atomically (mode 0600 by default). Throws StateIoError; the old file stays intact. */
+export async function writeFileAtomic(path: string, data: string, mode = 0o600): Promise<void> {
+  const dir = dirname(path)
+  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+  try {
+    const handle = await open(temp, 'wx', mode)
+    try {
+      await handle.writeFile(data)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    await rename(temp, path)
+    await syncDirectory(dir)
+  } catch (error) {
+    await unlink(temp).catch(() => undefined)
+    const code = (error as NodeJS.ErrnoException).code
+    const hint =
+      code === 'ENOSPC' || code === 'EDQUOT'
+        ? `The disk holding ${dir} is full: free some space and run the command again.`
+        : `Check that ${dir} exists and is writable, then run the command again.`
+    throw new StateIoError(
+      `Could not write ${path} (${code ?? String(error)}); the previous file is intact.`,
+      hint,
+      error,
+    )
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * The verbs of `npm run state -- <verb>`. Each takes the opened store and the parsed flags and prints
+ * through Output; scripts/state.ts only parses flags and dispatches here.
+ */
+import YAML from 'yaml'
+import { formatTable, type Output } from '../cli/output.ts'
+import { CliError, ExitCode, UsageError } from '../errors.ts'
+import { requireHuman } from '../gate/index.ts'
+import type { Proc } from '../proc.ts'
+import { editState } from './edit.ts'
+import { listHistory } from './history.ts'
+import { rotateKey } from './rotate.ts'
+import { redactState } from './schema.ts'
+import type { StateStore } from './store.ts'
+
+export const STATE_VERBS = [
+  'show',
+  'edit',
+  'history',
+  'restore',
+  'export',
+  'verify',
+  'rotate-key',
+  'decrypt',
+] as const
+export type StateVerb = (typeof STATE_VERBS)[number]
+
+export interface StateCommandContext {
+  store: StateStore
+  out: Output
+  proc: Proc
+  env: NodeJS.ProcessEnv
+  sopsPath: string
+  args: string[]
+  flags: { reveal: boolean; redacted: boolean; json: boolean; yes: boolean }
+}
+
+function printData(out: Output, value: unknown, json: boolean): void {
+  if (json) out.emitJson(value)
+  else out.data(YAML.stringify(value))
+}
+
+async function show(ctx: StateCommandContext): Promise<number> {
+  if (ctx.flags.reveal)
+    await requireHuman({
+      command: 'state show --reveal',
+      operator: ctx.store.operator,
+      summary: [
+        `Print the secrets of operator ${ctx.store.operator} in plain text (tokens, keys, passphrases).`,
+      ],
+      confirmName: ctx.store.operator,
+      yes: ctx.flags.yes,
+      out: ctx.out,
+    })
+  const { doc } = await ctx.store.read()
+  printData(ctx.out, ctx.flags.reveal ? doc : redactState(doc), ctx.flags.json)
+  return ExitCode.ok
+}
+
+async function exportState(ctx: StateCommandContext): Promise<number> {
+  if (!ctx.flags.redacted)
+    throw new UsageError(
+      'state export only writes redacted data; pass --redacted.',
+      'To see secrets, use `npm run state -- show --reveal` (asks a person to confirm).',
+    )
+  printData(ctx.out, redactState((await ctx.store.read()).doc), ctx.flags.json)
+  return ExitCode.ok
+}
+
+async function edit(ctx: StateCommandContext): Promise<number> {
+  const outcome = await editState(ctx)
+  if (outcome === 'unchanged') ctx.out.info('No changes.')
+  else ctx.out.success(`Saved ${ctx.store.paths.state}; the previous version is history entry 1.`)
+  return ExitCode.ok
+}
+
+async function history(ctx: StateCommandContext): Promise<number> {
+  const entries = await listHistory(ctx.store.paths.history)
+  if (ctx.flags.json) ctx.out.emitJson(entries)
+  else if (entries.length === 0) ctx.out.info('No previous versions kept yet.')
+  else
+    ctx.out.data(
+      formatTable(
+        ['N', 'SAVED', 'BYTES', 'FILE'],
+        entries.map((e) => [String(e.n), e.savedAt, String(e.bytes), e.file]),
+      ),
+    )
+  return ExitCode.ok
+}
+
+async function restore(ctx: StateCommandContext): Promise<number> {
+  const n = Number(ctx.args[0])
+  if (ctx.args.length !== 1 || !Number.isInteger(n) || n < 1)
+    throw new UsageError(
+      'state restore needs one history number, e.g. `npm run state -- restore 1`.',
+      'See the numbers with `npm run state -- history`.',
+    )
+  await ctx.store.restore(n)
+  ctx.out.success(`Restored history entry ${n}; the state it replaced is now history entry 1.`)
+  return ExitCode.ok
+}
+
+async function verify(ctx: StateCommandContext): Promise<number> {
+  const results: { file: string; ok: boolean; error?: string; exitCode?: number }[] = []
+  for (const file of await ctx.store.allFiles()) {
+    try {
+      await ctx.store.readStateFile(file)
+      results.push({ file, ok: true })
+    } catch (error) {
+      if (!(error instanceof CliError)) throw error
+      results.push({ file, ok: false, error: error.message, exitCode: error.exitCode })
+    }
+  }
+  const failed = results.filter((r) => !r.ok)
+  if (ctx.flags.json) ctx.out.emitJson({ ok: failed.length === 0, files: results })
+  else
+    for (const r of results)
+      r.ok ? ctx.out.success(`${r.file}: MAC and schema verified`) : ctx.out.warn(r.error!)
+  return failed[0]?.exitCode ?? ExitCode.ok
+}
+
+async function rotate(ctx: StateCommandContext): Promise<number> {
+  const result = await rotateKey(ctx.store, ctx.env)
+  if (ctx.flags.json) ctx.out.emitJson(result)
+  else {
+    ctx.out.success(
+      `Re-encrypted ${result.files.length} file(s) to the new recipient ${result.newRecipient}.`,
+    )
+    ctx.out.info(
+      `The new identity is in ${result.identityFile}. Nothing is encrypted to ${result.oldRecipients.join(', ')} any more;`,
+    )
+    ctx.out.info('remove that old identity from the keys file once no other file needs it.')
+  }
+  return ExitCode.ok
+}
+
+async function decrypt(ctx: StateCommandContext): Promise<number> {
+  const [file] = ctx.args
+  if (file === undefined || ctx.args.length !== 1)
+    throw new UsageError('state decrypt needs one file, e.g. `npm run state -- decrypt secrets/x.sops.yaml`.')
+  const format = file.endsWith('.json') ? 'json' : undefined
+  const { decrypted } = await ctx.store.decryptFile(file, format)
+  if (ctx.flags.json || decrypted.format === 'json') ctx.out.emitJson(decrypted.data)
+  else ctx.out.data(YAML.stringify(decrypted.data))
+  return ExitCode.ok
+}
+
+const VERBS: Record<StateVerb, (ctx: StateCommandContext) => Promise<number>> = {
+  show,
+  edit,
+  history,
+  restore,
+  export: exportState,
+  verify,
+  'rotate-key': rotate,
+  decrypt,
+}
+
+/** Run one verb. */
+export function runStateVerb(verb: StateVerb, ctx: StateCommandContext): Promise<number> {
+  return VERBS[verb](ctx)
+}

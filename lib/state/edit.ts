@@ -1,0 +1,125 @@
+/**
+ * `state edit`: through the real `sops edit` when sops is installed (the terminal handed over), otherwise our
+ * own flow: the plaintext in a 0600 file inside a private 0700 directory, $EDITOR, the directory removed on every
+ * exit path (Ctrl-C included). Either way the result is validated; an invalid edit is rolled back.
+ */
+import { rmSync } from 'node:fs'
+import { access, constants, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { isDeepStrictEqual } from 'node:util'
+import YAML from 'yaml'
+import { CliError, ExitCode } from '../errors.ts'
+import { buildChildEnv, type Env, type Proc } from '../proc.ts'
+import { writeFileAtomic } from './atomic.ts'
+import { pushHistory } from './history.ts'
+import { identityFilePath } from './identity.ts'
+import { parseState } from './schema.ts'
+import { readTextIfExists, type StateStore } from './store.ts'
+
+export interface EditContext {
+  store: StateStore
+  proc: Proc
+  env: NodeJS.ProcessEnv
+  /** The sops binary; when it is not executable, the temp-file flow is used. */
+  sopsPath: string
+}
+
+export type EditOutcome = 'unchanged' | 'changed'
+
+/** sops exits 200 when the edited file has not changed. */
+const SOPS_UNCHANGED = 200
+
+/** True when `path` is an executable file. */
+export async function isExecutable(path: string): Promise<boolean> {
+  return access(path, constants.X_OK).then(
+    () => true,
+    () => false,
+  )
+}
+
+/** The editor command line, as sops and git pick it: $VISUAL, $EDITOR, else vi. */
+export function buildEditorArgv(env: NodeJS.ProcessEnv, file: string): string[] {
+  const editor = (env.VISUAL || env.EDITOR || 'vi').trim().split(/\s+/)
+  return [...editor, file]
+}
+
+function editorEnv(env: NodeJS.ProcessEnv): Env {
+  const extra: Env = {}
+  for (const name of ['EDITOR', 'VISUAL', 'SOPS_AGE_KEY', 'SOPS_AGE_KEY_CMD', 'XDG_CONFIG_HOME'])
+    if (env[name]) extra[name] = env[name]
+  return buildChildEnv({ ...extra, SOPS_AGE_KEY_FILE: identityFilePath(env) }, env)
+}
+
+/** Edit the operator's state with the real sops or with $EDITOR on a private temp file. */
+export async function editState(ctx: EditContext): Promise<EditOutcome> {
+  return ctx.store.withLock(async () => {
+    let basis = await ctx.store.read()
+    if (basis.hash === null) basis = { ...basis, hash: await ctx.store.write(basis.doc, basis) }
+    return (await isExecutable(ctx.sopsPath)) ? editWithSops(ctx) : editWithTempFile(ctx, basis)
+  })
+}
+
+async function editWithSops(ctx: EditContext): Promise<EditOutcome> {
+  const { state, history } = ctx.store.paths
+  const before = (await readTextIfExists(state))!
+  const result = await ctx.proc.run([ctx.sopsPath, 'edit', state], {
+    env: editorEnv(ctx.env),
+    stdio: 'inherit',
+  })
+  const after = await readTextIfExists(state)
+  if (after === before) return 'unchanged'
+  try {
+    if (result.exitCode !== 0 && result.exitCode !== SOPS_UNCHANGED)
+      throw new CliError(`sops edit exited with ${result.exitCode ?? result.signal}.`)
+    await ctx.store.readStateFile(state)
+  } catch (error) {
+    await writeFileAtomic(state, before)
+    throw new CliError(`Your edit was not kept, ${state} is back as it was: ${(error as Error).message}`, {
+      hint: 'Run `npm run state -- edit` again and fix what the message names.',
+      exitCode: error instanceof CliError ? error.exitCode : ExitCode.failure,
+      cause: error,
+    })
+  }
+  await pushHistory(history, before, ctx.store.profile.historyRetention)
+  return 'changed'
+}
+
+async function editWithTempFile(
+  ctx: EditContext,
+  basis: Awaited<ReturnType<StateStore['read']>>,
+): Promise<EditOutcome> {
+  const dir = await mkdtemp(join(ctx.env.TMPDIR || tmpdir(), 'debug-cloud-edit-'))
+  const cleanup = () => rmSync(dir, { recursive: true, force: true })
+  const onSignal = () => {
+    cleanup()
+    process.exit(ExitCode.interrupted)
+  }
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal).once('SIGHUP', onSignal)
+  try {
+    const file = join(dir, 'state.yaml')
+    await writeFile(file, YAML.stringify(basis.doc), { mode: 0o600, flag: 'wx' })
+    const argv = buildEditorArgv(ctx.env, file)
+    const result = await ctx.proc.run(argv, { env: editorEnv(ctx.env), stdio: 'inherit' })
+    if (result.exitCode !== 0)
+      throw new CliError(
+        `The editor (${argv[0]}) exited with ${result.exitCode ?? result.signal}; nothing was changed.`,
+      )
+    let edited: unknown
+    try {
+      edited = YAML.parse(await readFile(file, 'utf8'))
+    } catch (error) {
+      throw new CliError(`Your edit is not valid YAML (${(error as Error).message}); nothing was changed.`, {
+        hint: 'Run `npm run state -- edit` again.',
+        exitCode: ExitCode.badInput,
+      })
+    }
+    const doc = parseState(edited, 'your edit', ctx.store.operator)
+    if (isDeepStrictEqual(doc, basis.doc)) return 'unchanged'
+    await ctx.store.write(doc, basis)
+    return 'changed'
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal).off('SIGHUP', onSignal)
+    cleanup()
+  }
+}

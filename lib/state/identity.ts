@@ -1,0 +1,73 @@
+/**
+ * The operator's age identity on disk: where sops looks for it, the ssh-like permission check, importing an
+ * identity from a key file, and appending a new identity to the keys file without ever clobbering it.
+ */
+import { mkdir, readFile, realpath, stat } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { ExitCode } from '../errors.ts'
+import { writeFileAtomic } from './atomic.ts'
+import { StateUnsafeError } from './errors.ts'
+
+const AGE_IDENTITY_LINE = /^AGE-SECRET-KEY-1[0-9A-Z]+$/
+
+/** The keys file sops reads: SOPS_AGE_KEY_FILE, else $XDG_CONFIG_HOME/sops/age/keys.txt, else ~/.config/…. */
+export function identityFilePath(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.SOPS_AGE_KEY_FILE) return env.SOPS_AGE_KEY_FILE
+  const config = env.XDG_CONFIG_HOME || join(env.HOME ?? '', '.config')
+  return join(config, 'sops', 'age', 'keys.txt')
+}
+
+/** Refuse a private key file readable or writable by group or others, as ssh does. Missing files pass. */
+export async function verifyPrivateFileMode(path: string): Promise<void> {
+  const info = await stat(path).catch(() => undefined)
+  if (info === undefined || (info.mode & 0o077) === 0) return
+  const mode = (info.mode & 0o777).toString(8).padStart(4, '0')
+  throw new StateUnsafeError(
+    `${path} holds a private age identity but group or others can read it (mode ${mode}).`,
+    `Restrict it, then run again: chmod 600 ${path}`,
+    ExitCode.permission,
+  )
+}
+
+/** The one age identity in a key file (an `age-keygen` output or a keys.txt with a single key). */
+export async function readIdentityFile(path: string): Promise<string> {
+  await verifyPrivateFileMode(path)
+  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new StateUnsafeError(`Cannot read ${path} (${error.code}).`, 'Give the path of an age key file.')
+  })
+  const found = text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => AGE_IDENTITY_LINE.test(line))
+  if (found.length !== 1)
+    throw new StateUnsafeError(
+      `${path} holds ${found.length} age identities; import needs exactly one.`,
+      'Write the one AGE-SECRET-KEY-1… line to import into its own file (mode 0600) and pass that file.',
+      ExitCode.badInput,
+    )
+  return found[0]!
+}
+
+/**
+ * Add `identity` to the keys file at `path` (created 0600 in a 0700 directory when missing; an existing file
+ * is kept and extended, never replaced by other content). Returns false when the identity was already there.
+ */
+export async function addIdentityToKeysFile(
+  path: string,
+  identity: string,
+  recipient: string,
+  label: string,
+): Promise<boolean> {
+  await verifyPrivateFileMode(path)
+  const target = await realpath(path).catch(() => path)
+  const existing = await readFile(target, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return ''
+    throw error
+  })
+  if (existing.split(/\r?\n/).some((line) => line.trim() === identity)) return false
+  await mkdir(dirname(target), { recursive: true, mode: 0o700 })
+  const separator = existing === '' || existing.endsWith('\n') ? '' : '\n'
+  const entry = `# ${label}, created ${new Date().toISOString()}\n# public key: ${recipient}\n${identity}\n`
+  await writeFileAtomic(target, `${existing}${separator}${entry}`, 0o600)
+  return true
+}

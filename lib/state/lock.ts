@@ -1,0 +1,102 @@
+/**
+ * A directory lock (mkdir is atomic) with the holder's pid, host, command and start time inside. A lock whose
+ * holder pid is dead on this host is stale and taken over; a live holder is named in the error. Generic, so the
+ * launcher can take per-stack locks with the same function.
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { hostname } from 'node:os'
+import { LockHeldError } from './errors.ts'
+
+export interface LockHolder {
+  pid: number
+  host: string
+  command: string
+  startedAt: string
+}
+
+/** Call to release the lock (idempotent). */
+export type ReleaseLock = () => Promise<void>
+
+const HOLDER_FILE = 'holder.json'
+/** A lock directory without a holder file is a crash between mkdir and write; give a live writer this long. */
+const ORPHAN_GRACE_MS = 10_000
+
+/** The holder record of this process. */
+export function buildHolder(command: string): LockHolder {
+  return { pid: process.pid, host: hostname(), command, startedAt: new Date().toISOString() }
+}
+
+/** True when `pid` is no longer running on this machine. */
+export function isProcessDead(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return false
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH'
+  }
+}
+
+/** Human description of a holder, for errors. */
+export function describeHolder(h: LockHolder): string {
+  return `pid ${h.pid} on ${h.host} ("${h.command}", since ${h.startedAt})`
+}
+
+async function readHolder(lockPath: string): Promise<LockHolder | undefined> {
+  try {
+    return JSON.parse(await readFile(`${lockPath}/${HOLDER_FILE}`, 'utf8')) as LockHolder
+  } catch {
+    return undefined
+  }
+}
+
+async function isStale(lockPath: string, holder: LockHolder | undefined): Promise<boolean> {
+  if (holder === undefined) {
+    const info = await stat(lockPath).catch(() => undefined)
+    return info !== undefined && Date.now() - info.mtimeMs > ORPHAN_GRACE_MS
+  }
+  return holder.host === hostname() && isProcessDead(holder.pid)
+}
+
+/** Move a stale lock aside first, so two processes taking it over cannot delete each other's fresh lock. */
+async function removeStale(lockPath: string): Promise<void> {
+  const aside = `${lockPath}.stale-${randomBytes(4).toString('hex')}`
+  try {
+    await rename(lockPath, aside)
+  } catch {
+    return // someone else moved it first
+  }
+  await rm(aside, { recursive: true, force: true })
+}
+
+/**
+ * Take the lock at `lockPath` (a directory that must not exist yet) for `holder`. Throws LockHeldError naming
+ * the holder when a live process has it; takes over a stale one. Returns the release function.
+ */
+export async function acquireLock(lockPath: string, holder: LockHolder): Promise<ReleaseLock> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await mkdir(lockPath, { mode: 0o700 })
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      const current = await readHolder(lockPath)
+      if (!(await isStale(lockPath, current)))
+        throw new LockHeldError(
+          lockPath,
+          current ? describeHolder(current) : 'a process that is still starting',
+        )
+      await removeStale(lockPath)
+      continue
+    }
+    await writeFile(`${lockPath}/${HOLDER_FILE}`, `${JSON.stringify(holder)}\n`, { mode: 0o600 })
+    let released = false
+    return async () => {
+      if (released) return
+      released = true
+      const now = await readHolder(lockPath)
+      if (now?.pid === holder.pid && now.host === holder.host && now.startedAt === holder.startedAt)
+        await rm(lockPath, { recursive: true, force: true })
+    }
+  }
+  throw new LockHeldError(lockPath, 'processes that keep taking it over')
+}

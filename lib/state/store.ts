@@ -1,0 +1,175 @@
+/**
+ * The state store of one operator: reads verify the MAC and the schema; writes are atomic, keep the previous
+ * version in history/, encrypt only to the operator's (and recovery) recipients, and refuse to overwrite a file
+ * that changed on disk since it was read. `update(fn)` = lock + read + fn + write.
+ */
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { CliError } from '../errors.ts'
+import {
+  type AgeIdentities,
+  type DecryptedSops,
+  decryptSops,
+  encryptSopsYaml,
+  findAgeIdentities,
+} from '../sops/index.ts'
+import { writeFileAtomic } from './atomic.ts'
+import { StateConflictError, StateIoError } from './errors.ts'
+import { historyEntry, listHistory, pushHistory } from './history.ts'
+import { identityFilePath, verifyPrivateFileMode } from './identity.ts'
+import { acquireLock, buildHolder, type ReleaseLock } from './lock.ts'
+import { type OperatorProfile, openOperatorPaths, readProfile, stateRecipients } from './operator.ts'
+import type { OperatorPaths } from './paths.ts'
+import { buildEmptyState, parseState, type StateDocument } from './schema.ts'
+
+export interface LoadedState {
+  doc: StateDocument
+  /** SHA-256 of the bytes that were read, or null when there was no state file yet. */
+  hash: string | null
+  /** The decryption, so unchanged values keep their ENC[...] strings on rewrite. */
+  decrypted: DecryptedSops | null
+}
+
+export interface DecryptedFile {
+  text: string
+  hash: string
+  decrypted: DecryptedSops
+}
+
+/** A file the store could not decrypt or verify; keeps the codec's exit code and hint, adds the path. */
+export class StateReadError extends CliError {
+  constructor(
+    readonly file: string,
+    cause: CliError,
+  ) {
+    super(`${file}: ${cause.message}`, { hint: cause.hint, exitCode: cause.exitCode, cause })
+  }
+}
+
+/** SHA-256 hex of a file's text, the basis of optimistic concurrency. */
+export function hashText(text: string): string {
+  return createHash('sha256').update(text).digest('hex')
+}
+
+/** The file's text, or undefined when it does not exist. */
+export async function readTextIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw new StateIoError(`Cannot read ${path}.`, 'Check its permissions.', error)
+  }
+}
+
+function sameMembers(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && [...a].sort().join() === [...b].sort().join()
+}
+
+export class StateStore {
+  private constructor(
+    readonly operator: string,
+    readonly paths: OperatorPaths,
+    readonly profile: OperatorProfile,
+    readonly keys: AgeIdentities,
+    private readonly command: string,
+  ) {}
+
+  /** Open the store of `operator`: safe paths, valid profile, private identity file, keys found. */
+  static async open(
+    operator: string,
+    env: NodeJS.ProcessEnv = process.env,
+    command = 'state',
+  ): Promise<StateStore> {
+    const paths = await openOperatorPaths(operator, env)
+    const profile = await readProfile(paths)
+    await verifyPrivateFileMode(identityFilePath(env))
+    return new StateStore(operator, paths, profile, await findAgeIdentities(env), command)
+  }
+
+  /** Every recipient a state file is encrypted to. */
+  get recipients(): string[] {
+    return stateRecipients(this.profile)
+  }
+
+  /** Decrypt any SOPS YAML/JSON file with the operator's keys, MAC verified. */
+  async decryptFile(file: string, format?: 'yaml' | 'json'): Promise<DecryptedFile> {
+    const text = await readTextIfExists(file)
+    if (text === undefined) throw new StateIoError(`${file} does not exist.`, 'Check the path.', undefined)
+    try {
+      return { text, hash: hashText(text), decrypted: await decryptSops(text, this.keys, format) }
+    } catch (error) {
+      throw error instanceof CliError ? new StateReadError(file, error) : error
+    }
+  }
+
+  /** Decrypt and validate one state file (the current one or a history entry). */
+  async readStateFile(file: string): Promise<LoadedState> {
+    const { hash, decrypted } = await this.decryptFile(file, 'yaml')
+    return { doc: parseState(decrypted.data, file, this.operator), hash, decrypted }
+  }
+
+  /** The current state (an empty document when none was written yet). */
+  async read(): Promise<LoadedState> {
+    if ((await readTextIfExists(this.paths.state)) === undefined)
+      return { doc: buildEmptyState(this.operator), hash: null, decrypted: null }
+    return this.readStateFile(this.paths.state)
+  }
+
+  /**
+   * Write `doc` if the file on disk is still the one `basis` was read from; the previous version goes to
+   * history/. Call with the lock held. Returns the hash of the new file.
+   */
+  async write(doc: StateDocument, basis: Pick<LoadedState, 'hash' | 'decrypted'>): Promise<string> {
+    const valid = parseState(doc, this.paths.state, this.operator)
+    const current = await readTextIfExists(this.paths.state)
+    if ((current === undefined ? null : hashText(current)) !== basis.hash)
+      throw new StateConflictError(this.paths.state)
+    const previous =
+      basis.decrypted && sameMembers(basis.decrypted.recipients, this.recipients)
+        ? basis.decrypted
+        : undefined
+    const text = await encryptSopsYaml(valid, { recipients: this.recipients, previous })
+    if (current !== undefined) await pushHistory(this.paths.history, current, this.profile.historyRetention)
+    await writeFileAtomic(this.paths.state, text)
+    return hashText(text)
+  }
+
+  /** Run `fn` holding the operator's state lock. */
+  async withLock<T>(fn: () => Promise<T>): Promise<T> {
+    const release: ReleaseLock = await acquireLock(this.paths.lock, buildHolder(this.command))
+    try {
+      return await fn()
+    } finally {
+      await release()
+    }
+  }
+
+  /** Lock, read, apply `fn` to a copy, write. Returns the document written. */
+  async update(fn: (doc: StateDocument) => StateDocument | Promise<StateDocument>): Promise<StateDocument> {
+    return this.withLock(async () => {
+      const basis = await this.read()
+      const next = await fn(structuredClone(basis.doc))
+      await this.write(next, basis)
+      return next
+    })
+  }
+
+  /** Make history entry `n` the current state; the replaced file (even an unreadable one) goes to history. */
+  async restore(n: number): Promise<LoadedState> {
+    return this.withLock(async () => {
+      const restored = await this.readStateFile((await historyEntry(this.paths.history, n)).file)
+      const current = await readTextIfExists(this.paths.state)
+      await this.write(restored.doc, {
+        hash: current === undefined ? null : hashText(current),
+        decrypted: null,
+      })
+      return restored
+    })
+  }
+
+  /** The current state file (when present) and every history entry, newest first. */
+  async allFiles(): Promise<string[]> {
+    const history = (await listHistory(this.paths.history)).map((entry) => entry.file)
+    return (await readTextIfExists(this.paths.state)) === undefined ? history : [this.paths.state, ...history]
+  }
+}

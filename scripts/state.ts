@@ -1,0 +1,64 @@
+/**
+ * npm run state -- <verb> [args] [--operator name]
+ * Show, edit, restore, verify and re-key the operator's SOPS/age-encrypted state.
+ */
+import { runMain } from '../lib/cli/main.ts'
+import { UsageError } from '../lib/errors.ts'
+import { realProc } from '../lib/proc.ts'
+import { runStateVerb, STATE_VERBS, type StateVerb } from '../lib/state/commands.ts'
+import { resolveOperator } from '../lib/state/operator.ts'
+import { StateStore } from '../lib/state/store.ts'
+import { sopsBinary } from '../lib/tools/paths.ts'
+
+const spec = {
+  name: 'npm run state --',
+  positionals: `<${STATE_VERBS.join('|')}> [n|file]`,
+  summary:
+    "Inspect and maintain the operator's encrypted state (secrets/operators/<operator>/state.sops.yaml).",
+  flags: {
+    operator: {
+      type: 'string',
+      description: 'Operator (default: DEBUG_CLOUD_OPERATOR, else the only one).',
+      placeholder: 'name',
+    },
+    reveal: { type: 'boolean', description: 'show: print secrets in plain text (a person must confirm).' },
+    yes: {
+      type: 'boolean',
+      description: "show --reveal: use this terminal's cloud:unlock grant instead of typing.",
+    },
+    redacted: { type: 'boolean', description: 'export: required; secrets are replaced by "<redacted>".' },
+  },
+  details: [
+    'Verbs:',
+    '  show [--reveal]          the state, secrets redacted unless --reveal',
+    '  edit                     edit with `sops edit` (or $EDITOR on a private temp file); validated, rolled back if invalid',
+    '  history                  previous versions, 1 = newest',
+    '  restore <n>              make history entry n current (the replaced state becomes entry 1)',
+    '  export --redacted        the state without secrets (add --json for JSON)',
+    '  verify                   check MAC and schema of the state and every history entry',
+    '  rotate-key               new identity; state and history re-encrypted to it',
+    '  decrypt <file>           print any SOPS YAML/JSON file readable with your keys (MAC verified)',
+    'Exit codes: 0 ok; 20-26 SOPS errors (21 no key, 22 wrong key, 23/24 tampered); 30 changed on disk;',
+    '31 schema; 32 unsafe path; 41-48 the human gate refused; 64 usage; 66 no operator; 75 lock held; 77 key file mode.',
+  ].join('\n'),
+} as const
+
+function verifyVerb(verb: string | undefined): StateVerb {
+  if (verb !== undefined && (STATE_VERBS as readonly string[]).includes(verb)) return verb as StateVerb
+  throw new UsageError(`Give a verb: ${STATE_VERBS.join(', ')}${verb ? ` (got "${verb}")` : ''}.`)
+}
+
+await runMain(spec, async ({ flags, positionals, out }) => {
+  const verb = verifyVerb(positionals[0])
+  const operator = await resolveOperator({ flag: flags.operator })
+  const store = await StateStore.open(operator, process.env, `state ${verb}`)
+  return runStateVerb(verb, {
+    store,
+    out,
+    proc: realProc,
+    env: process.env,
+    sopsPath: sopsBinary(),
+    args: positionals.slice(1),
+    flags: { reveal: flags.reveal, redacted: flags.redacted, json: flags.json, yes: flags.yes },
+  })
+})

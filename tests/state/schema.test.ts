@@ -1,0 +1,124 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { StateSchemaError } from '../../lib/state/errors.ts'
+import { buildEmptyState, migrateState, parseState, REDACTED, redactState } from '../../lib/state/schema.ts'
+import { buildSampleState } from './sample.ts'
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn()
+  } catch (error) {
+    assert.instance(error, StateSchemaError)
+    assert.is((error as StateSchemaError).exitCode, 31)
+    return [...(error as StateSchemaError).problems]
+  }
+  assert.unreachable('expected a StateSchemaError')
+  return []
+}
+
+test('a full document round-trips through validation unchanged', () => {
+  const doc = buildSampleState('alice', 3, 4)
+  assert.equal(parseState(structuredClone(doc), 'f', 'alice'), doc)
+  assert.equal(parseState(buildEmptyState('bob'), 'f'), buildEmptyState('bob'))
+})
+
+test('every bad value is reported with its path', () => {
+  // biome-ignore lint/suspicious/noExplicitAny: the test deliberately breaks the typed shape
+  const doc = buildSampleState('alice', 1, 1) as unknown as Record<string, any>
+  doc.stacks['stack-0'].provider = 'aws'
+  doc.stacks['stack-0'].ssh.port = 70000
+  doc.stacks['stack-0'].tokens.api = 42
+  doc.stacks['stack-0'].createdAt = 'yesterday'
+  doc.stacks['stack-0'].endpoints[0].url = 'not a url'
+  doc.stacks['stack-0'].adress = '1.2.3.4'
+  delete doc.stacks['stack-0'].image
+  doc.sessions['s-0'].stack = 'ghost'
+  doc.stacks.Bad_Name = doc.stacks['stack-0']
+  const problems = problemsOf(() => parseState(doc, 'state.sops.yaml'))
+  for (const expected of [
+    'stacks.stack-0.provider: expected one of hetzner, contabo, local, got "aws"',
+    'stacks.stack-0.ssh.port: expected an integer from 1 to 65535, got 70000',
+    'stacks.stack-0.tokens.api: expected a string, got 42',
+    'stacks.stack-0.createdAt: expected an ISO-8601 time',
+    'stacks.stack-0.endpoints[0].url: expected a URL',
+    'stacks.stack-0.adress: unknown field',
+    'stacks.stack-0.image: missing',
+    'sessions.s-0.stack: no stack named "ghost"',
+    'stacks.Bad_Name: key not allowed',
+  ])
+    assert.ok(
+      problems.some((p) => p.startsWith(expected)),
+      `missing problem "${expected}" in:\n${problems.join('\n')}`,
+    )
+})
+
+test('a file of another operator is refused', () => {
+  const problems = problemsOf(() => parseState(buildEmptyState('bob'), 'f', 'alice'))
+  assert.equal(problems, ['operator: the file belongs to "bob", not "alice"'])
+})
+
+test('a schema version from the future is refused with an upgrade hint', () => {
+  try {
+    parseState({ ...buildEmptyState('alice'), schemaVersion: 2 }, 'f')
+    assert.unreachable()
+  } catch (error) {
+    assert.instance(error, StateSchemaError)
+    assert.match((error as StateSchemaError).message, 'schemaVersion 2 is newer')
+    assert.match((error as StateSchemaError).hint ?? '', 'newer debug-cloud')
+  }
+  assert.equal(
+    problemsOf(() => parseState({ operator: 'alice' }, 'f')),
+    ['schemaVersion: expected a positive integer, got undefined'],
+  )
+  assert.equal(
+    problemsOf(() => parseState(['x'], 'f')),
+    ['(top level): expected a map'],
+  )
+})
+
+test('migrations run in order from an older version; a gap is refused', () => {
+  assert.equal(
+    problemsOf(() => migrateState({ schemaVersion: 0 }, 'f')),
+    ['schemaVersion: expected a positive integer, got 0'],
+  )
+  const table = {
+    1: (d: Record<string, unknown>) => ({ ...d, added: 'in 2' }),
+    2: (d: Record<string, unknown>) => ({ ...d, renamed: d.added, added: undefined }),
+  }
+  assert.equal(migrateState({ schemaVersion: 1, x: 1 }, 'f', table, 3), {
+    schemaVersion: 3,
+    x: 1,
+    added: undefined,
+    renamed: 'in 2',
+  })
+  assert.equal(migrateState({ schemaVersion: 2 }, 'f', table, 3), {
+    schemaVersion: 3,
+    renamed: undefined,
+    added: undefined,
+  })
+  assert.equal(
+    problemsOf(() => migrateState({ schemaVersion: 1 }, 'f', { 1: table[1] }, 3)),
+    ['schemaVersion 2: no migration to version 3'],
+  )
+})
+
+test('redaction replaces every secret and nothing else', () => {
+  const doc = buildSampleState('alice', 2, 1)
+  doc.stacks['stack-1']!.ssh = null
+  doc.stacks['stack-1']!.tokens.runner = ''
+  const red = redactState(doc)
+  const s0 = red.stacks['stack-0']!
+  assert.is(s0.ssh?.hostKeyPrivate, REDACTED)
+  assert.is(s0.tokens.api, REDACTED)
+  assert.is(s0.tokens.runner, REDACTED)
+  assert.is(s0.terraform.statePassphrase, REDACTED)
+  assert.is(s0.ssh?.hostKeyPublic, doc.stacks['stack-0']!.ssh!.hostKeyPublic)
+  assert.is(red.stacks['stack-1']!.tokens.runner, '')
+  assert.is(red.stacks['stack-1']!.ssh, null)
+  assert.not.equal(doc.stacks['stack-0']!.tokens.api, REDACTED, 'the original is untouched')
+  const text = JSON.stringify(red)
+  for (const secret of ['api-token-', 'runner-token-', 'passphrase-', 'secret-stack'])
+    assert.not.match(text, secret)
+})
+
+test.run()
