@@ -1,0 +1,23 @@
+/** Named errors of the infrastructure inputs and checks. */
+import { CliError, ExitCode } from '../errors.ts'
+
+/** A stack or cloud-init input is invalid; `field` names it the way the caller spelled it. */
+export class InfraInputError extends CliError {
+  constructor(
+    readonly field: string,
+    problem: string,
+    hint: string,
+  ) {
+    super(`Invalid ${field}: ${problem}`, { hint, exitCode: ExitCode.badInput })
+  }
+}
+
+/** ssh-keygen failed while generating or reading a host key. */
+export class HostKeyError extends CliError {
+  constructor(message: string, stderr: string) {
+    super(`${message}: ${stderr.trim() || 'no output'}`, {
+      hint: 'Check that OpenSSH (ssh-keygen) is installed: `apt-get install openssh-client`.',
+      exitCode: ExitCode.failure,
+    })
+  }
+}
