@@ -2,7 +2,7 @@
  * What differs between providers: which root configurations make the host, which credentials they need
  * (names only; values come from .env), sensible defaults, and what `destroy` really means there.
  */
-import { join, resolve } from 'node:path'
+import { stackDir } from '../infra/stacks.ts'
 import type { Provider } from '../state/schema.ts'
 
 export type ProviderName = Provider
@@ -21,15 +21,13 @@ export interface ProviderDefinition {
   reinstallOnUpdate: readonly string[]
 }
 
-const infraRoot = resolve(import.meta.dirname, '..', '..', 'infra', 'terraform')
-
 /** The app-phase root configuration, shared by every provider (see docs/spec.md, "Two phases"). */
-export const appStackDir = join(infraRoot, 'local_docker_node')
+export const appStackDir = stackDir('local')
 
 const definitions: Record<ProviderName, ProviderDefinition> = {
   hetzner: {
     name: 'hetzner',
-    hostStack: join(infraRoot, 'hetzner_docker_node'),
+    hostStack: stackDir('hetzner'),
     credentials: ['HCLOUD_TOKEN'],
     defaultSize: 'cx23',
     defaultLocation: 'fsn1',
@@ -38,7 +36,7 @@ const definitions: Record<ProviderName, ProviderDefinition> = {
   },
   contabo: {
     name: 'contabo',
-    hostStack: join(infraRoot, 'contabo_docker_node'),
+    hostStack: stackDir('contabo'),
     credentials: [
       'CNTB_OAUTH2_CLIENT_ID',
       'CNTB_OAUTH2_CLIENT_SECRET',

@@ -55,14 +55,6 @@ export function buildDockerHostUrl(target: Pick<SshTarget, 'host' | 'port' | 'us
   return `ssh://${target.user}@${target.host}:${target.port}`
 }
 
-/** One known_hosts line pinning `publicKey` (`ssh-ed25519 AAAA…`) for host and port. */
-export function buildKnownHostsLine(host: string, port: number, publicKey: string): string {
-  const name = port === 22 ? host : `[${host}]:${port}`
-  const [type, key] = publicKey.trim().split(/\s+/)
-  if (!type || !key) throw new Error(`not an SSH public key: ${publicKey.slice(0, 20)}…`)
-  return `${name} ${type} ${key}\n`
-}
-
 /** Write the pinned known_hosts file (its directory private to the operator). */
 export async function writeKnownHosts(path: string, content: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 })

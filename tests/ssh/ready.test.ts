@@ -2,7 +2,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Proc, RunResult } from '../../lib/proc.ts'
 import { HostKeyMismatchError, HostNotReadyError, waitForHost } from '../../lib/ssh/ready.ts'
-import { buildKnownHostsLine, buildSshArgs, type SshTarget } from '../../lib/ssh/target.ts'
+import { buildSshArgs, type SshTarget } from '../../lib/ssh/target.ts'
 
 const target: SshTarget = {
   host: '10.0.0.5',
@@ -48,11 +48,6 @@ test('ssh argv pins the host key and our identity, with nothing from ssh_config'
     '-o', 'KbdInteractiveAuthentication=no', '-o', 'ConnectTimeout=5', '-o', 'ServerAliveInterval=15',
     '-i', '/k/id', '-p', '2222', '-l', 'deploy', '--', '10.0.0.5', 'docker', 'ps',
   ])
-})
-
-test('known_hosts lines use [host]:port except for port 22', () => {
-  assert.is(buildKnownHostsLine('h', 22, 'ssh-ed25519 AAAA comment'), 'h ssh-ed25519 AAAA\n')
-  assert.is(buildKnownHostsLine('h', 2222, 'ssh-ed25519 AAAA'), '[h]:2222 ssh-ed25519 AAAA\n')
 })
 
 test('retries until ssh answers, accepts cloud-init exit 2, then checks docker', async () => {
