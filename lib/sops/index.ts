@@ -1,15 +1,14 @@
 /**
- * CONTRACT STUB — the SOPS codec helper replaces the bodies; the exported names and shapes stay.
- *
  * Public API of the SOPS/age codec. Plain data in and out is JSON-like: objects (key order kept),
  * arrays, strings, numbers (integers vs floats kept via `SopsFloat`), booleans, null.
  */
+import type { ReuseMaterial } from './reuse.ts'
 
 /** Where age identities were found, and every place that was looked at (for error messages). */
 export interface AgeIdentities {
   /** `AGE-SECRET-KEY-1…` strings (and SSH-derived identities), in sops's search order. */
   identities: string[]
-  /** Human-readable list of places searched, e.g. `SOPS_AGE_KEY_FILE=/x (not set)`. */
+  /** Human-readable list of places searched, e.g. `SOPS_AGE_KEY_FILE (not set)`. */
   searched: string[]
 }
 
@@ -21,12 +20,12 @@ export interface DecryptedSops {
   recipients: string[]
   /** The data key (32 bytes) — kept in memory only, never written anywhere. */
   dataKey: Uint8Array
-  /** sops version that wrote the file. */
+  /** sops version that wrote the file ('' when the file names none). */
   version: string
   lastModified: string
   format: 'yaml' | 'json'
   /** Opaque material the encoder uses to keep unchanged `ENC[...]` strings byte-identical. */
-  reuse: unknown
+  reuse: ReuseMaterial | unknown
 }
 
 export interface EncryptOptions {
@@ -36,24 +35,21 @@ export interface EncryptOptions {
   previous?: DecryptedSops
 }
 
-/** Find age identities the way sops does (SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, SOPS_AGE_KEY_CMD, keys.txt, SSH keys). */
-export async function findAgeIdentities(_env: NodeJS.ProcessEnv = process.env): Promise<AgeIdentities> {
-  throw new Error('not implemented')
-}
-
-/** Decrypt and verify (MAC always) a SOPS YAML or JSON document. Throws the Sops*Error classes. */
-export async function decryptSops(
-  _text: string,
-  _identities: AgeIdentities,
-  _format?: 'yaml' | 'json',
-): Promise<DecryptedSops> {
-  throw new Error('not implemented')
-}
-
-/** Encrypt plain data into SOPS YAML exactly as sops writes it. */
-export async function encryptSopsYaml(
-  _data: Record<string, unknown>,
-  _options: EncryptOptions,
-): Promise<string> {
-  throw new Error('not implemented')
-}
+export { generateAgeIdentity, recipientOf } from './age.ts'
+export { decryptSops } from './decode.ts'
+export { encryptSopsYaml } from './encode.ts'
+export {
+  SopsFormatError,
+  SopsKeyFileInvalidError,
+  SopsKeyFileUnsafeError,
+  SopsMacTamperedError,
+  SopsNoKeyError,
+  SopsRecipientError,
+  SopsStructureChangedError,
+  SopsUnsupportedError,
+  SopsValueTamperedError,
+  SopsWrongKeyError,
+} from './errors.ts'
+export { findAgeIdentities } from './keys.ts'
+export { SOPS_FORMAT_VERSION } from './metadata.ts'
+export { SopsFloat } from './values.ts'

@@ -1,0 +1,66 @@
+/**
+ * The data key, wrapped once per age recipient as a complete ASCII-armored age file (what sops stores
+ * in `sops.age[].enc`), using `age-encryption` (typage, the reference TypeScript age).
+ */
+import { randomBytes } from 'node:crypto'
+import { armor, Decrypter, Encrypter, generateX25519Identity, identityToRecipient } from 'age-encryption'
+import { SopsFormatError, SopsWrongKeyError } from './errors.ts'
+import type { AgeStanza } from './metadata.ts'
+
+/** A fresh 32-byte sops data key. */
+export function generateDataKey(): Uint8Array {
+  return new Uint8Array(randomBytes(32))
+}
+
+/** Wrap the data key for one recipient, as sops does: an armored age file with exactly that recipient. */
+export async function wrapDataKey(dataKey: Uint8Array, recipient: string): Promise<AgeStanza> {
+  const encrypter = new Encrypter()
+  encrypter.addRecipient(recipient)
+  return { recipient, enc: armor.encode(await encrypter.encrypt(dataKey)) }
+}
+
+/** Unwrap the data key with any of the identities (sops tries every identity on every age entry). */
+export async function unwrapDataKey(
+  stanzas: readonly AgeStanza[],
+  identities: readonly string[],
+): Promise<Uint8Array> {
+  const decrypter = new Decrypter()
+  for (const identity of identities) decrypter.addIdentity(identity)
+  let lastError: unknown
+  for (const stanza of stanzas) {
+    let file: Uint8Array
+    try {
+      file = armor.decode(stanza.enc)
+    } catch (error) {
+      throw new SopsFormatError(
+        `The age-encrypted data key for ${stanza.recipient} is corrupt or truncated.`,
+        error,
+      )
+    }
+    try {
+      const key = await decrypter.decrypt(file, 'uint8array')
+      if (key.length !== 32)
+        throw new SopsFormatError('The data key in the sops metadata is not 32 bytes long.')
+      return key
+    } catch (error) {
+      if (error instanceof SopsFormatError) throw error
+      lastError = error
+    }
+  }
+  throw new SopsWrongKeyError(
+    stanzas.map((s) => s.recipient),
+    identities.length,
+    lastError,
+  )
+}
+
+/** A new X25519 age identity and its recipient (X25519, so every sops 3.x can use it). */
+export async function generateAgeIdentity(): Promise<{ identity: string; recipient: string }> {
+  const identity = await generateX25519Identity()
+  return { identity, recipient: await identityToRecipient(identity) }
+}
+
+/** The `age1…` recipient of an `AGE-SECRET-KEY-1…` identity. */
+export async function recipientOf(identity: string): Promise<string> {
+  return identityToRecipient(identity.trim())
+}

@@ -1,0 +1,149 @@
+/**
+ * Encrypting plain data into SOPS YAML as sops 3.12 writes it. With `previous`, unchanged values keep
+ * their `ENC[...]` strings and, when the recipients are unchanged, the data key and its wrapped copies
+ * stay too, like `sops edit`; new recipients get a new data key, like `sops rotate`.
+ */
+import { generateDataKey, wrapDataKey } from './age.ts'
+import { buildAad, encryptValue } from './cipher.ts'
+import { buildScalarNode, type EmitNode, emitYaml } from './emit.ts'
+import { SopsRecipientError } from './errors.ts'
+import type { EncryptOptions } from './index.ts'
+import { MacBuilder } from './mac.ts'
+import { type AgeStanza, buildLastModified, SOPS_FORMAT_VERSION } from './metadata.ts'
+import { ReuseMaterial } from './reuse.ts'
+import { buildShouldEncrypt, DEFAULT_RULE } from './rules.ts'
+import { isFloat, SopsFloat, type SopsScalar, toGoText, typeOf } from './values.ts'
+
+interface EncodeContext {
+  dataKey: Uint8Array
+  shouldEncrypt: (path: readonly string[]) => boolean
+  mac: MacBuilder
+  previous: ReuseMaterial | undefined
+  next: ReuseMaterial
+}
+
+function isScalar(value: unknown): value is SopsScalar {
+  return (
+    value === null ||
+    value instanceof SopsFloat ||
+    typeof value === 'string' ||
+    typeof value === 'boolean' ||
+    (typeof value === 'number' && (Number.isSafeInteger(value) || isFloat(value)))
+  )
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
+function encodeLeaf(value: SopsScalar, path: readonly string[], ctx: EncodeContext): EmitNode {
+  if (value === null) return buildScalarNode(null)
+  const text = toGoText(value)
+  const encrypted = ctx.shouldEncrypt(path)
+  ctx.mac.add(text, encrypted)
+  if (!encrypted || text === '') return buildScalarNode(value)
+  const aad = buildAad(path)
+  const type = typeOf(value)
+  const enc = ctx.previous?.recall(aad, type, text) ?? encryptValue(text, type, ctx.dataKey, aad)
+  ctx.next.remember(aad, type, text, enc)
+  return { kind: 'scalar', text: enc }
+}
+
+function encodeNode(value: unknown, path: readonly string[], ctx: EncodeContext): EmitNode {
+  if (Array.isArray(value)) return { kind: 'seq', items: value.map((item) => encodeNode(item, path, ctx)) }
+  if (isScalar(value)) return encodeLeaf(value, path, ctx)
+  if (isPlainObject(value)) {
+    const entries = Object.entries(value).map(([key, v]): [string, EmitNode] => [
+      key,
+      encodeNode(v, [...path, key], ctx),
+    ])
+    return { kind: 'map', entries }
+  }
+  throw new TypeError(
+    `encryptSopsYaml: the value at ${buildAad(path)} (${typeof value}) cannot be stored in a SOPS file`,
+  )
+}
+
+function verifyRecipients(recipients: readonly string[]): void {
+  if (recipients.length === 0) throw new SopsRecipientError('', new Error('no recipients given'))
+  for (const r of recipients) if (!/^age1[0-9a-z]+$/.test(r)) throw new SopsRecipientError(r)
+}
+
+async function wrapFor(dataKey: Uint8Array, recipient: string): Promise<AgeStanza> {
+  try {
+    return await wrapDataKey(dataKey, recipient)
+  } catch (error) {
+    throw new SopsRecipientError(recipient, error)
+  }
+}
+
+function sameRecipients(a: readonly AgeStanza[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((stanza, i) => stanza.recipient === b[i])
+}
+
+function buildMetadata(
+  stanzas: readonly AgeStanza[],
+  lastModified: string,
+  mac: string,
+  reuse: ReuseMaterial,
+): EmitNode {
+  const entries: Array<[string, EmitNode]> = [
+    [
+      'age',
+      {
+        kind: 'seq',
+        items: stanzas.map((s) => ({
+          kind: 'map',
+          entries: [
+            ['recipient', { kind: 'scalar', text: s.recipient }],
+            ['enc', { kind: 'literal', text: s.enc }],
+          ],
+        })),
+      },
+    ],
+    ['lastmodified', buildScalarNode(lastModified)],
+    ['mac', { kind: 'scalar', text: mac }],
+    [reuse.rule.name, buildScalarNode(reuse.rule.value)],
+  ]
+  if (reuse.macOnlyEncrypted) entries.push(['mac_only_encrypted', buildScalarNode(true)])
+  entries.push(['version', buildScalarNode(SOPS_FORMAT_VERSION)])
+  return { kind: 'map', entries }
+}
+
+/** Encrypt plain data into SOPS YAML exactly as sops writes it. */
+export async function encryptSopsYaml(
+  data: Record<string, unknown>,
+  options: EncryptOptions,
+): Promise<string> {
+  verifyRecipients(options.recipients)
+  if (Object.hasOwn(data, 'sops'))
+    throw new TypeError('encryptSopsYaml: a top-level key named sops is reserved for the metadata')
+  const previous = options.previous?.reuse instanceof ReuseMaterial ? options.previous.reuse : undefined
+  const keep =
+    options.previous !== undefined &&
+    previous !== undefined &&
+    sameRecipients(previous.stanzas, options.recipients)
+  const dataKey = keep && options.previous ? options.previous.dataKey : generateDataKey()
+  const stanzas =
+    keep && previous
+      ? previous.stanzas
+      : await Promise.all(options.recipients.map((r) => wrapFor(dataKey, r)))
+  const rule = previous?.rule ?? DEFAULT_RULE
+  const macOnly = previous?.macOnlyEncrypted ?? false
+  const next = new ReuseMaterial(stanzas, rule, macOnly)
+  const ctx: EncodeContext = {
+    dataKey,
+    shouldEncrypt: buildShouldEncrypt(rule),
+    mac: new MacBuilder(macOnly),
+    previous: keep ? previous : undefined,
+    next,
+  }
+  const body = encodeNode(data, [], ctx)
+  if (body.kind !== 'map') throw new TypeError('encryptSopsYaml: data must be a plain object')
+  const lastModified = buildLastModified()
+  const mac = encryptValue(ctx.mac.digest(), 'str', dataKey, lastModified)
+  body.entries.push(['sops', buildMetadata(stanzas, lastModified, mac, next)])
+  return emitYaml(body)
+}

@@ -1,0 +1,92 @@
+/**
+ * The ordered document tree sops works on: mappings keep key order, sequences keep item order, and
+ * sequence comments written by sops as `- ENC[…,type:comment]` items stay in place. Parsed with the
+ * `yaml` package's failsafe schema (every scalar a string plus its style), then typed like go-yaml v3.
+ */
+import { type Document, isAlias, isMap, isScalar, isSeq, type Node, parseAllDocuments, Scalar } from 'yaml'
+import { SopsFormatError } from './errors.ts'
+import { resolvePlainJson, resolvePlainYaml, type SopsScalar } from './values.ts'
+
+export type TreeNode = TreeMap | TreeSeq | SopsScalar
+export interface TreeMap {
+  kind: 'map'
+  entries: Array<[string, TreeNode]>
+}
+export interface TreeSeq {
+  kind: 'seq'
+  items: TreeNode[]
+}
+
+/** True for a mapping node. */
+export function isTreeMap(node: TreeNode): node is TreeMap {
+  return typeof node === 'object' && node !== null && 'kind' in node && node.kind === 'map'
+}
+
+/** True for a sequence node. */
+export function isTreeSeq(node: TreeNode): node is TreeSeq {
+  return typeof node === 'object' && node !== null && 'kind' in node && node.kind === 'seq'
+}
+
+type Resolve = (text: string) => SopsScalar
+
+function toTree(node: Node | null | undefined, doc: Document, resolve: Resolve, depth = 0): TreeNode {
+  if (depth > 200) throw new SopsFormatError('The document nests deeper than 200 levels.')
+  if (node === null || node === undefined) return null
+  if (isAlias(node)) return toTree(node.resolve(doc) as Node | undefined, doc, resolve, depth + 1)
+  if (isMap(node)) {
+    const entries: Array<[string, TreeNode]> = []
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? pair.key : undefined
+      if (
+        key === undefined ||
+        typeof key.value !== 'string' ||
+        (key.type === Scalar.PLAIN && resolve(key.value) === null)
+      )
+        throw new SopsFormatError(
+          'The document has a mapping key that is not a string; sops requires string keys.',
+        )
+      entries.push([key.value, toTree(pair.value as Node | null, doc, resolve, depth + 1)])
+    }
+    return { kind: 'map', entries }
+  }
+  if (isSeq(node))
+    return { kind: 'seq', items: node.items.map((item) => toTree(item as Node, doc, resolve, depth + 1)) }
+  if (isScalar(node)) {
+    const text = String(node.value)
+    if (node.tag === 'tag:yaml.org,2002:str' || node.type !== Scalar.PLAIN) return text
+    return resolve(text)
+  }
+  throw new SopsFormatError('The document contains a YAML node sops cannot represent.')
+}
+
+/** Parse a YAML stream or a JSON document into one tree per document; throws SopsFormatError when it is not valid. */
+export function parseTree(text: string, format: 'yaml' | 'json'): TreeMap[] {
+  let docs: Document[]
+  try {
+    const parsed = parseAllDocuments(text, { schema: 'failsafe', uniqueKeys: true, strict: true })
+    docs = Array.isArray(parsed) ? parsed : []
+  } catch (error) {
+    throw new SopsFormatError(`The file is not valid ${format.toUpperCase()}.`, error)
+  }
+  const resolve = format === 'json' ? resolvePlainJson : resolvePlainYaml
+  return docs.map((doc, index) => {
+    const first = doc.errors[0]
+    if (first)
+      throw new SopsFormatError(
+        `The file is not valid ${format.toUpperCase()} (corrupt or truncated): ${first.message.split('\n')[0]}`,
+        first,
+      )
+    let tree: TreeNode
+    try {
+      tree = toTree(doc.contents as Node | null, doc, resolve)
+    } catch (error) {
+      if (error instanceof SopsFormatError) throw error
+      throw new SopsFormatError(`The file is not valid ${format.toUpperCase()}.`, error)
+    }
+    if (!isTreeMap(tree))
+      throw new SopsFormatError(
+        `Document ${index + 1} is not a mapping; sops files are mappings at the top level.`,
+      )
+    return tree
+  })
+}
