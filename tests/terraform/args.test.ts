@@ -108,7 +108,12 @@ test('child env is explicit: ambient TF_* never passes, secrets only as TF_VAR_*
 })
 
 test('child env refuses credentials that would steer Terraform and malformed names', () => {
-  for (const credentials of [{ TF_CLI_ARGS: '-auto-approve' }, { TF_LOG: 'trace' }, { 'bad name': 'x' }]) {
+  const refused: Record<string, string>[] = [
+    { TF_CLI_ARGS: '-auto-approve' },
+    { TF_LOG: 'trace' },
+    { 'bad name': 'x' },
+  ]
+  for (const credentials of refused) {
     assert.throws(() => buildTfEnv({ cliConfigFile: '/c', credentials, source: {} }), isA(TfEnvError))
   }
   assert.throws(
