@@ -12,13 +12,13 @@ import { MacBuilder } from './mac.ts'
 import { type AgeStanza, buildLastModified, SOPS_FORMAT_VERSION } from './metadata.ts'
 import { ReuseMaterial } from './reuse.ts'
 import { buildShouldEncrypt, DEFAULT_RULE } from './rules.ts'
-import { isFloat, SopsFloat, type SopsScalar, toGoText, typeOf } from './values.ts'
+import { isFloat, SopsFloat, type SopsScalar, type SopsValueType, toGoText, typeOf } from './values.ts'
 
 interface EncodeContext {
   dataKey: Uint8Array
   shouldEncrypt: (path: readonly string[]) => boolean
   mac: MacBuilder
-  previous: ReuseMaterial | undefined
+  recall: ((aad: string, type: SopsValueType, plaintext: string) => string | undefined) | undefined
   next: ReuseMaterial
 }
 
@@ -46,7 +46,7 @@ function encodeLeaf(value: SopsScalar, path: readonly string[], ctx: EncodeConte
   if (!encrypted || text === '') return buildScalarNode(value)
   const aad = buildAad(path)
   const type = typeOf(value)
-  const enc = ctx.previous?.recall(aad, type, text) ?? encryptValue(text, type, ctx.dataKey, aad)
+  const enc = ctx.recall?.(aad, type, text) ?? encryptValue(text, type, ctx.dataKey, aad)
   ctx.next.remember(aad, type, text, enc)
   return { kind: 'scalar', text: enc }
 }
@@ -137,7 +137,7 @@ export async function encryptSopsYaml(
     dataKey,
     shouldEncrypt: buildShouldEncrypt(rule),
     mac: new MacBuilder(macOnly),
-    previous: keep ? previous : undefined,
+    recall: keep ? previous?.buildRecall() : undefined,
     next,
   }
   const body = encodeNode(data, [], ctx)

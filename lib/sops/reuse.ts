@@ -10,21 +10,34 @@ import type { SopsValueType } from './values.ts'
 
 /** Opaque material kept in `DecryptedSops.reuse`. */
 export class ReuseMaterial {
-  readonly encrypted = new Map<string, string>()
+  /** Per (AAD, type, plaintext): the ENC strings of its occurrences, in document order. */
+  private readonly encrypted = new Map<string, string[]>()
   constructor(
     readonly stanzas: readonly AgeStanza[],
     readonly rule: EncryptionRule,
     readonly macOnlyEncrypted: boolean,
   ) {}
 
-  /** Remember the `ENC[...]` string of a value. */
+  /** Remember the `ENC[...]` string of a value (call in document order). */
   remember(aad: string, type: SopsValueType, plaintext: string, enc: string): void {
-    this.encrypted.set(buildReuseKey(aad, type, plaintext), enc)
+    const key = buildReuseKey(aad, type, plaintext)
+    const list = this.encrypted.get(key)
+    if (list) list.push(enc)
+    else this.encrypted.set(key, [enc])
   }
 
-  /** The previous `ENC[...]` string of an unchanged value, if any. */
-  recall(aad: string, type: SopsValueType, plaintext: string): string | undefined {
-    return this.encrypted.get(buildReuseKey(aad, type, plaintext))
+  /**
+   * A lookup for one encryption pass: the nth occurrence of an unchanged value gets the nth previous
+   * `ENC[...]` string (so equal values under one list keep their own strings); undefined when new.
+   */
+  buildRecall(): (aad: string, type: SopsValueType, plaintext: string) => string | undefined {
+    const used = new Map<string, number>()
+    return (aad, type, plaintext) => {
+      const key = buildReuseKey(aad, type, plaintext)
+      const n = used.get(key) ?? 0
+      used.set(key, n + 1)
+      return this.encrypted.get(key)?.[n]
+    }
   }
 }
 

@@ -1,0 +1,162 @@
+/** Each error class, triggered by a real file we wrote and then damaged; real sops must refuse it too. */
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { ExitCode } from '../../lib/errors.ts'
+import {
+  decryptSops,
+  encryptSopsYaml,
+  generateAgeIdentity,
+  SopsFormatError,
+  SopsMacTamperedError,
+  SopsNoKeyError,
+  SopsStructureChangedError,
+  SopsValueTamperedError,
+  SopsWrongKeyError,
+} from '../../lib/sops/index.ts'
+import { createLab, idsOf, type Lab } from './helpers.ts'
+import { buildSample } from './sample.ts'
+
+let lab: Lab
+let good: string
+test.before(async () => {
+  lab = await createLab()
+  good = await encryptSopsYaml(buildSample(), { recipients: [lab.recipient] })
+})
+test.after(async () => {
+  await lab.cleanup()
+})
+
+async function expectError(
+  text: string,
+  errorClass: new (...args: never[]) => Error,
+  exitCode: number,
+  message: RegExp,
+  identities = idsOf(lab.identity),
+  sopsEnv: Record<string, string> = {},
+): Promise<void> {
+  try {
+    await decryptSops(text, identities)
+    assert.unreachable('decrypted a damaged file')
+  } catch (error) {
+    assert.instance(error, errorClass)
+    assert.is((error as { exitCode: number }).exitCode, exitCode)
+    assert.match((error as Error).message, message)
+  }
+  const path = join(lab.dir, 'damaged.yaml')
+  await writeFile(path, text)
+  const sops = await lab.sops(['-d', path], sopsEnv)
+  assert.is.not(sops.exitCode, 0, 'real sops accepted the damaged file too')
+}
+
+function swapLines(text: string, a: RegExp, b: RegExp): string {
+  const lines = text.split('\n')
+  const i = lines.findIndex((l) => a.test(l))
+  const j = lines.findIndex((l) => b.test(l))
+  ;[lines[i], lines[j]] = [lines[j] as string, lines[i] as string]
+  return lines.join('\n')
+}
+
+test('the undamaged file decrypts (control)', async () => {
+  const result = await decryptSops(good, idsOf(lab.identity))
+  assert.is(result.data.name, 'debug-server')
+})
+
+test('wrong key: sopsWrongKey names the recipients', async () => {
+  const other = await generateAgeIdentity()
+  const otherFile = join(lab.dir, 'other.txt')
+  await writeFile(otherFile, `${other.identity}\n`, { mode: 0o600 })
+  await expectError(
+    good,
+    SopsWrongKeyError,
+    ExitCode.sopsWrongKey,
+    new RegExp(lab.recipient),
+    idsOf(other.identity),
+    {
+      SOPS_AGE_KEY_FILE: otherFile,
+    },
+  )
+})
+
+test('no key: sopsNoKey lists every place looked at', async () => {
+  const searched = ['SOPS_AGE_KEY (not set)', 'SOPS_AGE_KEY_FILE (not set)']
+  await expectError(
+    good,
+    SopsNoKeyError,
+    ExitCode.sopsNoKey,
+    /SOPS_AGE_KEY \(not set\)[\s\S]*SOPS_AGE_KEY_FILE/,
+    {
+      identities: [],
+      searched,
+    },
+    { SOPS_AGE_KEY_FILE: join(lab.dir, 'absent.txt') },
+  )
+})
+
+test('a tampered value: sopsValueTampered names its key path', async () => {
+  const text = good.replace(
+    /^(name: ENC\[AES256_GCM,data:)(.)/m,
+    (_, head, c) => head + (c === 'A' ? 'B' : 'A'),
+  )
+  await expectError(text, SopsValueTamperedError, ExitCode.sopsValueTampered, /nested:inner:token:|name:/)
+})
+
+test('a value moved to another key: sopsValueTampered (the AAD is the key path)', async () => {
+  const token = /^ {8}token: (ENC\[[^\]]+\])$/m.exec(good)?.[1] as string
+  const text = good.replace(/^unicode: ENC\[[^\]]+\]$/m, `unicode: ${token}`)
+  await expectError(text, SopsValueTamperedError, ExitCode.sopsValueTampered, /at unicode:/)
+})
+
+test('a tampered MAC: sopsMacTampered', async () => {
+  const text = good.replace(
+    /^( {4}mac: ENC\[AES256_GCM,data:)(.)/m,
+    (_, head, c) => head + (c === 'A' ? 'B' : 'A'),
+  )
+  await expectError(text, SopsMacTamperedError, ExitCode.sopsMacTampered, /does not decrypt/)
+})
+
+test('a changed lastmodified: sopsMacTampered (it is the MAC AAD)', async () => {
+  const text = good.replace(/lastmodified: "[^"]+"/, 'lastmodified: "2001-01-01T00:00:00Z"')
+  await expectError(text, SopsMacTamperedError, ExitCode.sopsMacTampered, /MAC/)
+})
+
+test('a missing MAC: sopsMacTampered', async () => {
+  const text = good.replace(/^ {4}mac: .*\n/m, '')
+  await expectError(text, SopsMacTamperedError, ExitCode.sopsMacTampered, /missing/)
+})
+
+test('reordered keys: sopsStructureChanged', async () => {
+  const text = swapLines(good, /^name: /, /^port: /)
+  await expectError(text, SopsStructureChangedError, ExitCode.sopsStructureChanged, /reordered/)
+})
+
+test('a removed key: sopsStructureChanged', async () => {
+  const text = good.replace(/^ratio: .*\n/m, '')
+  await expectError(text, SopsStructureChangedError, ExitCode.sopsStructureChanged, /removed/)
+})
+
+test('an unencrypted value edited by hand: sopsStructureChanged', async () => {
+  const text = good.replace(/^ {4}flag: true$/m, '    flag: false')
+  assert.is.not(text, good)
+  await expectError(text, SopsStructureChangedError, ExitCode.sopsStructureChanged, /unencrypted value/)
+})
+
+test('a truncated file: sopsFormat', async () => {
+  await expectError(good.slice(0, Math.floor(good.length / 2)), SopsFormatError, ExitCode.sopsFormat, /.+/)
+})
+
+test('a file cut inside the sops block: sopsFormat', async () => {
+  const cut = good.slice(0, good.indexOf('-----END AGE ENCRYPTED FILE-----'))
+  await expectError(cut, SopsFormatError, ExitCode.sopsFormat, /.+/)
+})
+
+test('no sops block: sopsFormat', async () => {
+  await expectError('name: plain\nport: 1\n', SopsFormatError, ExitCode.sopsFormat, /no sops: block/)
+})
+
+test('not YAML at all: sopsFormat', async () => {
+  await expectError('name: [unclosed\n  - : :\n', SopsFormatError, ExitCode.sopsFormat, /not valid YAML/)
+})
+
+test.run()
