@@ -1,5 +1,5 @@
 /**
- * CONTRACT — the test-bench helper implements `startHosts` in tests/harness/hosts.ts with exactly this shape.
+ * CONTRACT — the test-bench helper implements `startBench` in tests/harness/hosts.ts with exactly this shape.
  * Each host looks like a fresh cloud VM after cloud-init: own network namespace and address, sshd with a
  * host key generated beforehand, a non-root `deploy` user in the `docker` group, dockerd with its own data
  * root and socket, and the stand-in debug-server image available.
@@ -28,6 +28,15 @@ export interface TestHost {
   exec(argv: string[]): Promise<{ exitCode: number | null; stdout: string; stderr: string }>
   /** Stop sshd (the host stops answering) without cleaning up. */
   stopSsh(): Promise<void>
+  /**
+   * What the real `cloud-init status --wait` on the host reports: 'done' (the default, a finished boot) or
+   * 'running' (stuck in modules-final until set back), for the "host never ready" fault test.
+   */
+  setCloudInitStatus(status: 'running' | 'done'): Promise<void>
+  /** The host's dockerd socket, reachable from the root namespace (for debugging and assertions). */
+  dockerSocket: string
+  /** Directory with the host's dockerd.log, sshd.log, config and keys. */
+  logDir: string
 }
 
 export interface TestBench {

@@ -1,0 +1,89 @@
+/**
+ * Removing a host, from its on-disk record alone: kill its PID 1 (the kernel then kills every process in
+ * the host's PID namespace, containers included), delete the namespace and veth, the cgroups dockerd made,
+ * any mount left under the host directory, and the directory (which frees the slot).
+ */
+import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import type { HostLayout } from './layout.ts'
+import { readHostRecord } from './record.ts'
+import { isAlive, run, waitFor } from './system.ts'
+
+const CGROUP_ROOT = '/sys/fs/cgroup'
+export const NETNS_DIR = '/run/netns'
+
+function isUnshare(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]?.endsWith('unshare') === true
+  } catch {
+    return false
+  }
+}
+
+function kill(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL')
+  } catch {
+    /* already gone */
+  }
+}
+
+/** The cgroup directories dockerd created for this host's containers (every v1 controller and v2). */
+export function cgroupDirs(layout: HostLayout): string[] {
+  if (!existsSync(CGROUP_ROOT)) return []
+  const tops = readdirSync(CGROUP_ROOT).map((c) => join(CGROUP_ROOT, c, layout.cgroupParent))
+  return [join(CGROUP_ROOT, layout.cgroupParent), ...tops].filter((d) => existsSync(d))
+}
+
+function removeCgroupTree(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true }))
+    if (entry.isDirectory()) removeCgroupTree(join(dir, entry.name))
+  try {
+    rmdirSync(dir)
+  } catch {
+    /* a controller mounted twice (cpu,cpuacct) already removed it */
+  }
+}
+
+/** Mount points under `dir` in this mount namespace (there should be none; listed for the leftover check). */
+export function mountsUnder(dir: string): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[4] ?? '')
+    .filter((point) => point === dir || point.startsWith(`${dir}/`))
+}
+
+/** The pids still inside the host's network namespace (compared by namespace inode, no `ip` spawn). */
+export function netnsPids(netns: string): number[] {
+  let inode: number
+  try {
+    inode = statSync(join(NETNS_DIR, netns)).ino
+  } catch {
+    return []
+  }
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return statSync(`/proc/${pid}/ns/net`).ino === inode
+      } catch {
+        return false
+      }
+    })
+    .map(Number)
+}
+
+/** Remove everything the host may have left; safe to call twice or on a half-started host. */
+export async function teardownHost(layout: HostLayout): Promise<void> {
+  const record = readHostRecord(layout)
+  const pids = [record?.initPid, record?.unsharePid].filter((p): p is number => p !== undefined)
+  if (record?.unsharePid !== undefined && isUnshare(record.unsharePid)) kill(record.unsharePid)
+  if (record?.initPid !== undefined && isAlive(record.initPid)) kill(record.initPid)
+  for (const pid of netnsPids(layout.netns)) kill(pid)
+  await waitFor(() => pids.every((p) => !isAlive(p)), 5000)
+  // -force: keep going when the namespace or the veth is already gone.
+  await run(['ip', '-force', '-batch', '-'], `netns delete ${layout.netns}\nlink delete ${layout.veth}\n`)
+  for (const dir of cgroupDirs(layout)) removeCgroupTree(dir)
+  for (const point of mountsUnder(layout.dir).reverse()) await run(['umount', '-l', point])
+  rmSync(layout.dir, { recursive: true, force: true })
+}
