@@ -24,12 +24,10 @@ function escapeTemplate(text: string): string {
   return text.replaceAll('${', () => '$${').replaceAll('%{', () => '%%{')
 }
 
-/** An HCL reference expression in JSON syntax (`${path}`). */
-function hclReference(path: string): string {
-  return `$\{${path}}`
-}
-
-/** The TF_ENCRYPTION variable (JSON syntax) for one stack passphrase. */
+/**
+ * The TF_ENCRYPTION variable (HCL JSON syntax) for one stack passphrase. References (`keys`, `method`) are
+ * bare traversals, which OpenTofu requires there; the passphrase is a template string, hence the escaping.
+ */
 export function buildEncryptionEnv(passphrase: string): Env {
   if (passphrase.length < MIN_PASSPHRASE_LENGTH) {
     throw new EncryptionPassphraseError(
@@ -38,9 +36,9 @@ export function buildEncryptionEnv(passphrase: string): Env {
   }
   const config = {
     key_provider: { pbkdf2: { stack: { passphrase: escapeTemplate(passphrase) } } },
-    method: { aes_gcm: { stack: { keys: hclReference('key_provider.pbkdf2.stack') } } },
-    state: { method: hclReference('method.aes_gcm.stack'), enforced: true },
-    plan: { method: hclReference('method.aes_gcm.stack'), enforced: true },
+    method: { aes_gcm: { stack: { keys: 'key_provider.pbkdf2.stack' } } },
+    state: { method: 'method.aes_gcm.stack', enforced: true },
+    plan: { method: 'method.aes_gcm.stack', enforced: true },
   }
   return { TF_ENCRYPTION: JSON.stringify(config) }
 }

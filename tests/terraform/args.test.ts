@@ -127,9 +127,9 @@ test('encryption env: pbkdf2 + aes_gcm, enforced for state and plan, template si
   const config = JSON.parse(env.TF_ENCRYPTION!)
   assert.equal(config, {
     key_provider: { pbkdf2: { stack: { passphrase: `pa$${hcl('ss')}%%{x}"\\phrase-0123` } } },
-    method: { aes_gcm: { stack: { keys: hcl('key_provider.pbkdf2.stack') } } },
-    state: { method: hcl('method.aes_gcm.stack'), enforced: true },
-    plan: { method: hcl('method.aes_gcm.stack'), enforced: true },
+    method: { aes_gcm: { stack: { keys: 'key_provider.pbkdf2.stack' } } },
+    state: { method: 'method.aes_gcm.stack', enforced: true },
+    plan: { method: 'method.aes_gcm.stack', enforced: true },
   })
   assert.throws(() => buildEncryptionEnv('short'), isA(EncryptionPassphraseError))
 })
