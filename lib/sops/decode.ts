@@ -45,6 +45,7 @@ function decryptLeaf(
   try {
     value = parseTyped(plaintext, parsed.type)
   } catch (error) {
+    if (error instanceof SopsUnsupportedError) throw error
     throw new SopsValueTamperedError(aad, `does not decrypt to a valid ${parsed.type}`, error)
   }
   if (parsed.type === 'comment') return { value, comment: true }

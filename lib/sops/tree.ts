@@ -4,6 +4,7 @@
  * `yaml` package's failsafe schema (every scalar a string plus its style), then typed like go-yaml v3.
  */
 import { type Document, isAlias, isMap, isScalar, isSeq, type Node, parseAllDocuments, Scalar } from 'yaml'
+import { CliError } from '../errors.ts'
 import { SopsFormatError } from './errors.ts'
 import { resolvePlainJson, resolvePlainYaml, type SopsScalar } from './values.ts'
 
@@ -80,7 +81,7 @@ export function parseTree(text: string, format: 'yaml' | 'json'): TreeMap[] {
     try {
       tree = toTree(doc.contents as Node | null, doc, resolve)
     } catch (error) {
-      if (error instanceof SopsFormatError) throw error
+      if (error instanceof CliError) throw error
       throw new SopsFormatError(`The file is not valid ${format.toUpperCase()}.`, error)
     }
     if (!isTreeMap(tree))

@@ -2,6 +2,7 @@
  * Scalars as sops (Go) sees them: which YAML plain scalars are ints, floats, bools, timestamps or null
  * (go-yaml v3's resolver, not YAML 1.2 core), and the exact bytes Go writes for each type.
  */
+import { SopsUnsupportedError } from './errors.ts'
 
 /** A float that must stay a float although it is integral (`3.0`, JSON numbers); `toJSON` gives the number. */
 export class SopsFloat {
@@ -75,7 +76,10 @@ function parseGoBool(text: string): boolean | undefined {
   return undefined
 }
 
-/** Go `strconv.ParseInt(text, 0, 64)` (prefixes 0x, 0o, 0b and a leading-zero octal), within JS safe integers. */
+/**
+ * Go `strconv.ParseInt(text, 0, 64)` (prefixes 0x, 0o, 0b and a leading-zero octal). Integers beyond
+ * 2^53 cannot be held exactly in a JS number: refused rather than silently rounded.
+ */
 function parseGoInt(text: string): number | undefined {
   const match = /^([-+]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/.exec(text)
   if (!match) return undefined
@@ -85,7 +89,10 @@ function parseGoInt(text: string): number | undefined {
   else if (/^0[0-7]+$/.test(body)) magnitude = BigInt(`0o${body.slice(1)}`)
   else magnitude = BigInt(body)
   const value = sign === '-' ? -magnitude : magnitude
-  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) return undefined
+  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER))
+    throw new SopsUnsupportedError(
+      `The integer ${text} is beyond 2^53, which this tool cannot represent exactly.`,
+    )
   return Number(value)
 }
 
