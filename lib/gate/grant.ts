@@ -134,7 +134,9 @@ export function checkGrant(
     created <= now.getTime() &&
     expires - created <= GRANT_MAX_MINUTES * 60_000
   if (!valid)
-    return expired(`--yes was given, but the grant at ${path} does not belong to this terminal; ignored.`)
+    return expired(
+      `--yes was given, but the grant at ${path} is not valid for this terminal (other session, operator or time window); ignored.`,
+    )
   if (expires <= now.getTime()) {
     return expired(
       `--yes was given, but the cloud:unlock grant for this terminal expired at ${grant.expiresAt}.`,

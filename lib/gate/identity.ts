@@ -1,42 +1,15 @@
 /**
- * Is there an operator identity on this workstation: a profile for the operator under the state
- * directory, and at least one age identity where sops looks for one.
+ * Is there an operator identity on this workstation: the operator's profile under the state directory,
+ * and an age identity (where sops looks for one) whose recipient is one of the profile's recipients.
  */
-import { existsSync, readFileSync } from 'node:fs'
-import { homedir } from 'node:os'
-import { join } from 'node:path'
-import { type AgeIdentities, findAgeIdentities } from '../sops/index.ts'
+import { recipientOf } from '../sops/age.ts'
+import { findAgeIdentities } from '../sops/index.ts'
+import { readProfile, stateRecipients } from '../state/operator.ts'
 import { OPERATOR_NAME, operatorPaths } from '../state/paths.ts'
 import type { GateReason } from './reasons.ts'
 
 function noIdentity(text: string, signal: string): GateReason {
   return { code: 'no-identity', text, signals: [signal] }
-}
-
-// TEMPORARY, until lib/sops/index.ts findAgeIdentities lands (it throws 'not implemented' as a stub):
-// the key locations sops reads, checked without running SOPS_AGE_KEY_CMD. Delete once the codec is in.
-function findAgeIdentitiesFallback(env: NodeJS.ProcessEnv): AgeIdentities {
-  const home = env.HOME ?? homedir()
-  const keysTxt = join(env.XDG_CONFIG_HOME ?? join(home, '.config'), 'sops', 'age', 'keys.txt')
-  const files = [env.SOPS_AGE_KEY_FILE, keysTxt].filter((f): f is string => f !== undefined && f !== '')
-  const texts = [env.SOPS_AGE_KEY ?? '', ...files.filter(existsSync).map((f) => readFileSync(f, 'utf8'))]
-  const identities = texts.flatMap((t) => t.split(/\r?\n/)).filter((l) => l.startsWith('AGE-SECRET-KEY-1'))
-  const ssh = [
-    env.SOPS_AGE_SSH_PRIVATE_KEY_FILE,
-    join(home, '.ssh', 'id_ed25519'),
-    join(home, '.ssh', 'id_rsa'),
-  ]
-  identities.push(...ssh.filter((f): f is string => f !== undefined && existsSync(f)))
-  return { identities, searched: ['SOPS_AGE_KEY', ...files, ...ssh.filter((f) => f !== undefined)] }
-}
-
-async function findIdentities(env: NodeJS.ProcessEnv): Promise<AgeIdentities> {
-  try {
-    return await findAgeIdentities(env)
-  } catch (error) {
-    if (error instanceof Error && error.message === 'not implemented') return findAgeIdentitiesFallback(env)
-    throw error
-  }
 }
 
 /** The identity reason, if any, for `operator` in `env`. */
@@ -53,24 +26,30 @@ export async function detectIdentityReason(
   if (!OPERATOR_NAME.test(operator)) {
     return noIdentity(`"${operator}" is not a valid operator name.`, 'operator')
   }
-  const profile = operatorPaths(operator, env).profile
-  if (!existsSync(profile)) {
-    return noIdentity(
-      `Operator "${operator}" has no profile on this workstation (${profile} is missing).`,
-      'profile',
-    )
-  }
-  let found: AgeIdentities
   try {
-    found = await findIdentities(env)
+    const recipients = stateRecipients(await readProfile(operatorPaths(operator, env)))
+    const found = await findAgeIdentities(env)
+    if (found.identities.length === 0) {
+      return noIdentity(
+        `No age identity for operator "${operator}" was found on this workstation (looked at: ${found.searched.join('; ')}).`,
+        'age identity',
+      )
+    }
+    const owned = await Promise.all(
+      found.identities.map(async (id) => recipients.includes(await recipientOf(id))),
+    )
+    if (!owned.includes(true)) {
+      return noIdentity(
+        `None of the ${found.identities.length} age identities on this workstation belongs to operator "${operator}" (its profile lists ${recipients.join(', ')}).`,
+        'age identity',
+      )
+    }
   } catch (error) {
+    // A missing or invalid profile, or an unreadable or unsafe key file: refuse, and say which.
     const why = error instanceof Error ? error.message : String(error)
-    return noIdentity(`The age identity of operator "${operator}" could not be read: ${why}`, 'age identity')
-  }
-  if (found.identities.length === 0) {
     return noIdentity(
-      `No age identity for operator "${operator}" was found on this workstation (looked at: ${found.searched.join('; ')}).`,
-      'age identity',
+      `The identity of operator "${operator}" could not be checked: ${why}`,
+      'profile or age identity',
     )
   }
   return undefined

@@ -9,7 +9,7 @@ import type { Output } from '../cli/output.ts'
 import { appendAudit, buildAuditEntry } from './audit.ts'
 import { checkGrant } from './grant.ts'
 import { detectIdentityReason } from './identity.ts'
-import { confirmOnTerminal } from './prompt.ts'
+import { buildPromptLines, confirmOnTerminal } from './prompt.ts'
 import { GateDeniedError, type GateReason, sortReasons } from './reasons.ts'
 import { detectAgentReason, detectCiReason } from './signals.ts'
 import { buildTerminalReason, readTerminalBinding, readTerminalState } from './terminal.ts'
@@ -57,15 +57,26 @@ async function deny(req: GateRequest, reasons: GateReason[]): Promise<never> {
 }
 
 /**
+ * Preflight for slow commands: refuse now (audited, GateDeniedError) when nobody could approve later, so
+ * no planning happens first. Asks nothing; requireHuman runs the same checks again when it asks.
+ */
+export async function verifyMayAsk(req: GateRequest): Promise<void> {
+  const denials = await collectDenials(req)
+  if (denials.length > 0) await deny(req, denials)
+}
+
+/**
  * Return only when a person approved `req` on this terminal; otherwise audit the denial and throw
  * GateDeniedError naming every reason (exit code of the first).
  */
 export async function requireHuman(req: GateRequest): Promise<void> {
-  const denials = await collectDenials(req)
-  if (denials.length > 0) return deny(req, denials)
+  await verifyMayAsk(req)
+  const prompt = { ...req, color: req.out.color }
   let via: 'typed' | 'grant' = 'grant'
-  if (!req.yes) {
-    const answer = await confirmOnTerminal({ ...req, color: req.out.color })
+  if (req.yes) {
+    for (const line of buildPromptLines(prompt)) req.out.info(line)
+  } else {
+    const answer = await confirmOnTerminal(prompt)
     if (answer !== undefined) return deny(req, [answer])
     via = 'typed'
   }

@@ -282,12 +282,28 @@ test('no age identity on this workstation is refused with gateNoIdentity', async
   }
 })
 
+test("an age identity that is not the operator's is refused with gateNoIdentity", async () => {
+  const box = new Sandbox({ foreign: true })
+  try {
+    const { exitCode, transcript } = await runInPty(box, {})
+    assertDenied(
+      box,
+      transcript,
+      exitCode,
+      { code: ExitCode.gateNoIdentity, reason: 'no-identity', signals: ['age identity'] },
+      /None of the 1 age identities on this workstation belongs to operator "alice"/,
+    )
+  } finally {
+    box.cleanup()
+  }
+})
+
 test('an operator without a profile is refused with gateNoIdentity, audited in the fallback log', async () => {
   const box = new Sandbox({ profile: false })
   try {
     const { exitCode, transcript } = await runInPty(box, {})
     assert.is(exitCode, ExitCode.gateNoIdentity, transcript)
-    assert.match(transcript, /Operator "alice" has no profile on this workstation/)
+    assert.match(transcript, /The identity of operator "alice" could not be checked: .*has no profile/)
     assert.not.ok(box.markerWritten)
     assert.equal(box.audit('fallback').at(-1)?.reasons, ['no-identity'])
     assert.is(box.audit('fallback').at(-1)?.operator, OPERATOR)

@@ -4,7 +4,15 @@
  * fixture writes only after approval ("Terraform started").
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { AuditEntry } from '../../lib/gate/audit.ts'
@@ -16,8 +24,20 @@ export const OPERATOR = 'alice'
 export const STACK = 'lab-1'
 
 export interface SandboxOptions {
+  /** The operator's own age identity is in ~/.config/sops/age/keys.txt (default true). */
   identity?: boolean
+  /** An age identity that is NOT the operator's is there instead. */
+  foreign?: boolean
+  /** The operator's profile.yaml exists (default true). */
   profile?: boolean
+}
+
+function ageKeygen(args: string[]): string {
+  return execFileSync('age-keygen', args, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    env: { PATH: '/usr/bin:/bin' },
+  })
 }
 
 export class Sandbox {
@@ -29,14 +49,19 @@ export class Sandbox {
 
   constructor(options: SandboxOptions = {}) {
     mkdirSync(this.home, { recursive: true })
-    if (options.identity ?? true) {
-      const keys = join(this.home, '.config', 'sops', 'age', 'keys.txt')
-      mkdirSync(join(keys, '..'), { recursive: true, mode: 0o700 })
-      execFileSync('age-keygen', ['-o', keys], { stdio: 'ignore', env: { PATH: '/usr/bin:/bin' } })
-    }
+    // The operator's key pair, made by the real age-keygen; the private half is "on this workstation"
+    // (where sops looks for it) only with `identity`, `foreign` puts some other key there instead.
+    const operatorKey = join(this.dir, 'operator-key.txt')
+    ageKeygen(['-o', operatorKey])
+    const keys = join(this.home, '.config', 'sops', 'age', 'keys.txt')
+    mkdirSync(join(keys, '..'), { recursive: true, mode: 0o700 })
+    if (options.foreign) ageKeygen(['-o', keys])
+    else if (options.identity ?? true) copyFileSync(operatorKey, keys)
     if (options.profile ?? true) {
       mkdirSync(this.operatorDir, { recursive: true, mode: 0o700 })
-      writeFileSync(join(this.operatorDir, 'profile.yaml'), `id: ${OPERATOR}\nrecipients: []\n`)
+      const recipient = ageKeygen(['-y', operatorKey]).trim()
+      const profile = `id: ${OPERATOR}\nrecipients:\n  - ${recipient}\nrecoveryRecipients: []\nhistoryRetention: 20\n`
+      writeFileSync(join(this.operatorDir, 'profile.yaml'), profile)
     }
   }
 
