@@ -127,3 +127,7 @@ export function resolveStackName(given: string | undefined, env: string): string
 export function toProvider(value: string): ProviderName {
   return providerDefinition(value as ProviderName).name
 }
+
+/** The image `cloud:up` runs when --image is not given. */
+export const DEFAULT_IMAGE = 'ghcr.io/org/debug-server:latest'
+export const DEFAULT_PORTS = '127.0.0.1:8080:8080'

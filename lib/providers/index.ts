@@ -11,7 +11,10 @@ export interface ProviderDefinition {
   name: ProviderName
   /** Host-phase root configuration (VM, key, firewall), or null when the Docker host already exists. */
   hostStack: string | null
-  /** Environment variable names the host phase needs, read from .env and passed only to Terraform. */
+  /**
+   * Names the host phase reads from .env: API credentials (secret, passed only to Terraform as TF_VAR_*)
+   * and per-account settings such as Contabo's image UUID.
+   */
   credentials: readonly string[]
   defaultSize: string | null
   defaultLocation: string | null

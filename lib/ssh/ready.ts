@@ -35,6 +35,8 @@ export interface WaitOptions {
   pollMs?: number
   /** Called once per stage when it is reached, and with each problem while retrying. */
   onProgress?: (stage: ReadinessStage, problem?: string) => void
+  /** Stages to check, in order (default all three; an existing server without cloud-init skips it). */
+  stages?: readonly ReadinessStage[]
   now?: () => number
   sleep?: (ms: number) => Promise<void>
 }
@@ -51,17 +53,20 @@ function lastLine(text: string): string {
   return lines[lines.length - 1] ?? ''
 }
 
+const STAGES: readonly { stage: ReadinessStage; remote: string[]; accept: number[] }[] = [
+  { stage: 'ssh', remote: ['true'], accept: [0] },
+  { stage: 'cloud-init', remote: ['cloud-init', 'status', '--wait'], accept: [0, 2] },
+  { stage: 'docker', remote: ['docker', 'info', '--format', '{{.ServerVersion}}'], accept: [0] },
+]
+
 /** Block until the host passes every stage, or throw HostKeyMismatchError / HostNotReadyError. */
 export async function waitForHost(proc: Proc, target: SshTarget, options: WaitOptions): Promise<void> {
   const now = options.now ?? Date.now
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)))
   const deadline = now() + options.timeoutMs
   const env = buildChildEnv()
-  const stages: { stage: ReadinessStage; remote: string[]; accept: number[] }[] = [
-    { stage: 'ssh', remote: ['true'], accept: [0] },
-    { stage: 'cloud-init', remote: ['cloud-init', 'status', '--wait'], accept: [0, 2] },
-    { stage: 'docker', remote: ['docker', 'info', '--format', '{{.ServerVersion}}'], accept: [0] },
-  ]
+  const wanted = options.stages ?? ['ssh', 'cloud-init', 'docker']
+  const stages = STAGES.filter((s) => wanted.includes(s.stage))
   let problem = 'no attempt made'
   for (const { stage, remote, accept } of stages) {
     options.onProgress?.(stage)

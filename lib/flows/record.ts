@@ -1,0 +1,72 @@
+/**
+ * The stack record in the operator's encrypted state: created with freshly minted secrets, then moved
+ * through its statuses as `up` and `destroy` progress, so a failed or interrupted run leaves a record that a
+ * re-run or destroy can use.
+ */
+import { randomBytes } from 'node:crypto'
+import { CliError, ExitCode } from '../errors.ts'
+import type { ProviderName } from '../providers/index.ts'
+import type { StackRecord, StackStatus, StateDocument } from '../state/schema.ts'
+import type { StateStore } from '../state/store.ts'
+
+/** A 256-bit token from the CSPRNG, URL-safe. */
+export function mintToken(): string {
+  return randomBytes(32).toString('base64url')
+}
+
+export interface NewStack {
+  provider: ProviderName
+  env: string
+  image: string
+  size: string | null
+  location: string | null
+}
+
+/** A new record: status planned, fresh API and runner tokens, a fresh state passphrase. */
+export function buildStackRecord(spec: NewStack, now = new Date()): StackRecord {
+  const at = now.toISOString()
+  return {
+    ...spec,
+    status: 'planned',
+    createdAt: at,
+    updatedAt: at,
+    address: null,
+    ssh: null,
+    dockerHost: null,
+    endpoints: [],
+    tokens: { api: mintToken(), runner: mintToken() },
+    providerIds: {},
+    outputs: {},
+    terraform: { statePassphrase: mintToken() },
+    lastError: null,
+    releasedAt: null,
+  }
+}
+
+/** The record of `stack`, or an error saying it is unknown. */
+export function requireStack(doc: StateDocument, stack: string): StackRecord {
+  const record = doc.stacks[stack]
+  if (!record) {
+    const known = Object.keys(doc.stacks)
+    throw new CliError(`No stack named "${stack}" in ${doc.operator}'s state.`, {
+      hint: known.length > 0 ? `Known stacks: ${known.join(', ')}.` : 'Create one with `npm run cloud:up`.',
+      exitCode: ExitCode.notFound,
+    })
+  }
+  return record
+}
+
+/** Persist a status change (and any other fields) of one stack. */
+export async function updateStack(
+  store: StateStore,
+  stack: string,
+  status: StackStatus,
+  patch: Partial<StackRecord> = {},
+): Promise<StackRecord> {
+  const doc = await store.update((d) => {
+    const current = requireStack(d, stack)
+    d.stacks[stack] = { ...current, ...patch, status, updatedAt: new Date().toISOString() }
+    return d
+  })
+  return requireStack(doc, stack)
+}

@@ -1,0 +1,46 @@
+/**
+ * What every infrastructure flow shares for one command run: output, the process runner, the redactor that
+ * every secret is registered with, Ctrl-C forwarding, the progress renderer and the Terraform binary.
+ */
+import type { Output } from '../cli/output.ts'
+import { type Proc, realProc } from '../proc.ts'
+import { resolveTfBinary, type TfBinary } from '../terraform/binary.ts'
+import { InterruptForwarder } from '../terraform/interrupt.ts'
+import { chooseRenderMode, createRenderer } from '../terraform/progress.ts'
+import { Redactor } from '../terraform/redact.ts'
+import type { ProgressRenderer } from '../terraform/render.ts'
+import { cliConfigPath } from '../tools/paths.ts'
+
+export interface FlowRuntime {
+  out: Output
+  proc: Proc
+  redactor: Redactor
+  interrupts: InterruptForwarder
+  renderer: ProgressRenderer
+  binary: TfBinary
+  cliConfigFile: string
+  /** Undo process-level hooks (SIGINT listener) and stop the renderer. */
+  dispose(): void
+}
+
+/** Build the runtime; installs the SIGINT forwarder until dispose(). */
+export function createRuntime(out: Output, tfBin: string | undefined, proc: Proc = realProc): FlowRuntime {
+  const binary = resolveTfBinary(tfBin)
+  const interrupts = new InterruptForwarder((line) => out.warn(line))
+  const uninstall = interrupts.install()
+  const mode = chooseRenderMode(out)
+  const renderer = createRenderer(mode, mode === 'json' ? process.stdout : process.stderr, out.color)
+  return {
+    out,
+    proc,
+    redactor: new Redactor(),
+    interrupts,
+    renderer,
+    binary,
+    cliConfigFile: cliConfigPath(),
+    dispose() {
+      renderer.close()
+      uninstall()
+    },
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * How the launcher reaches a stack's Docker host: the local socket, or SSH with a pinned host key
+ * (a new VM's pre-generated key, or the known_hosts file the operator gives for an existing server).
+ */
+import { readFile } from 'node:fs/promises'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { CliError, ExitCode, UsageError } from '../errors.ts'
+import { buildKnownHostsLine } from '../infra/host-key.ts'
+import { buildDockerHostUrl, buildSshOptions, type SshTarget } from '../ssh/target.ts'
+
+export const DEFAULT_LOCAL_DOCKER_HOST = 'unix:///var/run/docker.sock'
+
+export interface DockerTarget {
+  /** ssh://user@host:port or unix:///path */
+  dockerHost: string
+  /** Set for ssh:// hosts. */
+  ssh?: SshTarget
+}
+
+/** The operator's SSH private key: --ssh-key, else ~/.ssh/id_ed25519. */
+export function resolveSshKey(flag: string | undefined): string {
+  return flag ?? join(homedir(), '.ssh', 'id_ed25519')
+}
+
+/** The docker provider's ssh_opts for a target (empty for a local socket). */
+export function dockerSshOpts(target: DockerTarget): string[] {
+  return target.ssh ? buildSshOptions(target.ssh) : []
+}
+
+/** Parse `ssh://user@host[:port]`. */
+export function parseSshUrl(url: string): { user: string; host: string; port: number } {
+  const match = /^ssh:\/\/([a-z_][a-z0-9_-]*)@([A-Za-z0-9.:-]+?)(?::(\d{1,5}))?$/.exec(url)
+  if (!match) throw new UsageError(`--docker-host "${url}" is not ssh://user@host[:port] or unix:///path.`)
+  return { user: match[1]!, host: match[2]!, port: Number(match[3] ?? 22) }
+}
+
+/** The public key pinned for host:port in a known_hosts file, or a clear error (no trust on first use). */
+export async function readPinnedHostKey(knownHostsFile: string, host: string, port: number): Promise<string> {
+  const wanted = buildKnownHostsLine(host, port, 'x y').split(' ')[0]
+  const text = await readFile(knownHostsFile, 'utf8').catch((error: unknown) => {
+    throw new CliError(`Cannot read the known_hosts file ${knownHostsFile}.`, {
+      hint: 'Give --known-hosts a file that pins the host key of the existing server.',
+      exitCode: ExitCode.notFound,
+      cause: error,
+    })
+  })
+  for (const line of text.split('\n')) {
+    const [names, type, key] = line.trim().split(/\s+/)
+    if (names?.split(',').includes(wanted ?? '') && type && key) return `${type} ${key}`
+  }
+  throw new CliError(`${knownHostsFile} pins no host key for ${wanted}.`, {
+    hint: "Add the server's host key, verified out of band (for example from its console: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub).",
+    exitCode: ExitCode.badInput,
+  })
+}
+
+/** The target of `--provider local`: the local socket by default, or an existing server over pinned SSH. */
+export function localDockerTarget(
+  dockerHost: string | undefined,
+  sshKey: string,
+  knownHosts: string | undefined,
+): DockerTarget {
+  const url = dockerHost ?? DEFAULT_LOCAL_DOCKER_HOST
+  if (url.startsWith('unix://')) return { dockerHost: url }
+  const { user, host, port } = parseSshUrl(url)
+  if (!knownHosts) {
+    throw new UsageError(
+      `--docker-host ${url} needs --known-hosts: the host key must be pinned before the first connection.`,
+      "Pass a known_hosts file holding the server's host key, verified out of band.",
+    )
+  }
+  return { dockerHost: url, ssh: { host, port, user, identityFile: sshKey, knownHostsFile: knownHosts } }
+}
+
+/** The target of a VM the host phase created. */
+export function cloudDockerTarget(
+  address: string,
+  port: number,
+  user: string,
+  sshKey: string,
+  knownHostsFile: string,
+): DockerTarget {
+  const ssh = { host: address, port, user, identityFile: sshKey, knownHostsFile }
+  return { dockerHost: buildDockerHostUrl(ssh), ssh }
+}

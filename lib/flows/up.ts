@@ -1,0 +1,385 @@
+/**
+ * `cloud:up` as a list of named steps: preflight → plan the host phase → gate (approve exactly that plan) →
+ * apply → wait for the host → app phase → health check → persist → how to connect. Every step persists
+ * what it learned, so a failed or interrupted run leaves a record that a re-run (which converges) or
+ * `cloud:destroy` can use.
+ */
+import { readFile } from 'node:fs/promises'
+import { loadCredentials } from '../credentials.ts'
+import { CliError, ExitCode } from '../errors.ts'
+import { GateDeniedError, requireHuman, verifyMayAsk } from '../gate/index.ts'
+import { buildKnownHostsLine, generateHostKey } from '../infra/host-key.ts'
+import { renderStackInputs, type StackInputs } from '../infra/stack-inputs.ts'
+import { appStackDir, type ProviderName, providerDefinition } from '../providers/index.ts'
+import { waitForHost } from '../ssh/ready.ts'
+import { writeKnownHosts } from '../ssh/target.ts'
+import { acquireLock, buildHolder } from '../state/lock.ts'
+import type { StackRecord } from '../state/schema.ts'
+import { StateStore } from '../state/store.ts'
+import { readStringOutput, type TfOutputs } from '../terraform/outputs.ts'
+import type { PortMapping } from './flags.ts'
+import { checkAppHealth } from './health.ts'
+import { applyPhase, describePlan, type PlannedPhase, planPhase } from './phase.ts'
+import { buildStackRecord, requireStack, updateStack } from './record.ts'
+import type { FlowRuntime } from './runtime.ts'
+import {
+  cloudDockerTarget,
+  type DockerTarget,
+  dockerSshOpts,
+  localDockerTarget,
+  readPinnedHostKey,
+} from './targets.ts'
+import { knownHostsPath, preparePhaseWorkspace, stackLockPath } from './workspace.ts'
+
+export interface UpRequest {
+  provider: ProviderName
+  env: string
+  stackName: string
+  image: string
+  ports: PortMapping[]
+  location: string | undefined
+  size: string | undefined
+  dockerHost: string | undefined
+  knownHosts: string | undefined
+  sshKey: string
+  /** Undefined when no operator exists here: the gate then refuses (no identity). */
+  operator: string | undefined
+  yes: boolean
+  readinessTimeoutMs: number
+  healthTimeoutMs: number
+}
+
+export interface UpResult {
+  stack: string
+  provider: ProviderName
+  /** False when both phases planned no changes (a converged re-run). */
+  changed: boolean
+  address: string | null
+  dockerHost: string
+  endpoints: { name: string; url: string }[]
+}
+
+type Approve = (summary: string[]) => Promise<void>
+
+interface UpContext {
+  rt: FlowRuntime
+  store: StateStore
+  req: UpRequest
+  approve: Approve
+  changed: () => boolean
+}
+
+/** Bring the stack up (or converge it); see the module comment for the steps. */
+export async function runUp(rt: FlowRuntime, req: UpRequest): Promise<UpResult> {
+  const { out } = rt
+  const gate = { command: 'cloud:up', operator: req.operator, confirmName: req.stackName, yes: req.yes, out }
+  out.step('Preflight: human gate signals, operator state, credentials, stack lock')
+  await verifyMayAsk({ ...gate, summary: [] })
+  // The gate refuses when no operator resolved, so from here on there is one.
+  const store = await StateStore.open(req.operator!, process.env, 'cloud:up')
+  const def = providerDefinition(req.provider)
+  const credentials = loadCredentials(def.credentials)
+  const release = await acquireLock(stackLockPath(store.paths, req.stackName), buildHolder('cloud:up'))
+  try {
+    const initial = await ensureRecord(rt, store, req)
+    let approved = false
+    const ctx: UpContext = {
+      rt,
+      store,
+      req,
+      changed: () => approved,
+      approve: async (summary) => {
+        if (approved) return
+        await requireHuman({ ...gate, summary: [...describeStack(req, initial), ...summary] })
+        approved = true
+      },
+    }
+    try {
+      return await runSteps(ctx, initial, def.hostStack, credentials)
+    } catch (error) {
+      if (!(error instanceof GateDeniedError)) await recordFailure(ctx, error)
+      throw error
+    }
+  } finally {
+    await release()
+  }
+}
+
+async function runSteps(
+  ctx: UpContext,
+  initial: StackRecord,
+  hostStack: string | null,
+  credentials: Record<string, string>,
+): Promise<UpResult> {
+  const { rt, store, req } = ctx
+  let record = initial
+  let target: DockerTarget
+  if (hostStack) {
+    record = await runHostPhase(ctx, record, hostStack, credentials)
+    target = cloudDockerTarget(
+      record.address!,
+      record.ssh!.port,
+      record.ssh!.user,
+      req.sshKey,
+      knownHostsPath(store.paths, req.stackName),
+    )
+    rt.out.step(`Waiting for ${record.address}: SSH with the pinned host key, cloud-init, Docker`)
+    await waitForHost(rt.proc, target.ssh!, {
+      timeoutMs: req.readinessTimeoutMs,
+      onProgress: (stage, problem) => rt.out.detail(problem ? `  ${stage}: ${problem}` : `  ${stage}…`),
+    })
+  } else {
+    target = localDockerTarget(req.dockerHost, req.sshKey, req.knownHosts)
+    record = await pinExistingHost(store, req, record, target)
+    if (target.ssh) {
+      rt.out.step(`Waiting for ${target.ssh.host}: SSH with the pinned host key, Docker`)
+      await waitForHost(rt.proc, target.ssh, { timeoutMs: req.readinessTimeoutMs, stages: ['ssh', 'docker'] })
+    }
+  }
+  rt.out.step('App phase: the debug-server container')
+  const app = await planPhase(rt, {
+    phase: 'app',
+    configDir: appStackDir,
+    workspace: await preparePhaseWorkspace(store.paths, req.stackName, 'app'),
+    inputs: buildAppInputs(req, record, target),
+    credentials: {},
+    statePassphrase: record.terraform.statePassphrase,
+  })
+  const appOutputs = await applyIfChanged(ctx, app, 'App (container)')
+  rt.out.step(`Health check: GET /healthz on port ${req.ports[0]!.external}`)
+  await checkAppHealth(rt.proc, target, req.ports[0]!, req.healthTimeoutMs)
+  const endpoints = endpointsOf(appOutputs)
+  record = await updateStack(store, req.stackName, 'ready', {
+    dockerHost: target.dockerHost,
+    endpoints,
+    outputs: { ...record.outputs, app: plainOutputs(appOutputs) },
+    lastError: null,
+  })
+  return {
+    stack: req.stackName,
+    provider: req.provider,
+    changed: ctx.changed(),
+    address: record.address,
+    dockerHost: target.dockerHost,
+    endpoints,
+  }
+}
+
+/** Plan the host phase, apply it when it changes anything, and record address, ids and the pinned key. */
+async function runHostPhase(
+  ctx: UpContext,
+  record: StackRecord,
+  hostStack: string,
+  credentials: Record<string, string>,
+): Promise<StackRecord> {
+  const { rt, store, req } = ctx
+  rt.out.step('Host phase: VM, SSH key, firewall, cloud-init')
+  const planned = await planPhase(rt, {
+    phase: 'host',
+    configDir: hostStack,
+    workspace: await preparePhaseWorkspace(store.paths, req.stackName, 'host'),
+    inputs: await buildHostInputs(req, record, credentials),
+    credentials: {},
+    statePassphrase: record.terraform.statePassphrase,
+  })
+  const outputs = await applyIfChanged(ctx, planned, 'Host (VM)', [
+    `Then: wait for cloud-init and Docker, and start ${req.image} on the new host.`,
+  ])
+  const address = readStringOutput(outputs, 'public_ipv4')
+  const port = Number(outputs.ssh_port?.value ?? 22)
+  const ssh = { ...record.ssh!, user: readStringOutput(outputs, 'ssh_user'), port }
+  ssh.knownHosts = buildKnownHostsLine(address, port, ssh.hostKeyPublic)
+  await writeKnownHosts(knownHostsPath(store.paths, req.stackName), `${ssh.knownHosts}\n`)
+  const providerIds = Object.fromEntries(
+    Object.entries(outputs)
+      .filter(([name, o]) => name.endsWith('_id') && o.value !== null && o.value !== undefined)
+      .map(([name, o]) => [name, String(o.value)]),
+  )
+  return updateStack(store, req.stackName, 'applying', {
+    address,
+    ssh,
+    dockerHost: readStringOutput(outputs, 'docker_host'),
+    providerIds,
+    outputs: { host: plainOutputs(outputs) },
+  })
+}
+
+/** Ask the gate (once per run) when the plan changes anything, then apply it; outputs either way. */
+async function applyIfChanged(ctx: UpContext, planned: PlannedPhase, label: string, after: string[] = []) {
+  if (!planned.hasChanges || !planned.summary) {
+    ctx.rt.out.success(`${label}: no changes.`)
+    return planned.terraform.output()
+  }
+  await ctx.approve([...describePlan(label, planned.summary), ...after])
+  await updateStack(ctx.store, ctx.req.stackName, 'applying')
+  return applyPhase(planned)
+}
+
+async function buildHostInputs(
+  req: UpRequest,
+  record: StackRecord,
+  credentials: Record<string, string>,
+): Promise<StackInputs> {
+  const operatorPublicKey = await readPublicKey(req.sshKey)
+  const hostKey = {
+    privateKey: record.ssh!.hostKeyPrivate,
+    publicKey: record.ssh!.hostKeyPublic,
+    fingerprint: record.ssh!.hostKeyFingerprint,
+  }
+  const common = { name: req.stackName, operatorPublicKey, hostKey, sshSourceRanges: ['0.0.0.0/0', '::/0'] }
+  if (req.provider === 'hetzner') {
+    return renderStackInputs('hetzner', {
+      ...common,
+      hcloudToken: credentials.HCLOUD_TOKEN!,
+      serverType: record.size ?? undefined,
+      location: record.location ?? undefined,
+      labels: { 'managed-by': 'debug-cloud', stack: req.stackName, env: req.env },
+    })
+  }
+  return renderStackInputs('contabo', {
+    ...common,
+    credentials: {
+      clientId: credentials.CNTB_OAUTH2_CLIENT_ID!,
+      clientSecret: credentials.CNTB_OAUTH2_CLIENT_SECRET!,
+      user: credentials.CNTB_OAUTH2_USER!,
+      password: credentials.CNTB_OAUTH2_PASS!,
+    },
+    imageId: credentials.CNTB_IMAGE_ID!,
+    productId: record.size ?? undefined,
+    region: record.location ?? undefined,
+  })
+}
+
+function buildAppInputs(req: UpRequest, record: StackRecord, target: DockerTarget): StackInputs {
+  return renderStackInputs('local', {
+    dockerHost: target.dockerHost,
+    sshOpts: dockerSshOpts(target),
+    appName: req.stackName,
+    appImage: req.image,
+    env: { DEBUG_SERVER_API_TOKEN: record.tokens.api, DEBUG_SERVER_RUNNER_TOKEN: record.tokens.runner },
+    ports: req.ports.map((p) => ({
+      internal: p.internal,
+      external: p.external,
+      ip: p.ip,
+      protocol: p.protocol,
+    })),
+    labels: { 'managed-by': 'debug-cloud', stack: req.stackName, env: req.env },
+    restartPolicy: 'unless-stopped',
+    pullPolicy: 'missing',
+  })
+}
+
+async function readPublicKey(privateKeyPath: string): Promise<string> {
+  return (
+    await readFile(`${privateKeyPath}.pub`, 'utf8').catch((error: unknown) => {
+      throw new CliError(`Cannot read ${privateKeyPath}.pub, the public half of your SSH key.`, {
+        hint: 'Create a key with `ssh-keygen -t ed25519`, or pass --ssh-key <private key path>.',
+        exitCode: ExitCode.notFound,
+        cause: error,
+      })
+    })
+  ).trim()
+}
+
+/** For an existing server reached over SSH, record the host key the operator pinned. */
+async function pinExistingHost(
+  store: StateStore,
+  req: UpRequest,
+  record: StackRecord,
+  target: DockerTarget,
+): Promise<StackRecord> {
+  if (!target.ssh) return record
+  const publicKey = await readPinnedHostKey(target.ssh.knownHostsFile, target.ssh.host, target.ssh.port)
+  if (record.ssh?.hostKeyPublic === publicKey && record.address === target.ssh.host) return record
+  return updateStack(store, req.stackName, record.status, {
+    address: target.ssh.host,
+    ssh: {
+      user: target.ssh.user,
+      port: target.ssh.port,
+      hostKeyPublic: publicKey,
+      hostKeyFingerprint: '',
+      hostKeyPrivate: '',
+      knownHosts: buildKnownHostsLine(target.ssh.host, target.ssh.port, publicKey),
+    },
+  })
+}
+
+function describeStack(req: UpRequest, record: StackRecord): string[] {
+  return [
+    `Stack ${req.stackName} (${record.status === 'planned' ? 'new' : record.status}) on ${req.provider}, operator ${req.operator}`,
+    `  size ${record.size ?? '-'}, location ${record.location ?? '-'}, image ${req.image}`,
+  ]
+}
+
+/** The existing record (same provider) or a new one, persisted as `planned` with freshly minted secrets. */
+async function ensureRecord(rt: FlowRuntime, store: StateStore, req: UpRequest): Promise<StackRecord> {
+  const { doc } = await store.read()
+  const existing = doc.stacks[req.stackName]
+  let record: StackRecord
+  if (existing && existing.status !== 'destroyed') {
+    if (existing.provider !== req.provider) {
+      throw new CliError(
+        `Stack ${req.stackName} already exists on ${existing.provider}, not ${req.provider}.`,
+        {
+          hint: 'Choose another --stack-name, or destroy that stack first.',
+          exitCode: ExitCode.usage,
+        },
+      )
+    }
+    record = existing
+  } else {
+    const def = providerDefinition(req.provider)
+    record = buildStackRecord({
+      provider: req.provider,
+      env: req.env,
+      image: req.image,
+      size: req.size ?? def.defaultSize,
+      location: req.location ?? def.defaultLocation,
+    })
+    if (def.hostStack) {
+      const key = await generateHostKey(rt.proc)
+      record.ssh = {
+        user: 'deploy',
+        port: 22,
+        hostKeyPublic: key.publicKey,
+        hostKeyFingerprint: key.fingerprint,
+        hostKeyPrivate: key.privateKey,
+        knownHosts: '',
+      }
+    }
+    const saved = await store.update((d) => {
+      d.stacks[req.stackName] = record
+      return d
+    })
+    record = requireStack(saved, req.stackName)
+  }
+  rt.redactor.add(
+    record.tokens.api,
+    record.tokens.runner,
+    record.terraform.statePassphrase,
+    record.ssh?.hostKeyPrivate,
+  )
+  return record
+}
+
+async function recordFailure(ctx: UpContext, error: unknown): Promise<void> {
+  const status = ctx.rt.interrupts.interrupted ? 'interrupted' : 'failed'
+  const message = ctx.rt.redactor.redact(error instanceof Error ? error.message : String(error))
+  await updateStack(ctx.store, ctx.req.stackName, status, {
+    lastError: { message, at: new Date().toISOString(), diagnostics: [] },
+  })
+}
+
+function plainOutputs(outputs: TfOutputs): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(outputs)
+      .filter(([, o]) => !o.sensitive)
+      .map(([k, o]) => [k, o.value]),
+  )
+}
+
+function endpointsOf(outputs: TfOutputs): { name: string; url: string }[] {
+  const urls = outputs.endpoint_urls?.value
+  if (!urls || typeof urls !== 'object') return []
+  return Object.entries(urls as Record<string, unknown>).map(([name, url]) => ({ name, url: String(url) }))
+}

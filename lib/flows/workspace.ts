@@ -1,0 +1,58 @@
+/**
+ * Each stack keeps its Terraform working files in the operator's private state directory, one folder per
+ * phase: the (OpenTofu-encrypted) state, TF_DATA_DIR, the saved plan and the non-secret var file.
+ *
+ *   <operator dir>/stacks/<stack>/<phase>/{terraform.tfstate, .terraform/, plan.tfplan, inputs.tfvars.json}
+ *   <operator dir>/stacks/<stack>/known_hosts      the pinned host key (public)
+ *   <operator dir>/stacks/<stack>.lock/            the stack lock held by up/destroy
+ */
+import { mkdir, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { OperatorPaths } from '../state/paths.ts'
+
+export type Phase = 'host' | 'app'
+
+export interface PhaseWorkspace {
+  dir: string
+  statePath: string
+  dataDir: string
+  planFile: string
+  varFile: string
+}
+
+/** The folder of one stack's working files. */
+export function stackFolder(paths: OperatorPaths, stack: string): string {
+  return join(paths.dir, 'stacks', stack)
+}
+
+/** The lock held while up or destroy runs on the stack. */
+export function stackLockPath(paths: OperatorPaths, stack: string): string {
+  return join(paths.dir, 'stacks', `${stack}.lock`)
+}
+
+/** The pinned known_hosts file of a stack. */
+export function knownHostsPath(paths: OperatorPaths, stack: string): string {
+  return join(stackFolder(paths, stack), 'known_hosts')
+}
+
+/** Create (0700) and describe the working folder of one phase. */
+export async function preparePhaseWorkspace(
+  paths: OperatorPaths,
+  stack: string,
+  phase: Phase,
+): Promise<PhaseWorkspace> {
+  const dir = join(stackFolder(paths, stack), phase)
+  await mkdir(join(dir, '.terraform'), { recursive: true, mode: 0o700 })
+  return {
+    dir,
+    statePath: join(dir, 'terraform.tfstate'),
+    dataDir: join(dir, '.terraform'),
+    planFile: join(dir, 'plan.tfplan'),
+    varFile: join(dir, 'inputs.tfvars.json'),
+  }
+}
+
+/** Remove a saved plan once applied or abandoned (it is encrypted, but has no use afterwards). */
+export async function removePlan(workspace: PhaseWorkspace): Promise<void> {
+  await rm(workspace.planFile, { force: true })
+}

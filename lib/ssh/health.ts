@@ -1,0 +1,44 @@
+/**
+ * The app's health check: GET <url> until it answers 2xx or the timeout passes.
+ */
+import { request } from 'node:http'
+import { CliError, ExitCode } from '../errors.ts'
+
+export class HealthCheckError extends CliError {
+  constructor(url: string, seconds: number, lastProblem: string) {
+    super(`The debug server did not become healthy at ${url} within ${seconds}s: ${lastProblem}`, {
+      hint: 'Look at the container output with `npm run cloud:logs -- --stack-name <name>`; re-run cloud:up once fixed.',
+      exitCode: ExitCode.healthCheckFailed,
+    })
+  }
+}
+
+/** One GET; resolves with the status code, or rejects on a connection error or after `timeoutMs`. */
+export function httpStatus(url: string, timeoutMs = 2000): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'GET', timeout: timeoutMs }, (res) => {
+      res.resume()
+      resolve(res.statusCode ?? 0)
+    })
+    req.once('timeout', () => req.destroy(new Error('timed out')))
+    req.once('error', reject)
+    req.end()
+  })
+}
+
+/** Poll `url` until a 2xx answer; throw HealthCheckError after `timeoutMs`. */
+export async function waitForHealthy(url: string, timeoutMs: number, pollMs = 500): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  let problem = 'no answer yet'
+  for (;;) {
+    try {
+      const status = await httpStatus(url)
+      if (status >= 200 && status < 300) return
+      problem = `HTTP ${status}`
+    } catch (error) {
+      problem = error instanceof Error ? error.message : String(error)
+    }
+    if (Date.now() + pollMs > deadline) throw new HealthCheckError(url, Math.round(timeoutMs / 1000), problem)
+    await new Promise((r) => setTimeout(r, pollMs))
+  }
+}

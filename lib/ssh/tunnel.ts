@@ -1,0 +1,124 @@
+/**
+ * SSH local forwards (`ssh -N -L …`) with the pinned host key: opened, waited for until every local port
+ * accepts connections, and closed on the same code path. ExitOnForwardFailure makes a busy or refused
+ * forward fail at once instead of leaving a half-open tunnel.
+ */
+import { createConnection, createServer } from 'node:net'
+import { CliError, ExitCode } from '../errors.ts'
+import { buildChildEnv, type Child, type Proc } from '../proc.ts'
+import { HostKeyMismatchError, isHostKeyFailure } from './ready.ts'
+import { buildSshOptions, type SshTarget } from './target.ts'
+
+export interface Forward {
+  localPort: number
+  /** Where the host connects to: a TCP `host:port` or an absolute unix socket path. */
+  remote: { host: string; port: number } | { socket: string }
+}
+
+export interface Tunnel {
+  readonly pid: number | undefined
+  readonly forwards: readonly Forward[]
+  close(): Promise<void>
+}
+
+export class TunnelError extends CliError {
+  constructor(host: string, detail: string) {
+    super(`Could not open the SSH tunnel to ${host}: ${detail}`, {
+      hint: 'A local port may be in use (try other ports), or the host does not answer SSH: run `npm run cloud:status -- --refresh`.',
+      exitCode: ExitCode.failure,
+    })
+  }
+}
+
+/** A TCP port on 127.0.0.1 that is free right now. */
+export function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      )
+    })
+  })
+}
+
+/** True when something accepts TCP connections on 127.0.0.1:port. */
+export function isPortOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port })
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
+}
+
+function forwardSpec(f: Forward): string {
+  const remote = 'socket' in f.remote ? f.remote.socket : `${f.remote.host}:${f.remote.port}`
+  return `127.0.0.1:${f.localPort}:${remote}`
+}
+
+/** argv of the tunnel's ssh process. */
+export function buildTunnelArgs(
+  target: SshTarget,
+  forwards: readonly Forward[],
+  controlPath?: string,
+): string[] {
+  return [
+    'ssh',
+    '-F',
+    '/dev/null',
+    ...buildSshOptions(target),
+    '-N',
+    '-o',
+    'ExitOnForwardFailure=yes',
+    ...(controlPath ? ['-o', 'ControlMaster=yes', '-o', `ControlPath=${controlPath}`] : []),
+    ...forwards.flatMap((f) => ['-L', forwardSpec(f)]),
+    '-p',
+    String(target.port),
+    '-l',
+    target.user,
+    '--',
+    target.host,
+  ]
+}
+
+/** Open the forwards and wait (up to `timeoutMs`) until every local port answers. */
+export async function openTunnel(
+  proc: Proc,
+  target: SshTarget,
+  forwards: readonly Forward[],
+  options: { timeoutMs?: number; controlPath?: string } = {},
+): Promise<Tunnel> {
+  const child: Child = proc.start(buildTunnelArgs(target, forwards, options.controlPath), {
+    env: buildChildEnv(),
+  })
+  const stderr: string[] = []
+  child.onStderr((line) => stderr.push(line))
+  let exited = false
+  void child.done.then(() => {
+    exited = true
+  })
+  const close = async () => {
+    if (!exited) child.kill('SIGTERM')
+    await child.done
+  }
+  const deadline = Date.now() + (options.timeoutMs ?? 15_000)
+  for (;;) {
+    if (exited) {
+      const text = stderr.join('\n')
+      if (isHostKeyFailure(text)) throw new HostKeyMismatchError(target.host)
+      throw new TunnelError(target.host, stderr.at(-1) ?? 'ssh exited')
+    }
+    const open = await Promise.all(forwards.map((f) => isPortOpen(f.localPort)))
+    if (open.every(Boolean)) return { pid: child.pid, forwards, close }
+    if (Date.now() > deadline) {
+      await close()
+      throw new TunnelError(target.host, 'the forwards did not start listening in time')
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}

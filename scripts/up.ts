@@ -1,0 +1,81 @@
+/** cloud:up — bring a debug server up (or converge it) behind the human gate. See docs/cli.md. */
+import { runMain } from '../lib/cli/main.ts'
+import { buildDryRun, printDryRun } from '../lib/flows/dry-run.ts'
+import {
+  DEFAULT_IMAGE,
+  DEFAULT_PORTS,
+  parsePorts,
+  resolveStackName,
+  stackFlags,
+  toProvider,
+} from '../lib/flows/flags.ts'
+import { resolveOperatorForGate } from '../lib/flows/operator.ts'
+import { createRuntime } from '../lib/flows/runtime.ts'
+import { resolveSshKey } from '../lib/flows/targets.ts'
+import { runUp } from '../lib/flows/up.ts'
+import { realProc } from '../lib/proc.ts'
+
+const spec = {
+  name: 'npm run cloud:up --',
+  summary:
+    'Provision (or converge) a debug server: host phase (VM, cloud-init Docker bootstrap) for hetzner/contabo, ' +
+    'then the debug-server container, a health check, and the encrypted record. Asks you to type the stack name.',
+  flags: {
+    ...stackFlags,
+    'wait-timeout': {
+      type: 'string',
+      description: 'Seconds to wait for a new host (SSH, cloud-init, Docker).',
+      placeholder: 'seconds',
+      default: '600',
+    },
+  },
+  details: `Exit codes: 0 up (or already converged), 41-48 refused by the human gate, 50 Terraform failed,
+51 host key mismatch, 52 host not ready in time, 53 health check failed, 75 stack locked, 130 interrupted.
+Examples:
+  npm run cloud:up -- --provider local
+  npm run cloud:up -- --provider hetzner --env prod --image ghcr.io/org/debug-server:latest
+  npm run cloud:up -- --provider contabo --stack-name debug-lab --dry-run`,
+} as const
+
+await runMain(spec, async ({ flags, out }) => {
+  const provider = toProvider(flags.provider)
+  const request = {
+    provider,
+    env: flags.env,
+    stackName: resolveStackName(flags['stack-name'], flags.env),
+    image: flags.image ?? DEFAULT_IMAGE,
+    ports: parsePorts(flags.ports ?? DEFAULT_PORTS),
+    location: flags.location,
+    size: flags.size,
+    dockerHost: flags['docker-host'],
+    knownHosts: flags['known-hosts'],
+    sshKey: resolveSshKey(flags['ssh-key']),
+    readinessTimeoutMs: Number(flags['wait-timeout']) * 1000,
+    healthTimeoutMs: 60_000,
+  }
+  if (flags['dry-run']) {
+    const report = await buildDryRun(realProc, request)
+    if (out.json) out.emitJson({ ok: true, dryRun: true, ...report })
+    else printDryRun(out, report)
+    return 0
+  }
+  const operator = await resolveOperatorForGate(flags.operator)
+  const rt = createRuntime(out, flags['tf-bin'])
+  try {
+    const result = await runUp(rt, { ...request, operator, yes: flags.yes })
+    if (out.json) out.data(JSON.stringify({ type: 'result', ok: true, ...result }))
+    else {
+      out.success(
+        result.changed
+          ? `Stack ${result.stack} is up.`
+          : `Stack ${result.stack} already matches: nothing changed.`,
+      )
+      out.info(`  Docker host: ${result.dockerHost}`)
+      for (const e of result.endpoints) out.info(`  ${e.name}: ${e.url} (on the host)`)
+      out.info(`Connect: npm run cloud:connect -- --stack-name ${result.stack}`)
+    }
+    return 0
+  } finally {
+    rt.dispose()
+  }
+})
