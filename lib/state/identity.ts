@@ -1,10 +1,12 @@
 /**
- * The operator's age identity on disk: where sops looks for it, the ssh-like permission check, importing an
- * identity from a key file, and appending a new identity to the keys file without ever clobbering it.
+ * The operator's age identity on disk: where sops looks for it, importing an identity from a key file
+ * (refused, like ssh, when others can read it: the codec's `verifyPrivateFile`), and appending a new identity
+ * to the keys file without ever clobbering it.
  */
-import { mkdir, readFile, realpath, stat } from 'node:fs/promises'
+import { mkdir, readFile, realpath } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { ExitCode } from '../errors.ts'
+import { verifyPrivateFile } from '../sops/keys.ts'
 import { writeFileAtomic } from './atomic.ts'
 import { StateUnsafeError } from './errors.ts'
 
@@ -17,24 +19,12 @@ export function identityFilePath(env: NodeJS.ProcessEnv = process.env): string {
   return join(config, 'sops', 'age', 'keys.txt')
 }
 
-/** Refuse a private key file readable or writable by group or others, as ssh does. Missing files pass. */
-export async function verifyPrivateFileMode(path: string): Promise<void> {
-  const info = await stat(path).catch(() => undefined)
-  if (info === undefined || (info.mode & 0o077) === 0) return
-  const mode = (info.mode & 0o777).toString(8).padStart(4, '0')
-  throw new StateUnsafeError(
-    `${path} holds a private age identity but group or others can read it (mode ${mode}).`,
-    `Restrict it, then run again: chmod 600 ${path}`,
-    ExitCode.permission,
-  )
-}
-
 /** The one age identity in a key file (an `age-keygen` output or a keys.txt with a single key). */
 export async function readIdentityFile(path: string): Promise<string> {
-  await verifyPrivateFileMode(path)
   const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
     throw new StateUnsafeError(`Cannot read ${path} (${error.code}).`, 'Give the path of an age key file.')
   })
+  await verifyPrivateFile(path)
   const found = text
     .split(/\r?\n/)
     .map((line) => line.trim())
@@ -58,16 +48,30 @@ export async function addIdentityToKeysFile(
   recipient: string,
   label: string,
 ): Promise<boolean> {
-  await verifyPrivateFileMode(path)
   const target = await realpath(path).catch(() => path)
   const existing = await readFile(target, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return ''
+    if (error.code === 'ENOENT') return undefined
     throw error
   })
+  if (existing === undefined) return writeNewKeysFile(target, identity, recipient, label)
+  await verifyPrivateFile(target)
   if (existing.split(/\r?\n/).some((line) => line.trim() === identity)) return false
-  await mkdir(dirname(target), { recursive: true, mode: 0o700 })
   const separator = existing === '' || existing.endsWith('\n') ? '' : '\n'
-  const entry = `# ${label}, created ${new Date().toISOString()}\n# public key: ${recipient}\n${identity}\n`
-  await writeFileAtomic(target, `${existing}${separator}${entry}`, 0o600)
+  await writeFileAtomic(target, `${existing}${separator}${buildKeyEntry(identity, recipient, label)}`, 0o600)
+  return true
+}
+
+function buildKeyEntry(identity: string, recipient: string, label: string): string {
+  return `# ${label}, created ${new Date().toISOString()}\n# public key: ${recipient}\n${identity}\n`
+}
+
+async function writeNewKeysFile(
+  path: string,
+  identity: string,
+  recipient: string,
+  label: string,
+): Promise<true> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 })
+  await writeFileAtomic(path, buildKeyEntry(identity, recipient, label), 0o600)
   return true
 }

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
-import { LockHeldError } from './errors.ts'
+import { LockHeldError, StateIoError } from './errors.ts'
 
 export interface LockHolder {
   pid: number
@@ -88,7 +88,17 @@ export async function acquireLock(lockPath: string, holder: LockHolder): Promise
       await removeStale(lockPath)
       continue
     }
-    await writeFile(`${lockPath}/${HOLDER_FILE}`, `${JSON.stringify(holder)}\n`, { mode: 0o600 })
+    try {
+      await writeFile(`${lockPath}/${HOLDER_FILE}`, `${JSON.stringify(holder)}\n`, { mode: 0o600 })
+    } catch (error) {
+      await rm(lockPath, { recursive: true, force: true })
+      const code = (error as NodeJS.ErrnoException).code
+      throw new StateIoError(
+        `Could not take the lock ${lockPath} (${code}); nothing was changed.`,
+        'Free disk space or fix permissions, then run again.',
+        error,
+      )
+    }
     let released = false
     return async () => {
       if (released) return

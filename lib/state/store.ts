@@ -4,7 +4,7 @@
  * that changed on disk since it was read. `update(fn)` = lock + read + fn + write.
  */
 import { createHash } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
+import { access, readFile } from 'node:fs/promises'
 import { CliError } from '../errors.ts'
 import {
   type AgeIdentities,
@@ -16,7 +16,6 @@ import {
 import { writeFileAtomic } from './atomic.ts'
 import { StateConflictError, StateIoError } from './errors.ts'
 import { historyEntry, listHistory, pushHistory } from './history.ts'
-import { identityFilePath, verifyPrivateFileMode } from './identity.ts'
 import { acquireLock, buildHolder, type ReleaseLock } from './lock.ts'
 import { type OperatorProfile, openOperatorPaths, readProfile, stateRecipients } from './operator.ts'
 import type { OperatorPaths } from './paths.ts'
@@ -74,7 +73,7 @@ export class StateStore {
     private readonly command: string,
   ) {}
 
-  /** Open the store of `operator`: safe paths, valid profile, private identity file, keys found. */
+  /** Open the store of `operator`: safe paths, valid profile, keys found (the codec refuses a key file others can read). */
   static async open(
     operator: string,
     env: NodeJS.ProcessEnv = process.env,
@@ -82,7 +81,6 @@ export class StateStore {
   ): Promise<StateStore> {
     const paths = await openOperatorPaths(operator, env)
     const profile = await readProfile(paths)
-    await verifyPrivateFileMode(identityFilePath(env))
     return new StateStore(operator, paths, profile, await findAgeIdentities(env), command)
   }
 
@@ -170,6 +168,10 @@ export class StateStore {
   /** The current state file (when present) and every history entry, newest first. */
   async allFiles(): Promise<string[]> {
     const history = (await listHistory(this.paths.history)).map((entry) => entry.file)
-    return (await readTextIfExists(this.paths.state)) === undefined ? history : [this.paths.state, ...history]
+    const hasState = await access(this.paths.state).then(
+      () => true,
+      () => false,
+    )
+    return hasState ? [this.paths.state, ...history] : history
   }
 }

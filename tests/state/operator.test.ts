@@ -5,6 +5,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import YAML from 'yaml'
 import { UsageError } from '../../lib/errors.ts'
+import { SopsKeyFileUnsafeError } from '../../lib/sops/index.ts'
 import { OperatorNotFoundError, StateUnsafeError } from '../../lib/state/errors.ts'
 import { addIdentityToKeysFile, identityFilePath, readIdentityFile } from '../../lib/state/identity.ts'
 import { openOperatorPaths, resolveOperator, writeProfile } from '../../lib/state/operator.ts'
@@ -70,12 +71,13 @@ test('an identity file readable by group or others is refused, as ssh does', asy
   writeFileSync(file, `${keygen().identity}\n`, { mode: 0o644 })
   chmodSync(file, 0o644)
   const error = await rejection(readIdentityFile(file))
-  assert.instance(error, StateUnsafeError)
-  assert.is((error as StateUnsafeError).exitCode, 77)
-  assert.match(error.message, 'mode 0644')
-  assert.match((error as StateUnsafeError).hint ?? '', `chmod 600 ${file}`)
+  assert.instance(error, SopsKeyFileUnsafeError)
+  assert.is((error as SopsKeyFileUnsafeError).exitCode, 77)
+  assert.match(error.message, 'mode 644')
+  assert.match((error as SopsKeyFileUnsafeError).hint ?? '', `chmod 600 ${file}`)
   const appendError = await rejection(addIdentityToKeysFile(file, keygen().identity, 'age1x', 'x'))
-  assert.instance(appendError, StateUnsafeError)
+  assert.instance(appendError, SopsKeyFileUnsafeError)
+  assert.match(readFileSync(file, 'utf8'), /^AGE-SECRET-KEY-1\w+\n$/, 'the loose file was not touched')
 })
 
 test('a key file to import must hold exactly one identity', async () => {

@@ -1,0 +1,119 @@
+/**
+ * Benchmark, state part: read+verify and write of an operator state with 1,000 entries (500 stacks, 500
+ * sessions), in-process and as whole commands, against the real `sops -d` / `sops -e` on the same data in the
+ * same run. Prints a table of medians and ratios; no assertions.
+ */
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { formatTable } from '../../lib/cli/output.ts'
+import { initOperator } from '../../lib/state/init.ts'
+import { StateStore } from '../../lib/state/store.ts'
+import { sopsBinary } from '../../lib/tools/paths.ts'
+import { buildSampleState } from '../state/sample.ts'
+
+const ROUNDS = 7
+const root = join(import.meta.dirname, '..', '..')
+
+async function median(fn: () => unknown): Promise<number> {
+  const times: number[] = []
+  for (let i = 0; i < ROUNDS; i++) {
+    const start = performance.now()
+    await fn()
+    times.push(performance.now() - start)
+  }
+  times.sort((a, b) => a - b)
+  return times[Math.floor(times.length / 2)]!
+}
+
+function runOk(argv: string[], env: NodeJS.ProcessEnv): string {
+  const out = spawnSync(argv[0]!, argv.slice(1), {
+    env,
+    encoding: 'utf8',
+    cwd: root,
+    maxBuffer: 256 * 1024 * 1024,
+  })
+  if (out.status !== 0) throw new Error(`${argv.join(' ')} failed: ${out.stderr}`)
+  return out.stdout
+}
+
+/** Measure and print the table. */
+export default async function benchState(print: (line: string) => void): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'dc-bench-state-'))
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: join(dir, 'home'),
+    XDG_CONFIG_HOME: join(dir, 'config'),
+    XDG_CACHE_HOME: process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? '', '.cache'),
+    DEBUG_CLOUD_SECRETS_DIR: join(dir, 'secrets'),
+    TMPDIR: dir,
+  }
+  try {
+    await initOperator({ operator: 'bench', recoveryRecipients: [], env })
+    const store = await StateStore.open('bench', env)
+    const doc = buildSampleState('bench', 500, 500)
+    await store.update(() => doc)
+    const plain = join(dir, 'plain.json')
+    writeFileSync(plain, JSON.stringify(doc))
+    const recipient = store.profile.recipients[0]!
+    const sopsEnv = { PATH: env.PATH, XDG_CONFIG_HOME: env.XDG_CONFIG_HOME, HOME: env.HOME }
+    const bytes = readFileSync(store.paths.state).length
+
+    const ours = {
+      read: await median(() => store.read()),
+      write: await median(() => store.update((d) => d)),
+      readCmd: await median(() =>
+        runOk([process.execPath, '--import', 'tsx', 'scripts/state.ts', 'show', '--json'], env),
+      ),
+    }
+    const sops = {
+      read: await median(() => runOk([sopsBinary(), '--decrypt', store.paths.state], sopsEnv)),
+      write: await median(() =>
+        runOk(
+          [
+            sopsBinary(),
+            '--encrypt',
+            '--age',
+            recipient,
+            '--input-type',
+            'json',
+            '--output-type',
+            'yaml',
+            plain,
+          ],
+          sopsEnv,
+        ),
+      ),
+    }
+    const ms = (v: number) => `${v.toFixed(1)} ms`
+    const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`
+    print(
+      `State benchmark: 500 stacks + 500 sessions, ${(bytes / 1024).toFixed(0)} KiB encrypted, median of ${ROUNDS}`,
+    )
+    print(
+      formatTable(
+        ['operation', 'ours', 'sops', 'ours/sops'],
+        [
+          ['read+verify, in-process vs sops -d', ms(ours.read), ms(sops.read), ratio(ours.read, sops.read)],
+          [
+            'write (update), in-process vs sops -e',
+            ms(ours.write),
+            ms(sops.write),
+            ratio(ours.write, sops.write),
+          ],
+          [
+            'read, whole command `state show --json` vs sops -d',
+            ms(ours.readCmd),
+            ms(sops.read),
+            ratio(ours.readCmd, sops.read),
+          ],
+        ],
+      ),
+    )
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await benchState((line) => console.log(line))

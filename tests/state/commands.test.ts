@@ -1,0 +1,143 @@
+import { spawnSync } from 'node:child_process'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { sopsBinary } from '../../lib/tools/paths.ts'
+import { makeTempEnv } from './env.ts'
+
+const root = join(import.meta.dirname, '..', '..')
+const t = makeTempEnv()
+test.after(() => t.cleanup())
+
+/** Run one of our scripts as a whole process, stdin not a terminal (as in CI). */
+function run(script: string, args: string[], extra: NodeJS.ProcessEnv = {}) {
+  const env = {
+    ...t.env,
+    XDG_CACHE_HOME: process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? '', '.cache'),
+    ...extra,
+  }
+  const out = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', script), ...args], {
+    cwd: root,
+    env,
+    encoding: 'utf8',
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  return { code: out.status, stdout: out.stdout, stderr: out.stderr }
+}
+
+const state = (args: string[], extra: NodeJS.ProcessEnv = {}) =>
+  run('state.ts', [...args, '--operator', 'alice'], extra)
+
+test('operator:init creates the identity 0600 and the profile; a second init is refused', () => {
+  const first = run('operator-init.ts', ['--operator', 'alice', '--json'])
+  assert.is(first.code, 0, first.stderr)
+  const result = JSON.parse(first.stdout)
+  assert.is(result.identityFile, t.keysFile)
+  assert.match(readFileSync(t.keysFile, 'utf8'), /^AGE-SECRET-KEY-1/m)
+  const again = run('operator-init.ts', ['--operator', 'alice'])
+  assert.is(again.code, 64)
+  assert.match(again.stderr, 'already exists')
+  const bad = run('operator-init.ts', ['--operator', 'a b'])
+  assert.is(bad.code, 64)
+  assert.match(bad.stderr, 'not allowed')
+})
+
+test('edit through the real sops edit: a valid change is saved, an invalid one rolled back', () => {
+  const editor = join(t.dir, 'add-stack.sh')
+  const stack = `  lab:\\n    provider: local\\n    env: dev\\n    status: planned\\n    createdAt: "2025-01-01T00:00:00Z"\\n    updatedAt: "2025-01-01T00:00:00Z"\\n    image: img\\n    size: null\\n    location: null\\n    address: null\\n    ssh: null\\n    dockerHost: null\\n    endpoints: []\\n    tokens:\\n      api: sekrit-api\\n      runner: sekrit-runner\\n    providerIds: {}\\n    outputs: {}\\n    terraform:\\n      statePassphrase: sekrit-pass\\n    lastError: null\\n    releasedAt: null\\n`
+  writeFileSync(
+    editor,
+    `#!/bin/sh\nsed -i 's/^stacks: {}$/stacks:/' "$1"\nawk -v s="${stack}" '{print} /^stacks:$/{printf "%s", s}' "$1" > "$1.new" && cat "$1.new" > "$1" && rm "$1.new"\n`,
+    { mode: 0o755 },
+  )
+  const ok = state(['edit'], { EDITOR: editor })
+  assert.is(ok.code, 0, ok.stderr)
+  const shown = state(['show', '--json'])
+  assert.is(JSON.parse(shown.stdout).stacks.lab.status, 'planned')
+  const before = readFileSync(join(t.secrets, 'operators/alice/state.sops.yaml'), 'utf8')
+  const breaker = join(t.dir, 'break.sh')
+  writeFileSync(breaker, '#!/bin/sh\nsed -i "s/status: planned/status: exploded/" "$1"\n', { mode: 0o755 })
+  const bad = state(['edit'], { EDITOR: breaker })
+  assert.is(bad.code, 31, bad.stderr)
+  assert.match(bad.stderr, 'stacks.lab.status: expected one of planned')
+  assert.is(readFileSync(join(t.secrets, 'operators/alice/state.sops.yaml'), 'utf8'), before)
+})
+
+test('edit without sops: a private temp file, validated, removed on every exit path', () => {
+  const noSops = { XDG_CACHE_HOME: join(t.dir, 'no-tools') }
+  const editor = join(t.dir, 'fallback.sh')
+  writeFileSync(
+    editor,
+    `#!/bin/sh\nstat -c %a "$1" > ${t.dir}/mode\nstat -c %a "$(dirname "$1")" >> ${t.dir}/mode\nsed -i "s/image: img/image: img2/" "$1"\n`,
+    { mode: 0o755 },
+  )
+  const ok = state(['edit'], { ...noSops, EDITOR: editor })
+  assert.is(ok.code, 0, ok.stderr)
+  assert.is(readFileSync(join(t.dir, 'mode'), 'utf8'), '600\n700\n')
+  assert.is(JSON.parse(state(['show', '--json']).stdout).stacks.lab.image, 'img2')
+  const failing = join(t.dir, 'fail.sh')
+  writeFileSync(failing, '#!/bin/sh\nexit 3\n', { mode: 0o755 })
+  const bad = state(['edit'], { ...noSops, EDITOR: failing })
+  assert.is(bad.code, 1)
+  assert.match(bad.stderr, 'exited with 3; nothing was changed')
+  assert.equal(
+    readdirSync(t.env.TMPDIR!).filter((n) => n.startsWith('debug-cloud-edit-')),
+    [],
+    'no temp file left',
+  )
+})
+
+test('show redacts secrets; --reveal is refused outside a terminal; export needs --redacted', () => {
+  const shown = state(['show'])
+  assert.is(shown.code, 0, shown.stderr)
+  assert.match(shown.stdout, 'api: <redacted>')
+  assert.not.match(shown.stdout, 'sekrit')
+  const reveal = state(['show', '--reveal'])
+  assert.ok(reveal.code !== 0 && reveal.code! >= 41 && reveal.code! <= 48, reveal.stderr)
+  assert.not.match(reveal.stdout, 'sekrit')
+  const exported = state(['export', '--redacted', '--json'])
+  assert.is(JSON.parse(exported.stdout).stacks.lab.terraform.statePassphrase, '<redacted>')
+  assert.is(state(['export']).code, 64)
+})
+
+test('history, restore, verify', () => {
+  const history = JSON.parse(state(['history', '--json']).stdout)
+  assert.ok(history.length >= 2)
+  const restored = state(['restore', '1'])
+  assert.is(restored.code, 0, restored.stderr)
+  assert.is(JSON.parse(state(['show', '--json']).stdout).stacks.lab.image, 'img')
+  const verified = JSON.parse(state(['verify', '--json']).stdout)
+  assert.ok(verified.ok)
+  assert.is(verified.files.length, history.length + 2)
+  writeFileSync(verified.files[1].file, 'garbage: [')
+  const broken = state(['verify', '--json'])
+  assert.is(broken.code, 20)
+  assert.is(JSON.parse(broken.stdout).files.filter((f: { ok: boolean }) => !f.ok).length, 1)
+  assert.is(state(['restore', 'x']).code, 64)
+})
+
+test('decrypt prints any SOPS file readable with the operator keys, like sops -d', () => {
+  const plain = join(t.dir, 'other.json')
+  writeFileSync(plain, JSON.stringify({ db: { password: 'pw', port: 5432 }, list: [1, 'two'] }))
+  const recipient = readFileSync(t.keysFile, 'utf8').match(/public key: (age1\w+)/)![1]!
+  const enc = spawnSync(sopsBinary(), ['--encrypt', '--age', recipient, plain], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH },
+  })
+  assert.is(enc.status, 0, enc.stderr)
+  const file = join(t.dir, 'other.enc.json')
+  writeFileSync(file, enc.stdout)
+  const out = state(['decrypt', file, '--json'])
+  assert.is(out.code, 0, out.stderr)
+  assert.equal(JSON.parse(out.stdout), { db: { password: 'pw', port: 5432 }, list: [1, 'two'] })
+  assert.is(state(['decrypt']).code, 64)
+})
+
+test('a bad verb suggests the list', () => {
+  const out = state(['shwo'])
+  assert.is(out.code, 64)
+  assert.match(out.stderr, 'show, edit, history')
+})
+
+test.run()

@@ -1,0 +1,248 @@
+import { spawnSync } from 'node:child_process'
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
+import { join } from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import YAML from 'yaml'
+import { CliError } from '../../lib/errors.ts'
+import { LockHeldError, StateConflictError, StateSchemaError } from '../../lib/state/errors.ts'
+import { listHistory } from '../../lib/state/history.ts'
+import { initOperator } from '../../lib/state/init.ts'
+import { writeProfile } from '../../lib/state/operator.ts'
+import { rotateKey } from '../../lib/state/rotate.ts'
+import { StateStore } from '../../lib/state/store.ts'
+import { sopsBinary } from '../../lib/tools/paths.ts'
+import { makeTempEnv, rejection } from './env.ts'
+import { buildSampleStack } from './sample.ts'
+
+const t = makeTempEnv()
+test.after(() => t.cleanup())
+
+const alice = await initOperator({ operator: 'alice', recoveryRecipients: [], env: t.env })
+const store = () => StateStore.open('alice', t.env, 'test')
+/** Alice's store, but with only the age keys that `keyEnv` points at. */
+const storeWithKeys = (keyEnv: NodeJS.ProcessEnv) =>
+  StateStore.open('alice', { DEBUG_CLOUD_SECRETS_DIR: t.secrets, HOME: join(t.dir, 'empty-home'), ...keyEnv })
+
+/** Run the real sops with the temp HOME/XDG_CONFIG_HOME (so it finds the operator's key). */
+function sops(args: string[], extra: NodeJS.ProcessEnv = {}) {
+  const env = { PATH: process.env.PATH, HOME: t.env.HOME, XDG_CONFIG_HOME: t.env.XDG_CONFIG_HOME, ...extra }
+  return spawnSync(sopsBinary(), args, { env, encoding: 'utf8' })
+}
+
+async function addStack(name: string): Promise<void> {
+  await (await store()).update((doc) => {
+    doc.stacks[name] = buildSampleStack(name)
+    return doc
+  })
+}
+
+/** Assert that reading the state fails with `exitCode` and that a write attempt leaves the bytes alone. */
+async function expectUnreadable(exitCode: number, pattern: string | RegExp): Promise<void> {
+  const s = await store()
+  const before = readFileSync(s.paths.state, 'utf8')
+  const error = await rejection(s.read())
+  assert.instance(error, CliError)
+  assert.is((error as CliError).exitCode, exitCode, error.message)
+  assert.match(error.message, s.paths.state)
+  assert.match(error.message, pattern)
+  await rejection(s.update((doc) => doc))
+  assert.is(readFileSync(s.paths.state, 'utf8'), before, 'the file is left exactly as it was')
+}
+
+/** Write `text` as the state file for one check, then put `good` back. */
+async function withStateText(text: string, check: () => Promise<void>): Promise<void> {
+  const path = (await store()).paths.state
+  const good = readFileSync(path, 'utf8')
+  writeFileSync(path, text, { mode: 0o600 })
+  try {
+    await check()
+  } finally {
+    writeFileSync(path, good, { mode: 0o600 })
+  }
+}
+
+test('a write round-trips, is 0600, and the real sops decrypts it to the same data', async () => {
+  await addStack('lab')
+  const s = await store()
+  const { doc } = await s.read()
+  assert.equal(doc.stacks.lab, buildSampleStack('lab'))
+  assert.is(statSync(s.paths.state).mode & 0o777, 0o600)
+  const out = sops(['--decrypt', '--output-type', 'json', s.paths.state])
+  assert.is(out.status, 0, out.stderr)
+  assert.equal(JSON.parse(out.stdout), doc)
+  const recipients = YAML.parse(readFileSync(s.paths.state, 'utf8')).sops.age.map(
+    (a: { recipient: string }) => a.recipient,
+  )
+  assert.equal(recipients, alice.profile.recipients, 'encrypted to the operator only')
+})
+
+test('a hand edit with the real `sops set` is picked up and validated by the next read', async () => {
+  const s = await store()
+  const set = sops(['set', s.paths.state, '["stacks"]["lab"]["status"]', '"failed"'])
+  assert.is(set.status, 0, set.stderr)
+  assert.is((await s.read()).doc.stacks.lab?.status, 'failed')
+  const bad = sops(['set', s.paths.state, '["stacks"]["lab"]["provider"]', '"aws"'])
+  assert.is(bad.status, 0, bad.stderr)
+  const error = await rejection(s.read())
+  assert.instance(error, StateSchemaError)
+  assert.match(error.message, 'stacks.lab.provider: expected one of hetzner, contabo, local, got "aws"')
+  sops(['set', s.paths.state, '["stacks"]["lab"]["provider"]', '"local"'])
+})
+
+test('a hand edit with the real `sops edit` is picked up by the next read', async () => {
+  const s = await store()
+  const editor = join(t.dir, 'edit.sh')
+  writeFileSync(editor, '#!/bin/sh\nsed -i "s/^\\(\\s*env:\\).*/\\1 staging/" "$1"\n', { mode: 0o755 })
+  const out = sops(['edit', s.paths.state], { EDITOR: editor })
+  assert.is(out.status, 0, out.stderr)
+  assert.is((await s.read()).doc.stacks.lab?.env, 'staging')
+})
+
+test('a write onto a file that changed on disk since it was read is refused', async () => {
+  const s = await store()
+  const basis = await s.read()
+  sops(['set', s.paths.state, '["stacks"]["lab"]["image"]', '"hand-edited:1"'])
+  const edited = readFileSync(s.paths.state, 'utf8')
+  await s.withLock(async () => {
+    const error = await rejection(s.write(basis.doc, basis))
+    assert.instance(error, StateConflictError)
+    assert.is((error as CliError).exitCode, 30)
+    assert.match(error.message, 'changed on disk since it was read')
+  })
+  assert.is(readFileSync(s.paths.state, 'utf8'), edited)
+  assert.is((await s.read()).doc.stacks.lab?.image, 'hand-edited:1')
+})
+
+test('history keeps the previous versions up to the retention, and restore brings one back', async () => {
+  const s = await store()
+  await writeProfile(s.paths, { ...s.profile, historyRetention: 3 })
+  for (const name of ['h1', 'h2', 'h3', 'h4']) await addStack(name)
+  const entries = await listHistory(s.paths.history)
+  assert.is(entries.length, 3)
+  assert.equal(
+    entries.map((e) => e.n),
+    [1, 2, 3],
+  )
+  const s2 = await store()
+  const older = await s2.readStateFile(entries[1]!.file)
+  assert.equal(Object.keys(older.doc.stacks), ['lab', 'h1', 'h2'])
+  await s2.restore(2)
+  assert.equal(Object.keys((await s2.read()).doc.stacks), ['lab', 'h1', 'h2'])
+  const after = await listHistory(s.paths.history)
+  assert.is(after.length, 3)
+  assert.equal(Object.keys((await s2.readStateFile(after[0]!.file)).doc.stacks), [
+    'lab',
+    'h1',
+    'h2',
+    'h3',
+    'h4',
+  ])
+  assert.match((await rejection(s2.restore(9))).message, 'no history entry 9')
+})
+
+test("a second operator's key cannot read the first operator's state", async () => {
+  const bobEnv = { ...t.env, XDG_CONFIG_HOME: join(t.dir, 'bob-config') }
+  await initOperator({ operator: 'bob', recoveryRecipients: [], env: bobEnv })
+  const s = await store()
+  const error = await rejection((await storeWithKeys({ XDG_CONFIG_HOME: bobEnv.XDG_CONFIG_HOME })).read())
+  assert.instance(error, CliError)
+  assert.is((error as CliError).exitCode, 22)
+  assert.match(error.message, alice.profile.recipients[0]!)
+  assert.is(sops(['--decrypt', s.paths.state], { XDG_CONFIG_HOME: bobEnv.XDG_CONFIG_HOME }).status, 128)
+})
+
+test('bad files are each a clear error, and the file stays intact', async () => {
+  const s = await store()
+  const good = readFileSync(s.paths.state, 'utf8')
+  await withStateText(`${good.slice(0, good.length / 2)}`, () => expectUnreadable(20, /./))
+  await withStateText(`${good}\n  - ]: [broken`, () => expectUnreadable(20, /./))
+  await withStateText(YAML.stringify((await s.read()).doc), () => expectUnreadable(20, /sops/i))
+  await withStateText(good.replace(/version: .*$/m, 'version: 2.0.0'), () =>
+    expectUnreadable(26, 'sops 2.0.0'),
+  )
+  const otherMac = readFileSync((await listHistory(s.paths.history))[0]!.file, 'utf8').match(/mac: .*$/m)![0]
+  await withStateText(good.replace(/mac: .*$/m, otherMac), () => expectUnreadable(24, /MAC/))
+})
+
+test('a missing or wrong key says where keys were looked for / who can read the file', async () => {
+  const s = await store()
+  const none = await rejection((await storeWithKeys({})).read())
+  assert.is((none as CliError).exitCode, 21)
+  assert.match(none.message, join(t.dir, 'empty-home', '.config', 'sops', 'age', 'keys.txt'))
+  assert.ok(existsSync(s.paths.state))
+})
+
+test('an identity file readable by others is refused before anything is read', async () => {
+  chmodSync(t.keysFile, 0o644)
+  try {
+    const error = await rejection(store())
+    assert.is((error as CliError).exitCode, 77)
+    assert.match(error.message, t.keysFile)
+  } finally {
+    chmodSync(t.keysFile, 0o600)
+  }
+})
+
+test('update takes over a stale lock and names a live holder', async () => {
+  const s = await store()
+  mkdirSync(s.paths.lock)
+  const dead = spawnSync(process.execPath, [
+    '-e',
+    'process.stdout.write(String(process.pid))',
+  ]).stdout.toString()
+  const holder = {
+    pid: Number(dead),
+    host: (await import('node:os')).hostname(),
+    command: 'crashed',
+    startedAt: 'x',
+  }
+  writeFileSync(join(s.paths.lock, 'holder.json'), JSON.stringify(holder))
+  await addStack('after-stale')
+  const release = await (await import('../../lib/state/lock.ts')).acquireLock(s.paths.lock, {
+    ...holder,
+    pid: process.pid,
+    command: 'cloud:up --stack lab',
+  })
+  try {
+    const error = await rejection(addStack('blocked'))
+    assert.instance(error, LockHeldError)
+    assert.match(error.message, `pid ${process.pid}`)
+    assert.match(error.message, 'cloud:up --stack lab')
+  } finally {
+    await release()
+  }
+})
+
+test('rotate-key re-encrypts state and history; the old identity no longer decrypts any of them', async () => {
+  const s = await store()
+  const oldKeys = join(t.dir, 'old-keys.txt')
+  copyFileSync(t.keysFile, oldKeys)
+  chmodSync(oldKeys, 0o600)
+  const before = (await s.read()).doc
+  const result = await rotateKey(s, t.env)
+  assert.is.not(result.newRecipient, alice.profile.recipients[0])
+  const rotated = await store()
+  assert.equal(rotated.profile.recipients, [result.newRecipient])
+  assert.equal((await rotated.read()).doc, before)
+  const files = await rotated.allFiles()
+  assert.is(files.length, result.files.length)
+  const old = await storeWithKeys({ SOPS_AGE_KEY_FILE: oldKeys })
+  for (const file of files) {
+    assert.not.match(readFileSync(file, 'utf8'), alice.profile.recipients[0]!)
+    const error = await rejection(old.decryptFile(file))
+    assert.is((error as CliError).exitCode, 22, `${file}: ${error.message}`)
+    await rotated.readStateFile(file)
+  }
+  assert.match(readFileSync(rotated.paths.sopsConfig, 'utf8'), result.newRecipient)
+})
+
+test.run()
