@@ -15,7 +15,7 @@ import {
 import type { AgeIdentities, DecryptedSops } from './index.ts'
 import { MacBuilder } from './mac.ts'
 import { normaliseLastModified, readMetadata } from './metadata.ts'
-import { ReuseMaterial } from './reuse.ts'
+import { ReuseMaterial, type Step } from './reuse.ts'
 import { buildShouldEncrypt } from './rules.ts'
 import { isTreeMap, isTreeSeq, parseTree, type TreeMap, type TreeNode } from './tree.ts'
 import { parseTyped, type SopsScalar, toGoText } from './values.ts'
@@ -74,19 +74,28 @@ function walkLeaf(
   return decryptLeaf(node, path, ctx)
 }
 
-function walk(node: TreeNode, path: readonly string[], ctx: WalkContext): unknown {
+/** Decrypt a subtree; `path` is the AAD path (keys only), `at` the structural path (with list indices). */
+function walk(node: TreeNode, path: readonly string[], at: readonly Step[], ctx: WalkContext): unknown {
   if (isTreeMap(node)) {
-    return Object.fromEntries(node.entries.map(([key, value]) => [key, walk(value, [...path, key], ctx)]))
+    return Object.fromEntries(
+      node.entries.map(([key, value]) => {
+        const comments = node.comments.get(key)
+        if (comments) ctx.reuse.rememberComments([...at, key], comments)
+        return [key, walk(value, [...path, key], [...at, key], ctx)]
+      }),
+    )
   }
   if (isTreeSeq(node)) {
     const items: unknown[] = []
     for (const item of node.items) {
-      if (isTreeMap(item) || isTreeSeq(item)) items.push(walk(item, path, ctx))
-      else {
-        // sops writes comments inside sequences as `- ENC[…,type:comment]` items: verify, then drop them.
-        const leaf = walkLeaf(item, path, ctx)
-        if (!leaf.comment) items.push(leaf.value)
+      if (isTreeMap(item) || isTreeSeq(item)) {
+        items.push(walk(item, path, [...at, items.length], ctx))
+        continue
       }
+      // sops writes comments inside sequences as `- ENC[…,type:comment]` items: verify, keep aside, drop from data.
+      const leaf = walkLeaf(item, path, ctx)
+      if (leaf.comment) ctx.reuse.rememberListComment(at, items.length, item as string)
+      else items.push(leaf.value)
     }
     return items
   }
@@ -120,7 +129,7 @@ function detectFormat(text: string): 'yaml' | 'json' {
 
 function splitSops(doc: TreeMap): { body: TreeMap; sops: TreeNode | undefined } {
   const sops = doc.entries.find(([key]) => key === 'sops')?.[1]
-  return { body: { kind: 'map', entries: doc.entries.filter(([key]) => key !== 'sops') }, sops }
+  return { body: { ...doc, entries: doc.entries.filter(([key]) => key !== 'sops') }, sops }
 }
 
 /** Decrypt and verify (MAC always) a SOPS YAML or JSON document. Throws the Sops*Error classes. */
@@ -145,7 +154,7 @@ export async function decryptSops(
     mac: new MacBuilder(meta.macOnlyEncrypted),
     reuse: new ReuseMaterial(meta.age, meta.rule, meta.macOnlyEncrypted),
   }
-  const data = walk(body, [], ctx) as Record<string, unknown>
+  const data = walk(body, [], [], ctx) as Record<string, unknown>
   verifyMac(meta.mac, meta.lastModified, ctx.mac.digest(), dataKey)
   return {
     data,

@@ -13,7 +13,8 @@ import {
 } from './values.ts'
 
 export type EmitNode =
-  | { kind: 'map'; entries: Array<[string, EmitNode]> }
+  /** `comments[i]`: comment lines (text after `#`) written before entry i. */
+  | { kind: 'map'; entries: Array<[string, EmitNode]>; comments?: string[][] }
   | { kind: 'seq'; items: EmitNode[] }
   | { kind: 'scalar'; text: string }
   | { kind: 'literal'; text: string }
@@ -119,7 +120,9 @@ function emitAfter(prefix: string, node: EmitNode, indent: number, inSeqItem: bo
 /** A collection whose first line continues after `prefix` (a `- `), the rest at column `indent`. */
 function emitInline(prefix: string, node: EmitNode, indent: number, out: string[]): void {
   const lines: string[] = []
-  emitBlock(node, indent, lines)
+  // Comments before the first key of a mapping in a list item have no line of their own: dropped.
+  const head = node.kind === 'map' ? { ...node, comments: [[], ...(node.comments?.slice(1) ?? [])] } : node
+  emitBlock(head, indent, lines)
   const [first = '', ...rest] = lines
   out.push(`${prefix} ${first.slice(indent)}`, ...rest)
 }
@@ -127,7 +130,10 @@ function emitInline(prefix: string, node: EmitNode, indent: number, out: string[
 function emitBlock(node: EmitNode, indent: number, out: string[]): void {
   const pad = ' '.repeat(indent)
   if (node.kind === 'map') {
-    for (const [key, value] of node.entries) emitAfter(`${pad}${formatKey(key)}:`, value, indent, false, out)
+    for (const [i, [key, value]] of node.entries.entries()) {
+      for (const line of node.comments?.[i] ?? []) out.push(`${pad}#${line}`)
+      emitAfter(`${pad}${formatKey(key)}:`, value, indent, false, out)
+    }
   } else if (node.kind === 'seq') {
     for (const item of node.items) emitAfter(`${pad}-`, item, indent, true, out)
   } else {

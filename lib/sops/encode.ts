@@ -10,7 +10,7 @@ import { SopsRecipientError } from './errors.ts'
 import type { EncryptOptions } from './index.ts'
 import { MacBuilder } from './mac.ts'
 import { type AgeStanza, buildLastModified, SOPS_FORMAT_VERSION } from './metadata.ts'
-import { ReuseMaterial } from './reuse.ts'
+import { ReuseMaterial, type Step } from './reuse.ts'
 import { buildShouldEncrypt, DEFAULT_RULE } from './rules.ts'
 import { isFloat, SopsFloat, type SopsScalar, type SopsValueType, toGoText, typeOf } from './values.ts'
 
@@ -19,6 +19,8 @@ interface EncodeContext {
   shouldEncrypt: (path: readonly string[]) => boolean
   mac: MacBuilder
   recall: ((aad: string, type: SopsValueType, plaintext: string) => string | undefined) | undefined
+  /** The previous file's material when its data key is kept (its comments stay valid). */
+  kept: ReuseMaterial | undefined
   next: ReuseMaterial
 }
 
@@ -51,15 +53,37 @@ function encodeLeaf(value: SopsScalar, path: readonly string[], ctx: EncodeConte
   return { kind: 'scalar', text: enc }
 }
 
-function encodeNode(value: unknown, path: readonly string[], ctx: EncodeContext): EmitNode {
-  if (Array.isArray(value)) return { kind: 'seq', items: value.map((item) => encodeNode(item, path, ctx)) }
+/** Comments of the previous file that still have their place: kept byte-identical (same data key only). */
+function carriedListComments(at: readonly Step[], index: number, ctx: EncodeContext): EmitNode[] {
+  const comments = ctx.kept?.listCommentsBefore(at, index) ?? []
+  for (const enc of comments) ctx.next.rememberListComment(at, index, enc)
+  return comments.map((enc) => ({ kind: 'scalar', text: enc }))
+}
+
+function encodeNode(
+  value: unknown,
+  path: readonly string[],
+  at: readonly Step[],
+  ctx: EncodeContext,
+): EmitNode {
+  if (Array.isArray(value)) {
+    const items = value.flatMap((item, i) => [
+      ...carriedListComments(at, i, ctx),
+      encodeNode(item, path, [...at, i], ctx),
+    ])
+    return { kind: 'seq', items: [...items, ...carriedListComments(at, value.length, ctx)] }
+  }
   if (isScalar(value)) return encodeLeaf(value, path, ctx)
   if (isPlainObject(value)) {
-    const entries = Object.entries(value).map(([key, v]): [string, EmitNode] => [
-      key,
-      encodeNode(v, [...path, key], ctx),
-    ])
-    return { kind: 'map', entries }
+    const entries: Array<[string, EmitNode]> = []
+    const comments: string[][] = []
+    for (const [key, v] of Object.entries(value)) {
+      const lines = ctx.kept?.commentsBefore([...at, key]) ?? []
+      if (lines.length > 0) ctx.next.rememberComments([...at, key], lines)
+      comments.push([...lines])
+      entries.push([key, encodeNode(v, [...path, key], [...at, key], ctx)])
+    }
+    return { kind: 'map', entries, comments }
   }
   throw new TypeError(
     `encryptSopsYaml: the value at ${buildAad(path)} (${typeof value}) cannot be stored in a SOPS file`,
@@ -138,9 +162,10 @@ export async function encryptSopsYaml(
     shouldEncrypt: buildShouldEncrypt(rule),
     mac: new MacBuilder(macOnly),
     recall: keep ? previous?.buildRecall() : undefined,
+    kept: keep ? previous : undefined,
     next,
   }
-  const body = encodeNode(data, [], ctx)
+  const body = encodeNode(data, [], [], ctx)
   if (body.kind !== 'map') throw new TypeError('encryptSopsYaml: data must be a plain object')
   const lastModified = buildLastModified()
   const mac = encryptValue(ctx.mac.digest(), 'str', dataKey, lastModified)

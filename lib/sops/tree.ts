@@ -12,6 +12,8 @@ export type TreeNode = TreeMap | TreeSeq | SopsScalar
 export interface TreeMap {
   kind: 'map'
   entries: Array<[string, TreeNode]>
+  /** Comment lines (text after `#`) written before a key, by key. */
+  comments: Map<string, string[]>
 }
 export interface TreeSeq {
   kind: 'seq'
@@ -30,13 +32,18 @@ export function isTreeSeq(node: TreeNode): node is TreeSeq {
 
 type Resolve = (text: string) => SopsScalar
 
+function commentLines(...texts: Array<string | null | undefined>): string[] {
+  return texts.flatMap((text) => (text ? text.split('\n') : []))
+}
+
 function toTree(node: Node | null | undefined, doc: Document, resolve: Resolve, depth = 0): TreeNode {
   if (depth > 200) throw new SopsFormatError('The document nests deeper than 200 levels.')
   if (node === null || node === undefined) return null
   if (isAlias(node)) return toTree(node.resolve(doc) as Node | undefined, doc, resolve, depth + 1)
   if (isMap(node)) {
     const entries: Array<[string, TreeNode]> = []
-    for (const pair of node.items) {
+    const comments = new Map<string, string[]>()
+    for (const [index, pair] of node.items.entries()) {
       const key = isScalar(pair.key) ? pair.key : undefined
       if (
         key === undefined ||
@@ -47,8 +54,15 @@ function toTree(node: Node | null | undefined, doc: Document, resolve: Resolve, 
           'The document has a mapping key that is not a string; sops requires string keys.',
         )
       entries.push([key.value, toTree(pair.value as Node | null, doc, resolve, depth + 1)])
+      // The `yaml` package hangs comments before a mapping's first key on the mapping (or the document).
+      const lines = commentLines(
+        index === 0 && depth === 0 ? doc.commentBefore : undefined,
+        index === 0 ? node.commentBefore : undefined,
+        key.commentBefore,
+      )
+      if (lines.length > 0) comments.set(key.value, lines)
     }
-    return { kind: 'map', entries }
+    return { kind: 'map', entries, comments }
   }
   if (isSeq(node))
     return { kind: 'seq', items: node.items.map((item) => toTree(item as Node, doc, resolve, depth + 1)) }

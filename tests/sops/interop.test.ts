@@ -137,6 +137,19 @@ test('sops edit with a scripted $EDITOR changes a value and adds comments in a m
   assert.match(text, /^ {4}- ENC\[AES256_GCM,[^\]]*type:comment\]$/m)
   const ours = await readBack(path)
   assert.equal(plain(ours.data), { ...(plain(buildSample()) as object), name: 'edited' })
+
+  // Our rewrite of the edited file keeps both comments byte-identical; sops shows them again.
+  const comments = (t: string) => t.split('\n').filter((line) => line.includes('type:comment'))
+  const rewritten = await encryptSopsYaml(
+    { ...ours.data, port: 1 },
+    { recipients: [lab.recipient], previous: ours },
+  )
+  assert.equal(comments(rewritten), comments(text))
+  await writeFile(path, rewritten)
+  assert.match(
+    await lab.sopsOk(['-d', path]),
+    /^# a comment in the map\nlist:\n {4}# a comment in the list\n {4}- a$/m,
+  )
 })
 
 test('sops set and sops unset: we read each result', async () => {
