@@ -3,14 +3,8 @@
  * indent 4: sequences indented under their key, `- ` items whose mappings continue two columns in,
  * literal blocks for multi-line strings, and go-yaml's choice of plain, single or double quotes.
  */
-import {
-  formatYamlFloat,
-  isOldBoolOrBase60,
-  isPlainSafeString,
-  resolvesToString,
-  SopsFloat,
-  type SopsScalar,
-} from './values.ts'
+import { formatYamlFloat, SopsFloat, type SopsScalar } from './values.ts'
+import { isOldBoolOrBase60, isPlainSafeString, resolvesToString } from './yaml-types.ts'
 
 export type EmitNode =
   /** `comments[i]`: comment lines (text after `#`) written before entry i. */

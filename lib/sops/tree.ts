@@ -6,7 +6,8 @@
 import { type Document, isAlias, isMap, isScalar, isSeq, type Node, parseAllDocuments, Scalar } from 'yaml'
 import { CliError } from '../errors.ts'
 import { SopsFormatError } from './errors.ts'
-import { resolvePlainJson, resolvePlainYaml, type SopsScalar } from './values.ts'
+import type { SopsScalar } from './values.ts'
+import { resolvePlainJson, resolvePlainYaml } from './yaml-types.ts'
 
 export type TreeNode = TreeMap | TreeSeq | SopsScalar
 export interface TreeMap {

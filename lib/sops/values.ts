@@ -80,7 +80,7 @@ function parseGoBool(text: string): boolean | undefined {
  * Go `strconv.ParseInt(text, 0, 64)` (prefixes 0x, 0o, 0b and a leading-zero octal). Integers beyond
  * 2^53 cannot be held exactly in a JS number: refused rather than silently rounded.
  */
-function parseGoInt(text: string): number | undefined {
+export function parseGoInt(text: string): number | undefined {
   const match = /^([-+]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/.exec(text)
   if (!match) return undefined
   const [, sign, body = ''] = match
@@ -94,52 +94,6 @@ function parseGoInt(text: string): number | undefined {
       `The integer ${text} is beyond 2^53, which this tool cannot represent exactly.`,
     )
   return Number(value)
-}
-
-const GO_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/
-const YAML_DATE = /^\d{4}-\d{1,2}-\d{1,2}$/
-const YAML_DATETIME =
-  /^\d{4}-\d{1,2}-\d{1,2}(?:[Tt]\d{1,2}:\d{1,2}:\d{1,2}(?:\.\d+)?(?:Z|[+-]\d{1,2}:\d{2})|[ ]\d{1,2}:\d{1,2}:\d{1,2}(?:\.\d+)?)$/
-
-/** Go `time.MarshalText` (RFC3339Nano) of a YAML timestamp, or undefined when `text` is not one. */
-export function goTimestampText(text: string): string | undefined {
-  if (!YAML_DATE.test(text) && !YAML_DATETIME.test(text)) return undefined
-  const [date = '', time = '00:00:00Z'] = text.split(/[Tt ]/)
-  const [y, mo, d] = date.split('-')
-  const zone = /(Z|[+-]\d{1,2}:\d{2})$/.exec(time)?.[1] ?? 'Z'
-  const clock = time.slice(0, time.length - (time.endsWith(zone) ? zone.length : 0))
-  const [hms = '', fraction = ''] = clock.split('.')
-  const pad = (s: string | undefined) => (s ?? '').padStart(2, '0')
-  const [h, mi, s] = hms.split(':')
-  const frac = fraction.replace(/0+$/, '')
-  return `${y}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}:${pad(s)}${frac ? `.${frac}` : ''}${zone === '+00:00' ? 'Z' : zone}`
-}
-
-/** A plain (unquoted) YAML scalar resolved the way go-yaml v3 does; timestamps become their RFC3339Nano text. */
-export function resolvePlainYaml(text: string): SopsScalar {
-  if (['', '~', 'null', 'Null', 'NULL'].includes(text)) return null
-  if (['true', 'True', 'TRUE'].includes(text)) return true
-  if (['false', 'False', 'FALSE'].includes(text)) return false
-  if (['.inf', '.Inf', '.INF', '+.inf', '+.Inf', '+.INF'].includes(text)) return new SopsFloat(Infinity)
-  if (['-.inf', '-.Inf', '-.INF'].includes(text)) return new SopsFloat(-Infinity)
-  if (['.nan', '.NaN', '.NAN'].includes(text)) return new SopsFloat(Number.NaN)
-  if (!/^[-+.0-9]/.test(text)) return text
-  const timestamp = goTimestampText(text)
-  if (timestamp !== undefined) return timestamp
-  const plain = text.replaceAll('_', '')
-  const int = parseGoInt(plain)
-  if (int !== undefined) return int
-  if (GO_FLOAT.test(plain)) return new SopsFloat(Number(plain))
-  return text
-}
-
-/** A plain JSON scalar (true/false/null/number) as Go's encoding/json decodes it: every number is a float64. */
-export function resolvePlainJson(text: string): SopsScalar {
-  if (text === 'null') return null
-  if (text === 'true' || text === 'false') return text === 'true'
-  const n = Number(text)
-  if (text.trim() === '' || Number.isNaN(n)) throw new Error(`not a JSON scalar: ${text.slice(0, 20)}`)
-  return new SopsFloat(n)
 }
 
 /** Parse decrypted plaintext by its `type:`, as sops's `Cipher.Decrypt` does. */
@@ -172,49 +126,4 @@ export function parseTyped(text: string, type: SopsValueType): SopsScalar {
       return b
     }
   }
-}
-
-/** go-yaml v3 double-quotes strings that YAML 1.1 would read as bools or sexagesimal floats. */
-export function isOldBoolOrBase60(text: string): boolean {
-  return (
-    [
-      'y',
-      'Y',
-      'yes',
-      'Yes',
-      'YES',
-      'on',
-      'On',
-      'ON',
-      'n',
-      'N',
-      'no',
-      'No',
-      'NO',
-      'off',
-      'Off',
-      'OFF',
-    ].includes(text) || /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/.test(text)
-  )
-}
-
-/** True when go-yaml v3 reads `text`, written plain, as that same string (not null, number, bool or timestamp). */
-export function resolvesToString(text: string): boolean {
-  return (
-    text !== '' && text !== '<<' && resolvePlainYaml(text) === text && goTimestampText(text) === undefined
-  )
-}
-
-/** True when go-yaml v3 would write `text` as a plain scalar that reads back as the same string. */
-export function isPlainSafeString(text: string): boolean {
-  if (!resolvesToString(text) || isOldBoolOrBase60(text)) return false
-  if (
-    /^[\s]|[\s]$/.test(text) ||
-    /[\n\r\t]/.test(text) ||
-    /[^\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd]/u.test(text)
-  )
-    return false
-  if (/^[?:-](?:\s|$)/.test(text) || /^[,[\]{}#&*!|>'"%@`]/.test(text)) return false
-  if (/: |:$| #/.test(text) || text === '---' || text === '...') return false
-  return true
 }

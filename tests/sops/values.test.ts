@@ -3,13 +3,8 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { buildStringNode } from '../../lib/sops/emit.ts'
 import { normaliseLastModified } from '../../lib/sops/metadata.ts'
-import {
-  formatGoFloat,
-  formatYamlFloat,
-  resolvePlainYaml,
-  SopsFloat,
-  toGoText,
-} from '../../lib/sops/values.ts'
+import { formatGoFloat, formatYamlFloat, SopsFloat, toGoText } from '../../lib/sops/values.ts'
+import { resolvePlainYaml } from '../../lib/sops/yaml-types.ts'
 
 test("Go FormatFloat(v, 'f', -1, 64): shortest digits, never an exponent", () => {
   const cases: Array<[number, string]> = [
