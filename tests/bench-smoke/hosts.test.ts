@@ -2,18 +2,17 @@
  * The bench itself, on real sshd and dockerd: host-key pinning, the deploy user, docker over ssh://,
  * the stand-in image, cloud-init status, fault injection, and that stop() leaves nothing behind.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { buildChildEnv, realProc } from '../../lib/proc.ts'
 import { buildSshArgv, writeDockerSshShim } from '../harness/client.ts'
 import { startBench } from '../harness/hosts.ts'
 import { buildHostLayout, parseSlot, STANDIN_PORT } from '../harness/layout.ts'
+import { listLeftovers } from '../harness/leftovers.ts'
 import { readHostRecord } from '../harness/record.ts'
-import { isAlive } from '../harness/system.ts'
-import { cgroupDirs, mountsUnder, NETNS_DIR, netnsPids } from '../harness/teardown.ts'
 import type { TestBench, TestHost } from '../harness/types.ts'
 import { testUnless, whyNotRoot } from '../helpers/skip.ts'
 
@@ -148,38 +147,20 @@ testUnless(
   async () => {
     const stopped = bench
     if (!stopped) throw new Error('bench not started')
-    const layouts = stopped.hosts.map((h) => {
-      const slot = parseSlot(h.name)
-      if (slot === undefined) throw new Error(`unexpected host name ${h.name}`)
-      return buildHostLayout(slot)
-    })
-    const records = layouts.map((l) => readHostRecord(l))
-    const benchDir = join(host().clientKeyPath, '..')
+    const names = stopped.hosts.map((h) => h.name)
+    const records = names.map((name) => readHostRecord(buildHostLayout(parseSlot(name) ?? 0)))
+    assert.ok(
+      records.every((r) => r?.unsharePid !== undefined && r.initPid !== undefined),
+      'records name the processes',
+    )
+    const benchDir = dirname(host().clientKeyPath)
     await stopped.stop()
     await stopped.stop() // idempotent
-    for (const [i, layout] of layouts.entries()) {
-      const record = records[i]
-      assert.ok(record?.unsharePid && record.initPid, 'the record named the host processes')
-      assert.not.ok(isAlive(record.unsharePid), 'unshare still running')
-      assert.not.ok(isAlive(record.initPid), 'host init still running')
-      assert.not.ok(existsSync(join(NETNS_DIR, layout.netns)), `netns ${layout.netns} left`)
-      assert.equal(netnsPids(layout.netns), [])
-      assert.not.ok(existsSync(`/sys/class/net/${layout.veth}`), `veth ${layout.veth} left`)
-      assert.equal(cgroupDirs(layout), [])
-      assert.equal(mountsUnder(layout.dir), [])
-      assert.not.ok(existsSync(layout.dir), `${layout.dir} left`)
-    }
+    assert.equal(
+      names.flatMap((name, i) => listLeftovers(name, records[i])),
+      [],
+    )
     assert.not.ok(existsSync(benchDir), `${benchDir} left`)
-    const ours = readdirSync('/proc')
-      .filter((p) => /^\d+$/.test(p))
-      .filter((p) => {
-        try {
-          return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(layouts[0]?.dir ?? '//')
-        } catch {
-          return false
-        }
-      })
-    assert.equal(ours, [], 'no sshd/dockerd/containerd whose command line names the host directory')
   },
 )
 
