@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { ExitCode } from '../../lib/errors.ts'
+import { CliError, ExitCode } from '../../lib/errors.ts'
 import {
   decryptSops,
   encryptSopsYaml,
@@ -149,6 +149,23 @@ test('a truncated file: sopsFormat', async () => {
 test('a file cut inside the sops block: sopsFormat', async () => {
   const cut = good.slice(0, good.indexOf('-----END AGE ENCRYPTED FILE-----'))
   await expectError(cut, SopsFormatError, ExitCode.sopsFormat, /.+/)
+})
+
+test('a file cut at any point is refused with a named sops error, or (cut only in its last lines) decrypts intact', async () => {
+  const original = (await decryptSops(good, idsOf(lab.identity))).data
+  const sopsCodes = new Set([20, 21, 22, 23, 24, 25, 26])
+  for (let cut = 0; cut < good.length; cut += 37) {
+    try {
+      const result = await decryptSops(good.slice(0, cut), idsOf(lab.identity))
+      assert.equal(result.data, original, `cut at ${cut} decrypted to other data`)
+    } catch (error) {
+      assert.instance(error, CliError, `cut at ${cut}: ${error}`)
+      assert.ok(
+        sopsCodes.has((error as CliError).exitCode),
+        `cut at ${cut}: exit ${(error as CliError).exitCode}`,
+      )
+    }
+  }
 })
 
 test('no sops block: sopsFormat', async () => {
