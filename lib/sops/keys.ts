@@ -94,12 +94,25 @@ async function readIdentityFile(path: string, label: string, found: AgeIdentitie
   }
 }
 
-async function readSshKey(path: string, label: string, found: AgeIdentities): Promise<void> {
+/**
+ * An SSH private key. One named in SOPS_AGE_SSH_PRIVATE_KEY_FILE must be private (else an error);
+ * the ~/.ssh defaults are only probed, so an unsafe one is skipped and reported in `searched`.
+ */
+async function readSshKey(
+  path: string,
+  label: string,
+  found: AgeIdentities,
+  explicit: boolean,
+): Promise<void> {
   let text: string
   try {
     await verifyPrivateFile(path)
     text = await readFile(path, 'utf8')
   } catch (error) {
+    if (error instanceof SopsKeyFileUnsafeError && !explicit) {
+      found.searched.push(`${label}${path} (accessible by group or others: skipped, chmod 600 it to use it)`)
+      return
+    }
     if (!isMissing(error)) throw error
     found.searched.push(`${label}${path} (missing)`)
     return
@@ -142,10 +155,10 @@ export async function findAgeIdentities(
   const found: AgeIdentities = { identities: [], searched: [] }
   const home = env.HOME && env.HOME !== '' ? env.HOME : homedir()
   if (env.SOPS_AGE_SSH_PRIVATE_KEY_FILE)
-    await readSshKey(env.SOPS_AGE_SSH_PRIVATE_KEY_FILE, 'SOPS_AGE_SSH_PRIVATE_KEY_FILE=', found)
+    await readSshKey(env.SOPS_AGE_SSH_PRIVATE_KEY_FILE, 'SOPS_AGE_SSH_PRIVATE_KEY_FILE=', found, true)
   else found.searched.push('SOPS_AGE_SSH_PRIVATE_KEY_FILE (not set)')
-  await readSshKey(join(home, '.ssh', 'id_ed25519'), 'SSH key ', found)
-  await readSshKey(join(home, '.ssh', 'id_rsa'), 'SSH key ', found)
+  await readSshKey(join(home, '.ssh', 'id_ed25519'), 'SSH key ', found, false)
+  await readSshKey(join(home, '.ssh', 'id_rsa'), 'SSH key ', found, false)
   if (env.SOPS_AGE_KEY !== undefined) {
     const ids = await parseIdentityText(env.SOPS_AGE_KEY, 'SOPS_AGE_KEY')
     found.identities.push(...ids)

@@ -102,6 +102,19 @@ test('an identity file readable by group or others is refused, like ssh does', a
   }
 })
 
+test('an unsafe default ~/.ssh key is skipped and reported; a named one is refused', async () => {
+  const home = join(lab.dir, 'open-home')
+  const ssh = await keyFile('open-home/.ssh/id_rsa', 'not even a key\n', 0o644)
+  const found = await findAgeIdentities({ HOME: home })
+  assert.match(found.searched.join('\n'), /id_rsa \(accessible by group or others: skipped/)
+  try {
+    await findAgeIdentities({ HOME: home, SOPS_AGE_SSH_PRIVATE_KEY_FILE: ssh })
+    assert.unreachable('accepted an unsafe named SSH key')
+  } catch (error) {
+    assert.instance(error, SopsKeyFileUnsafeError)
+  }
+})
+
 test('a key file holding something else is refused with the line number', async () => {
   const path = await keyFile('bad.txt', '# comment\nAGE-SECRET-KEY-1NOTAKEY\n')
   try {
