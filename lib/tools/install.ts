@@ -4,7 +4,7 @@
  * the providers out as a filesystem mirror and writes the CLI config. Cached tools are skipped.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { delimiter, dirname, join } from 'node:path'
 import type { Output } from '../cli/output.ts'
@@ -12,7 +12,15 @@ import { CliError, ExitCode, ToolMissingError } from '../errors.ts'
 import { buildChildEnv, type Env, type Proc } from '../proc.ts'
 import { buildCliConfig, mirrorBinaryPath } from './mirror.ts'
 import { cliConfigPath, providerMirrorDir, toolDir } from './paths.ts'
-import { binaryPath, buildGoMod, buildToolsGo, displayVersion, listTools, type ToolSpec } from './spec.ts'
+import {
+  binaryPath,
+  buildGoBuildArgv,
+  buildGoMod,
+  buildToolsGo,
+  displayVersion,
+  listTools,
+  type ToolSpec,
+} from './spec.ts'
 import { isToolInstalled, writeStamp } from './stamp.ts'
 
 export type ToolState = 'cached' | 'built' | 'refused'
@@ -96,9 +104,15 @@ async function runGo(proc: Proc, spec: ToolSpec, argv: string[], cwd: string, en
 async function linkIntoMirror(spec: ToolSpec, env: NodeJS.ProcessEnv): Promise<void> {
   if (!spec.provider) return
   const target = mirrorBinaryPath(spec.provider, env)
+  const binary = binaryPath(spec, env)
+  const current = await stat(target).catch(() => undefined)
+  if (current?.ino === (await stat(binary)).ino) return
   await mkdir(dirname(target), { recursive: true })
-  await rm(target, { force: true })
-  await link(binaryPath(spec, env), target)
+  // Link beside, then rename over: a concurrent `tofu init` never sees the provider missing.
+  const staged = `${target}.new`
+  await rm(staged, { force: true })
+  await link(binary, staged)
+  await rename(staged, target)
 }
 
 async function buildTool(spec: ToolSpec, go: string, options: InstallOptions): Promise<void> {
@@ -111,7 +125,7 @@ async function buildTool(spec: ToolSpec, go: string, options: InstallOptions): P
     await runGo(options.proc, spec, [go, 'mod', 'tidy'], work, goEnv)
     mkdirSync(toolDir(spec.name, env), { recursive: true })
     const partial = `${binaryPath(spec, env)}.partial`
-    await runGo(options.proc, spec, [go, 'build', '-o', partial, spec.package], work, goEnv)
+    await runGo(options.proc, spec, buildGoBuildArgv(go, spec, partial), work, goEnv)
     await rename(partial, binaryPath(spec, env))
     await linkIntoMirror(spec, env)
     const goVersion = await options.proc.run([go, 'env', 'GOVERSION'], { env: goEnv })

@@ -15,6 +15,8 @@ export interface ToolSpec {
   package: string
   /** `replace` lines repeated in the throwaway module, `old [v] => new v`. */
   replace: readonly string[]
+  /** `go build -ldflags` (tofu: mark a release build, as its goreleaser config does). */
+  ldflags?: string
   /** Providers only: the registry address (`host/namespace/type`) and the version tofu sees. */
   provider?: { source: string; version: string }
   /** Set when the Go module proxy refuses the module: the tool is reported unavailable, not built. */
@@ -26,6 +28,7 @@ interface RawSpec {
   version: string
   package: string
   replace?: readonly string[]
+  ldflags?: string
   source?: string
   providerVersion?: string
   refusedByProxy?: string
@@ -45,6 +48,7 @@ export function getTool(name: ToolName): ToolSpec {
     version: raw.version,
     package: raw.package,
     replace: raw.replace ?? [],
+    ...(raw.ldflags ? { ldflags: raw.ldflags } : {}),
     ...(raw.source && raw.providerVersion
       ? { provider: { source: raw.source, version: raw.providerVersion } }
       : {}),
@@ -87,6 +91,7 @@ export function buildFingerprint(spec: ToolSpec): string {
     version: spec.version,
     package: spec.package,
     replace: spec.replace,
+    ldflags: spec.ldflags ?? '',
   })
 }
 
@@ -101,6 +106,12 @@ export function buildGoMod(spec: ToolSpec): string {
   ]
   if (spec.replace.length > 0) lines.push('', ...spec.replace.map((r) => `replace ${r}`))
   return `${lines.join('\n')}\n`
+}
+
+/** `go build` argv writing the tool's binary to `output`. */
+export function buildGoBuildArgv(go: string, spec: ToolSpec, output: string): string[] {
+  const ldflags = spec.ldflags === undefined ? [] : [`-ldflags=${spec.ldflags}`]
+  return [go, 'build', ...ldflags, '-o', output, spec.package]
 }
 
 /** tools.go of the throwaway module: a blank import so `go mod tidy` keeps the package's dependencies. */

@@ -1,0 +1,151 @@
+/**
+ * The pinned-tool installer: exact go.mod / CLI config / mirror layout builders, stamps deciding what is
+ * installed, `whichTool` errors, and the real `npm run tools` being a quick no-op when everything is cached.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { ToolMissingError } from '../../lib/errors.ts'
+import { buildChildEnv, realProc } from '../../lib/proc.ts'
+import { buildCliConfig, buildPlatform, mirrorBinaryPath, toolEnv } from '../../lib/tools/mirror.ts'
+import { toolDir } from '../../lib/tools/paths.ts'
+import {
+  binaryName,
+  binaryPath,
+  buildGoBuildArgv,
+  buildGoMod,
+  buildToolsGo,
+  getTool,
+} from '../../lib/tools/spec.ts'
+import { isToolInstalled, whichTool, writeStamp } from '../../lib/tools/stamp.ts'
+
+const scratch = mkdtempSync(join(tmpdir(), 'tools-test-'))
+test.after(() => rmSync(scratch, { recursive: true, force: true }))
+const emptyCache = { XDG_CACHE_HOME: join(scratch, 'cache') }
+
+test('go.mod of the throwaway module repeats the replace directives', () => {
+  assert.is(
+    buildGoMod(getTool('provider-docker')),
+    [
+      'module debugcloud.local/toolbuild',
+      '',
+      'go 1.22',
+      '',
+      'require github.com/terraform-providers/terraform-provider-docker v0.0.0',
+      '',
+      'replace github.com/terraform-providers/terraform-provider-docker => github.com/kreuzwerker/terraform-provider-docker v0.0.0-20260916201441-96d331c98ff4',
+      '',
+    ].join('\n'),
+  )
+  assert.not.match(buildGoMod(getTool('sops')), 'replace')
+  assert.is(
+    buildToolsGo(getTool('tofu')),
+    '//go:build tools\n\npackage tools\n\nimport _ "github.com/opentofu/opentofu/cmd/tofu"\n',
+  )
+})
+
+test('go build argv: tofu is linked as a release build, the others plainly', () => {
+  assert.equal(buildGoBuildArgv('/go', getTool('tofu'), '/o/tofu'), [
+    '/go',
+    'build',
+    '-ldflags=-X github.com/opentofu/opentofu/version.dev=no',
+    '-o',
+    '/o/tofu',
+    'github.com/opentofu/opentofu/cmd/tofu',
+  ])
+  assert.equal(buildGoBuildArgv('/go', getTool('sops'), '/o/sops'), [
+    '/go',
+    'build',
+    '-o',
+    '/o/sops',
+    'github.com/getsops/sops/v3/cmd/sops',
+  ])
+})
+
+test('binary names and the mirror layout', () => {
+  assert.is(binaryName(getTool('sops')), 'sops')
+  assert.is(binaryName(getTool('tofu')), 'tofu')
+  assert.is(binaryName(getTool('provider-hcloud')), 'terraform-provider-hcloud')
+  assert.is(buildPlatform('linux', 'x64'), 'linux_amd64')
+  assert.is(buildPlatform('darwin', 'arm64'), 'darwin_arm64')
+  const docker = getTool('provider-docker').provider
+  if (!docker) throw new Error('provider-docker has no provider block')
+  assert.is(
+    mirrorBinaryPath(docker, { XDG_CACHE_HOME: '/c' }, 'linux_amd64'),
+    '/c/debug-cloud/tools/providers-mirror/registry.opentofu.org/kreuzwerker/docker/4.6.0/linux_amd64/terraform-provider-docker_v4.6.0',
+  )
+  assert.equal(toolEnv({ XDG_CACHE_HOME: '/c' }), { TF_CLI_CONFIG_FILE: '/c/debug-cloud/tools/tofu.rc' })
+})
+
+test('the CLI config takes the pinned providers only from the mirror', () => {
+  assert.is(
+    buildCliConfig('/m', ['registry.opentofu.org/a/b', 'registry.opentofu.org/c/d']),
+    `provider_installation {
+  filesystem_mirror {
+    path    = "/m"
+    include = ["registry.opentofu.org/a/b", "registry.opentofu.org/c/d"]
+  }
+  direct {
+    exclude = ["registry.opentofu.org/a/b", "registry.opentofu.org/c/d"]
+  }
+}
+`,
+  )
+})
+
+test('a tool is installed only with its binary and a stamp of the same build inputs', () => {
+  const sops = getTool('sops')
+  assert.not.ok(isToolInstalled(sops, emptyCache))
+  assert.throws(
+    () => whichTool('sops', emptyCache),
+    (e: ToolMissingError) =>
+      e instanceof ToolMissingError && /not built yet/.test(e.message) && /npm run tools/.test(e.hint ?? ''),
+  )
+  mkdirSync(toolDir('sops', emptyCache), { recursive: true })
+  writeFileSync(binaryPath(sops, emptyCache), '#!/bin/sh\n', { mode: 0o755 })
+  assert.not.ok(isToolInstalled(sops, emptyCache), 'a binary without a stamp is not trusted')
+  writeStamp({ ...sops, replace: ['x => y v1.0.0'] }, 'go1.26', emptyCache)
+  assert.not.ok(isToolInstalled(sops, emptyCache), 'a stamp of other build inputs means rebuild')
+  writeStamp(sops, 'go1.26', emptyCache)
+  assert.ok(isToolInstalled(sops, emptyCache))
+  assert.is(whichTool('sops', emptyCache), binaryPath(sops, emptyCache))
+})
+
+test('a tool the proxy refuses is named unavailable, with the reason', () => {
+  assert.throws(
+    () => whichTool('provider-contabo'),
+    (e: ToolMissingError) =>
+      e instanceof ToolMissingError && /not available: .*403/.test(e.message) && e.exitCode === 69,
+  )
+})
+
+test('npm run tools is a quick no-op when everything is cached, and --which prints the pinned path', async () => {
+  const env = buildChildEnv()
+  const started = performance.now()
+  const run = await realProc.run(['npx', 'tsx', 'scripts/tools.ts', '--json'], { env })
+  const seconds = (performance.now() - started) / 1000
+  assert.is(run.exitCode, 0, run.stderr)
+  const states = (JSON.parse(run.stdout) as { tools: { name: string; state: string }[] }).tools.map(
+    (t) => `${t.name}:${t.state}`,
+  )
+  assert.equal(states, [
+    'sops:cached',
+    'tofu:cached',
+    'provider-docker:cached',
+    'provider-hcloud:cached',
+    'provider-contabo:refused',
+  ])
+  assert.ok(seconds < 10, `warm run took ${seconds.toFixed(1)} s`)
+  const which = await realProc.run(['npx', 'tsx', 'scripts/tools.ts', '--which', 'tofu'], { env })
+  assert.is(which.exitCode, 0)
+  assert.is(which.stdout.trim(), whichTool('tofu'))
+  const version = await realProc.run([whichTool('tofu'), 'version', '-json'], { env })
+  assert.is((JSON.parse(version.stdout) as { terraform_version: string }).terraform_version, '1.12.6')
+  const bad = await realProc.run(['npx', 'tsx', 'scripts/tools.ts', '--which', 'terraform'], { env })
+  assert.is(bad.exitCode, 64)
+  assert.match(bad.stderr, '--which must be one of')
+})
+
+test.run()
