@@ -25,6 +25,8 @@ export interface FlowRuntime {
 
 /** Build the runtime; installs the SIGINT forwarder until dispose(). */
 export function createRuntime(out: Output, tfBin: string | undefined, proc: Proc = realProc): FlowRuntime {
+  // Everything Terraform writes (state, plans, lock files) is private to the operator, encrypted or not.
+  process.umask(0o077)
   const binary = resolveTfBinary(tfBin)
   const interrupts = new InterruptForwarder((line) => out.warn(line))
   const uninstall = interrupts.install()

@@ -7,7 +7,8 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { CliError, ExitCode, UsageError } from '../errors.ts'
 import { buildKnownHostsLine } from '../infra/host-key.ts'
-import { buildDockerHostUrl, buildSshOptions, type SshTarget } from '../ssh/target.ts'
+import { buildDockerHostUrl, buildSshOptions, type SshTarget, writeKnownHosts } from '../ssh/target.ts'
+import type { StackRecord } from '../state/schema.ts'
 
 export const DEFAULT_LOCAL_DOCKER_HOST = 'unix:///var/run/docker.sock'
 
@@ -83,4 +84,19 @@ export function cloudDockerTarget(
 ): DockerTarget {
   const ssh = { host: address, port, user, identityFile: sshKey, knownHostsFile }
   return { dockerHost: buildDockerHostUrl(ssh), ssh }
+}
+
+/**
+ * The Docker target of a recorded stack (destroy, connect, logs, status): its local socket, or SSH to the
+ * recorded address with the recorded host key, written to `knownHostsFile` first so the pin is the record's.
+ */
+export async function recordDockerTarget(
+  record: Pick<StackRecord, 'dockerHost' | 'address' | 'ssh'>,
+  knownHostsFile: string,
+  sshKey: string,
+): Promise<DockerTarget | undefined> {
+  if (record.dockerHost?.startsWith('unix://')) return { dockerHost: record.dockerHost }
+  if (!record.address || !record.ssh || record.ssh.knownHosts === '') return undefined
+  await writeKnownHosts(knownHostsFile, `${record.ssh.knownHosts.trim()}\n`)
+  return cloudDockerTarget(record.address, record.ssh.port, record.ssh.user, sshKey, knownHostsFile)
 }

@@ -4,32 +4,30 @@
  * what it learned, so a failed or interrupted run leaves a record that a re-run (which converges) or
  * `cloud:destroy` can use.
  */
-import { readFile } from 'node:fs/promises'
 import { loadCredentials } from '../credentials.ts'
 import { CliError, ExitCode } from '../errors.ts'
 import { GateDeniedError, requireHuman, verifyMayAsk } from '../gate/index.ts'
 import { buildKnownHostsLine, generateHostKey } from '../infra/host-key.ts'
-import { renderStackInputs, type StackInputs } from '../infra/stack-inputs.ts'
 import { appStackDir, type ProviderName, providerDefinition } from '../providers/index.ts'
 import { waitForHost } from '../ssh/ready.ts'
 import { writeKnownHosts } from '../ssh/target.ts'
-import { acquireLock, buildHolder } from '../state/lock.ts'
 import type { StackRecord } from '../state/schema.ts'
 import { StateStore } from '../state/store.ts'
 import { readStringOutput, type TfOutputs } from '../terraform/outputs.ts'
 import type { PortMapping } from './flags.ts'
 import { checkAppHealth } from './health.ts'
+import { buildAppInputs, buildHostInputs } from './inputs.ts'
 import { applyPhase, describePlan, type PlannedPhase, planPhase } from './phase.ts'
 import { buildStackRecord, requireStack, updateStack } from './record.ts'
 import type { FlowRuntime } from './runtime.ts'
 import {
   cloudDockerTarget,
   type DockerTarget,
-  dockerSshOpts,
   localDockerTarget,
   readPinnedHostKey,
+  recordDockerTarget,
 } from './targets.ts'
-import { knownHostsPath, preparePhaseWorkspace, stackLockPath } from './workspace.ts'
+import { acquireStackLock, knownHostsPath, preparePhaseWorkspace } from './workspace.ts'
 
 export interface UpRequest {
   provider: ProviderName
@@ -79,7 +77,7 @@ export async function runUp(rt: FlowRuntime, req: UpRequest): Promise<UpResult> 
   const store = await StateStore.open(req.operator!, process.env, 'cloud:up')
   const def = providerDefinition(req.provider)
   const credentials = loadCredentials(def.credentials)
-  const release = await acquireLock(stackLockPath(store.paths, req.stackName), buildHolder('cloud:up'))
+  const release = await acquireStackLock(store.paths, req.stackName, 'cloud:up')
   try {
     const initial = await ensureRecord(rt, store, req)
     let approved = false
@@ -131,6 +129,12 @@ async function runSteps(
   } else {
     target = localDockerTarget(req.dockerHost, req.sshKey, req.knownHosts)
     record = await pinExistingHost(store, req, record, target)
+    // From here on the pin is the recorded one, in the stack's own known_hosts file.
+    target = (await recordDockerTarget(
+      { ...record, dockerHost: target.dockerHost },
+      knownHostsPath(store.paths, req.stackName),
+      req.sshKey,
+    ))!
     if (target.ssh) {
       rt.out.step(`Waiting for ${target.ssh.host}: SSH with the pinned host key, Docker`)
       await waitForHost(rt.proc, target.ssh, { timeoutMs: req.readinessTimeoutMs, stages: ['ssh', 'docker'] })
@@ -213,72 +217,6 @@ async function applyIfChanged(ctx: UpContext, planned: PlannedPhase, label: stri
   await ctx.approve([...describePlan(label, planned.summary), ...after])
   await updateStack(ctx.store, ctx.req.stackName, 'applying')
   return applyPhase(planned)
-}
-
-async function buildHostInputs(
-  req: UpRequest,
-  record: StackRecord,
-  credentials: Record<string, string>,
-): Promise<StackInputs> {
-  const operatorPublicKey = await readPublicKey(req.sshKey)
-  const hostKey = {
-    privateKey: record.ssh!.hostKeyPrivate,
-    publicKey: record.ssh!.hostKeyPublic,
-    fingerprint: record.ssh!.hostKeyFingerprint,
-  }
-  const common = { name: req.stackName, operatorPublicKey, hostKey, sshSourceRanges: ['0.0.0.0/0', '::/0'] }
-  if (req.provider === 'hetzner') {
-    return renderStackInputs('hetzner', {
-      ...common,
-      hcloudToken: credentials.HCLOUD_TOKEN!,
-      serverType: record.size ?? undefined,
-      location: record.location ?? undefined,
-      labels: { 'managed-by': 'debug-cloud', stack: req.stackName, env: req.env },
-    })
-  }
-  return renderStackInputs('contabo', {
-    ...common,
-    credentials: {
-      clientId: credentials.CNTB_OAUTH2_CLIENT_ID!,
-      clientSecret: credentials.CNTB_OAUTH2_CLIENT_SECRET!,
-      user: credentials.CNTB_OAUTH2_USER!,
-      password: credentials.CNTB_OAUTH2_PASS!,
-    },
-    imageId: credentials.CNTB_IMAGE_ID!,
-    productId: record.size ?? undefined,
-    region: record.location ?? undefined,
-  })
-}
-
-function buildAppInputs(req: UpRequest, record: StackRecord, target: DockerTarget): StackInputs {
-  return renderStackInputs('local', {
-    dockerHost: target.dockerHost,
-    sshOpts: dockerSshOpts(target),
-    appName: req.stackName,
-    appImage: req.image,
-    env: { DEBUG_SERVER_API_TOKEN: record.tokens.api, DEBUG_SERVER_RUNNER_TOKEN: record.tokens.runner },
-    ports: req.ports.map((p) => ({
-      internal: p.internal,
-      external: p.external,
-      ip: p.ip,
-      protocol: p.protocol,
-    })),
-    labels: { 'managed-by': 'debug-cloud', stack: req.stackName, env: req.env },
-    restartPolicy: 'unless-stopped',
-    pullPolicy: 'missing',
-  })
-}
-
-async function readPublicKey(privateKeyPath: string): Promise<string> {
-  return (
-    await readFile(`${privateKeyPath}.pub`, 'utf8').catch((error: unknown) => {
-      throw new CliError(`Cannot read ${privateKeyPath}.pub, the public half of your SSH key.`, {
-        hint: 'Create a key with `ssh-keygen -t ed25519`, or pass --ssh-key <private key path>.',
-        exitCode: ExitCode.notFound,
-        cause: error,
-      })
-    })
-  ).trim()
 }
 
 /** For an existing server reached over SSH, record the host key the operator pinned. */

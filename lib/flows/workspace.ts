@@ -8,6 +8,7 @@
  */
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { acquireLock, buildHolder, type ReleaseLock } from '../state/lock.ts'
 import type { OperatorPaths } from '../state/paths.ts'
 
 export type Phase = 'host' | 'app'
@@ -25,9 +26,15 @@ export function stackFolder(paths: OperatorPaths, stack: string): string {
   return join(paths.dir, 'stacks', stack)
 }
 
-/** The lock held while up or destroy runs on the stack. */
-export function stackLockPath(paths: OperatorPaths, stack: string): string {
-  return join(paths.dir, 'stacks', `${stack}.lock`)
+/** Take the lock held while up or destroy runs on the stack; a second run names the holder. */
+export async function acquireStackLock(
+  paths: OperatorPaths,
+  stack: string,
+  command: string,
+): Promise<ReleaseLock> {
+  const parent = join(paths.dir, 'stacks')
+  await mkdir(parent, { recursive: true, mode: 0o700 })
+  return acquireLock(join(parent, `${stack}.lock`), buildHolder(command))
 }
 
 /** The pinned known_hosts file of a stack. */
