@@ -72,6 +72,7 @@ export function findGo(env: NodeJS.ProcessEnv = process.env): string {
 
 /** The environment of `go` children: static binaries, no toolchain downloads, Go's own caches kept. */
 export function buildGoEnv(go: string, env: NodeJS.ProcessEnv = process.env): Env {
+  // GOTOOLCHAIN defaults to local (no surprise downloads); GOTOOLCHAIN=auto lets an older go fetch a newer one.
   const extra: Env = { CGO_ENABLED: '0', GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod' }
   for (const name of [
     'GOPATH',
@@ -80,6 +81,7 @@ export function buildGoEnv(go: string, env: NodeJS.ProcessEnv = process.env): En
     'GOPROXY',
     'GONOSUMDB',
     'GOPRIVATE',
+    'GOTOOLCHAIN',
     'XDG_CACHE_HOME',
   ]) {
     const value = env[name]
