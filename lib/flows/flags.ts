@@ -75,8 +75,8 @@ export const stackFlags = {
   },
   'tf-bin': {
     type: 'string',
-    description: 'Terraform binary: tofu or terraform (default: the pinned tofu, else PATH).',
-    placeholder: 'tofu|terraform',
+    description: 'Terraform binary: tofu, terraform, or a path to one (default: the pinned tofu, else PATH).',
+    placeholder: 'tofu|terraform|path',
   },
 } as const
 

@@ -3,7 +3,7 @@
  * `tofu` on PATH, else `terraform` on PATH. The flavour decides how state is kept encrypted at rest.
  */
 import { accessSync, constants, statSync } from 'node:fs'
-import { delimiter, join } from 'node:path'
+import { basename, delimiter, join } from 'node:path'
 import { ToolMissingError, UsageError } from '../errors.ts'
 import { tofuBinary } from '../tools/paths.ts'
 
@@ -56,12 +56,24 @@ function locate(flavor: TfFlavor, env: NodeJS.ProcessEnv, isExecutable: (p: stri
   return findOnPath(flavor, env, isExecutable)
 }
 
+/** `--tf-bin /path/to/tofu`: an explicit binary, its flavor taken from its name. */
+function resolveTfPath(path: string, isExecutable: (path: string) => boolean): TfBinary {
+  const name = basename(path)
+  const flavor = FLAVORS.find((f) => name.startsWith(f))
+  if (flavor === undefined) {
+    throw new UsageError(`--tf-bin ${path}: the file name must start with "tofu" or "terraform".`)
+  }
+  if (!isExecutable(path)) throw new ToolMissingError(flavor, `--tf-bin ${path} is not an executable file.`)
+  return { path, flavor }
+}
+
 /** Resolve the binary from the `--tf-bin` value (or its absence); throws ToolMissingError with the fix. */
 export function resolveTfBinary(
   requested: string | undefined,
   env: NodeJS.ProcessEnv = process.env,
   isExecutable: (path: string) => boolean = isExecutableFile,
 ): TfBinary {
+  if (requested?.includes('/')) return resolveTfPath(requested, isExecutable)
   const order = requested === undefined || requested === '' ? FLAVORS : [verifyFlavor(requested)]
   for (const flavor of order) {
     const path = locate(flavor, env, isExecutable)

@@ -1,0 +1,55 @@
+/** cloud:plan — show what cloud:up would change; exit 0 no changes, 2 changes. See docs/cli.md. */
+import { runMain } from '../lib/cli/main.ts'
+import { ExitCode } from '../lib/errors.ts'
+import {
+  DEFAULT_IMAGE,
+  DEFAULT_PORTS,
+  parsePorts,
+  resolveStackName,
+  stackFlags,
+  toProvider,
+} from '../lib/flows/flags.ts'
+import { resolveOperatorForGate } from '../lib/flows/operator.ts'
+import { describePlanReport, runPlan } from '../lib/flows/plan.ts'
+import { createRuntime } from '../lib/flows/runtime.ts'
+import { resolveSshKey } from '../lib/flows/targets.ts'
+
+const { 'dry-run': _dryRun, ...planFlags } = stackFlags
+
+const spec = {
+  name: 'npm run cloud:plan --',
+  summary:
+    'Plan a stack without changing anything and print what cloud:up would do. Exit 0: no changes; 2: changes. ' +
+    'Asks for confirmation only for hetzner/contabo, because planning uses your provider credentials.',
+  flags: planFlags,
+  details: `Exit codes: 0 no changes, 2 changes, 41-48 refused by the human gate (cloud providers), 50 Terraform failed.
+Example:
+  npm run cloud:plan -- --provider local --image ghcr.io/org/debug-server:1.2`,
+} as const
+
+await runMain(spec, async ({ flags, out }) => {
+  const rt = createRuntime(out, flags['tf-bin'])
+  try {
+    const report = await runPlan(rt, {
+      provider: toProvider(flags.provider),
+      env: flags.env,
+      stackName: resolveStackName(flags['stack-name'], flags.env),
+      image: flags.image ?? DEFAULT_IMAGE,
+      ports: parsePorts(flags.ports ?? DEFAULT_PORTS),
+      location: flags.location,
+      size: flags.size,
+      dockerHost: flags['docker-host'],
+      knownHosts: flags['known-hosts'],
+      sshKey: resolveSshKey(flags['ssh-key']),
+      operator: await resolveOperatorForGate(flags.operator),
+      yes: flags.yes,
+      readinessTimeoutMs: 0,
+      healthTimeoutMs: 0,
+    })
+    if (out.json) out.data(JSON.stringify({ type: 'result', ok: true, ...report }))
+    else for (const line of describePlanReport(report)) out.info(line)
+    return report.hasChanges ? ExitCode.planChanges : ExitCode.ok
+  } finally {
+    rt.dispose()
+  }
+})
