@@ -9,15 +9,19 @@ import { buildChildEnv, type Child, type Proc } from '../proc.ts'
 import { HostKeyMismatchError, isHostKeyFailure } from './ready.ts'
 import { buildSshOptions, type SshTarget } from './target.ts'
 
-export interface Forward {
-  localPort: number
-  /** Where the host connects to: a TCP `host:port` or an absolute unix socket path. */
-  remote: { host: string; port: number } | { socket: string }
-}
+/** Where the host connects to: a TCP `host:port` or an absolute unix socket path. */
+export type ForwardRemote = { host: string; port: number } | { socket: string }
+
+/** The local end is a TCP port on 127.0.0.1, or a unix socket path (put it in a private directory). */
+export type Forward =
+  | { localPort: number; remote: ForwardRemote }
+  | { localSocket: string; remote: ForwardRemote }
 
 export interface Tunnel {
   readonly pid: number | undefined
   readonly forwards: readonly Forward[]
+  /** Resolves when the ssh process has exited (closed, or the connection dropped). */
+  readonly ended: Promise<void>
   close(): Promise<void>
 }
 
@@ -56,9 +60,26 @@ export function isPortOpen(port: number): Promise<boolean> {
   })
 }
 
+/** True when something accepts connections on the unix socket at `path`. */
+export function isSocketOpen(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ path })
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
+}
+
+/** True when the local end of `f` accepts connections. */
+export function isForwardOpen(f: Forward): Promise<boolean> {
+  return 'localSocket' in f ? isSocketOpen(f.localSocket) : isPortOpen(f.localPort)
+}
+
 function forwardSpec(f: Forward): string {
   const remote = 'socket' in f.remote ? f.remote.socket : `${f.remote.host}:${f.remote.port}`
-  return `127.0.0.1:${f.localPort}:${remote}`
+  return 'localSocket' in f ? `${f.localSocket}:${remote}` : `127.0.0.1:${f.localPort}:${remote}`
 }
 
 /** argv of the tunnel's ssh process. */
@@ -76,6 +97,7 @@ export function buildTunnelArgs(
     '-o',
     'ExitOnForwardFailure=yes',
     ...(controlPath ? ['-o', 'ControlMaster=yes', '-o', `ControlPath=${controlPath}`] : []),
+    ...(forwards.some((f) => 'localSocket' in f) ? ['-o', 'StreamLocalBindUnlink=yes'] : []),
     ...forwards.flatMap((f) => ['-L', forwardSpec(f)]),
     '-p',
     String(target.port),
@@ -99,7 +121,7 @@ export async function openTunnel(
   const stderr: string[] = []
   child.onStderr((line) => stderr.push(line))
   let exited = false
-  void child.done.then(() => {
+  const ended = child.done.then(() => {
     exited = true
   })
   const close = async () => {
@@ -113,8 +135,8 @@ export async function openTunnel(
       if (isHostKeyFailure(text)) throw new HostKeyMismatchError(target.host)
       throw new TunnelError(target.host, stderr.at(-1) ?? 'ssh exited')
     }
-    const open = await Promise.all(forwards.map((f) => isPortOpen(f.localPort)))
-    if (open.every(Boolean)) return { pid: child.pid, forwards, close }
+    const open = await Promise.all(forwards.map(isForwardOpen))
+    if (open.every(Boolean)) return { pid: child.pid, forwards, ended, close }
     if (Date.now() > deadline) {
       await close()
       throw new TunnelError(target.host, 'the forwards did not start listening in time')

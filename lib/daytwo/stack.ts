@@ -1,0 +1,147 @@
+/**
+ * The stack a day-two command acts on: the operator's record (decrypted, MAC verified), how to reach its
+ * Docker host (pinned SSH or the local socket), the app container and its published ports. The pinned
+ * known_hosts file is (re)written from the record, which is the one source of truth for the host key.
+ */
+import { CliError, ExitCode } from '../errors.ts'
+import { requireStack } from '../flows/record.ts'
+import { parseSshUrl, resolveSshKey } from '../flows/targets.ts'
+import { knownHostsPath } from '../flows/workspace.ts'
+import { buildSshArgs, type SshTarget, writeKnownHosts } from '../ssh/target.ts'
+import { resolveOperator } from '../state/operator.ts'
+import type { OperatorPaths } from '../state/paths.ts'
+import type { StackRecord, StateDocument } from '../state/schema.ts'
+import { StateStore } from '../state/store.ts'
+
+export interface StackHandle {
+  name: string
+  operator: string
+  paths: OperatorPaths
+  doc: StateDocument
+  record: StackRecord
+  /** ssh:// Docker host of the stack, or undefined for a local unix socket. */
+  ssh: SshTarget | undefined
+  /** The DOCKER_HOST the stack was deployed through (ssh://… or unix://…). */
+  dockerHost: string
+}
+
+export interface PublishedPort {
+  ip: string
+  external: number
+  internal: number
+  protocol: string
+}
+
+export class StackNotReadyError extends CliError {
+  constructor(stack: string, status: string) {
+    super(`Stack ${stack} is ${status}: it has no running app to reach.`, {
+      hint: `Bring it up with \`npm run cloud:up -- --stack-name ${stack}\`, or see \`npm run cloud:status\`.`,
+      exitCode: ExitCode.notFound,
+    })
+  }
+}
+
+/** Open the operator's state and the record of `stack`. */
+export async function openStackState(
+  operatorFlag: string | undefined,
+  command: string,
+): Promise<{ store: StateStore; doc: StateDocument }> {
+  const operator = await resolveOperator({ flag: operatorFlag })
+  const store = await StateStore.open(operator, process.env, command)
+  return { store, doc: (await store.read()).doc }
+}
+
+/** The SSH target of a record whose Docker host is ssh://, with the pinned known_hosts file. */
+export function buildStackSshTarget(
+  record: StackRecord,
+  knownHostsFile: string,
+  identityFile: string,
+): SshTarget | undefined {
+  if (!record.dockerHost?.startsWith('ssh://')) return undefined
+  const { user, host, port } = parseSshUrl(record.dockerHost)
+  return { host, port, user, identityFile, knownHostsFile }
+}
+
+/** Resolve operator, state and stack; refuses a stack that has no app deployed. */
+export async function openStack(options: {
+  operator: string | undefined
+  stack: string
+  sshKey: string | undefined
+  command: string
+}): Promise<StackHandle> {
+  const { store, doc } = await openStackState(options.operator, options.command)
+  const record = requireStack(doc, options.stack)
+  if (record.dockerHost === null || record.status === 'destroyed' || record.status === 'destroying')
+    throw new StackNotReadyError(options.stack, record.status)
+  const knownHosts = knownHostsPath(store.paths, options.stack)
+  const ssh = buildStackSshTarget(record, knownHosts, resolveSshKey(options.sshKey))
+  if (ssh) await writePinnedKnownHosts(record, knownHosts, options.stack)
+  return {
+    name: options.stack,
+    operator: store.operator,
+    paths: store.paths,
+    doc,
+    record,
+    ssh,
+    dockerHost: record.dockerHost,
+  }
+}
+
+async function writePinnedKnownHosts(record: StackRecord, file: string, stack: string): Promise<void> {
+  const line = record.ssh?.knownHosts.trim()
+  if (!line)
+    throw new CliError(`Stack ${stack} has no pinned host key in its record.`, {
+      hint: 'Re-run `npm run cloud:up` for the stack (with --known-hosts for an existing server) to pin it.',
+      exitCode: ExitCode.badInput,
+    })
+  await writeKnownHosts(file, `${line}\n`)
+}
+
+/** argv of `docker <args>` against the stack's Docker host: over pinned SSH, or the local socket. */
+export function buildDockerArgv(
+  stack: Pick<StackHandle, 'ssh' | 'dockerHost'>,
+  args: readonly string[],
+): string[] {
+  return stack.ssh
+    ? buildSshArgs(stack.ssh, ['docker', ...args])
+    : ['docker', '-H', stack.dockerHost, ...args]
+}
+
+/** Docker's container name rule; names reach a remote shell, so nothing else is accepted. */
+const CONTAINER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
+
+/** The app container's name (the app phase's `container_name` output, else the stack name). */
+export function appContainerName(name: string, record: StackRecord): string {
+  const app = record.outputs.app as Record<string, unknown> | undefined
+  const value = typeof app?.container_name === 'string' ? app.container_name : name
+  if (!CONTAINER_NAME.test(value))
+    throw new CliError(`The recorded container name "${value}" is not a Docker container name.`, {
+      hint: 'Fix outputs.app.container_name with `npm run state -- edit`, or re-run cloud:up.',
+      exitCode: ExitCode.stateSchema,
+    })
+  return value
+}
+
+/** The app container's id as Terraform created it, if recorded. */
+export function appContainerId(record: StackRecord): string | undefined {
+  const app = record.outputs.app as Record<string, unknown> | undefined
+  return typeof app?.container_id === 'string' ? app.container_id : undefined
+}
+
+function isPublishedPort(value: unknown): value is PublishedPort {
+  if (value === null || typeof value !== 'object') return false
+  const p = value as Record<string, unknown>
+  return (
+    typeof p.ip === 'string' &&
+    typeof p.external === 'number' &&
+    typeof p.internal === 'number' &&
+    typeof p.protocol === 'string'
+  )
+}
+
+/** The app's published ports from the app phase's `published_ports` output. */
+export function publishedPorts(record: StackRecord): PublishedPort[] {
+  const app = record.outputs.app as Record<string, unknown> | undefined
+  const list = app?.published_ports
+  return Array.isArray(list) ? list.filter(isPublishedPort) : []
+}

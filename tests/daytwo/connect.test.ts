@@ -1,0 +1,195 @@
+/**
+ * cloud:connect on the real bench after a real cloud:up: the app's /healthz through the tunnel, `docker ps`
+ * through the forwarded socket, Ctrl-C and --close leave no ssh process or socket behind, busy ports move
+ * (or fail with --strict-ports), a wrong pinned host key is refused and named, and the API token reaches an
+ * env file (0600) and an --exec'd command only after a person typed the stack name.
+ */
+import { createHash } from 'node:crypto'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { createServer, type Server } from 'node:net'
+import { join } from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { connectionRecordPath, readConnection } from '../../lib/daytwo/connection.ts'
+import { ExitCode } from '../../lib/errors.ts'
+import { requireStack } from '../../lib/flows/record.ts'
+import { buildKnownHostsLine, generateHostKey } from '../../lib/infra/host-key.ts'
+import { buildChildEnv, realProc } from '../../lib/proc.ts'
+import { httpStatus } from '../../lib/ssh/health.ts'
+import { operatorPaths } from '../../lib/state/paths.ts'
+import { StateStore } from '../../lib/state/store.ts'
+import { spawnTsxPty } from '../helpers/pty.ts'
+import { testUnless, whyNotRoot } from '../helpers/skip.ts'
+import { APP_PORT, bringUp, type LiveStack, OPERATOR, STACK } from './stack.ts'
+
+let live: LiveStack | undefined
+const connect = (...args: string[]) =>
+  spawnTsxPty('scripts/connect.ts', ['--stack-name', STACK, '--ssh-key', live!.host.clientKeyPath, ...args], {
+    env: live!.env,
+  })
+
+function listening(port: number): Server {
+  return createServer().listen(port, '127.0.0.1')
+}
+
+async function sshProcesses(controlDir: string): Promise<string[]> {
+  const ps = await realProc.run(['ps', '-eo', 'pid,args'], { env: buildChildEnv() })
+  return ps.stdout.split('\n').filter((l) => l.includes(controlDir))
+}
+
+const paths = () => operatorPaths(OPERATOR, { DEBUG_CLOUD_SECRETS_DIR: live!.box.secrets })
+
+/** True when an HTTP GET gets any answer. */
+async function answers(url: string): Promise<boolean> {
+  return httpStatus(url, 1000).then(
+    () => true,
+    () => false,
+  )
+}
+
+test.before(async () => {
+  if (whyNotRoot() === undefined) live = await bringUp()
+})
+test.after(async () => {
+  await live?.stop()
+})
+
+testUnless(
+  test,
+  whyNotRoot(),
+  'foreground: /healthz and docker ps through the tunnels; Ctrl-C closes everything',
+  async () => {
+    const session = connect()
+    await session.expect('Press Ctrl-C to close.', 30_000)
+    const record = await readConnection(paths(), STACK)
+    assert.ok(record, 'connection recorded')
+    const url = record.urls[0]!.url
+    assert.is(url, `http://127.0.0.1:${APP_PORT}`)
+    assert.is(await httpStatus(`${url}/healthz`), 200)
+    const ps = await realProc.run(['docker', '-H', record.dockerHost, 'ps', '--format', '{{.Names}}'], {
+      env: buildChildEnv(),
+    })
+    assert.is(ps.exitCode, 0, ps.stderr)
+    assert.match(ps.stdout, STACK)
+    assert.is(statSync(record.runtimeDir).mode & 0o777, 0o700)
+    assert.is(statSync(connectionRecordPath(paths(), STACK)).mode & 0o777, 0o600)
+    session.type('\x03')
+    assert.is(await session.exitCode(), 0, session.transcript)
+    assert.equal(await sshProcesses(record.runtimeDir), [], 'no ssh left')
+    assert.not.ok(existsSync(record.runtimeDir), 'sockets removed')
+    assert.is(await readConnection(paths(), STACK), undefined)
+    assert.not.ok(await answers(`${url}/healthz`), 'the local port is closed')
+  },
+)
+
+testUnless(
+  test,
+  whyNotRoot(),
+  '--background returns with the tunnels up; --close ends the ssh process and removes the sockets',
+  async () => {
+    const busy = listening(APP_PORT)
+    try {
+      const session = connect('--background')
+      assert.is(await session.exitCode(), 0, session.transcript)
+      assert.match(session.transcript, `Local port ${APP_PORT} is busy`)
+      const record = await readConnection(paths(), STACK)
+      assert.ok(record)
+      assert.is.not(record.urls[0]!.url, `http://127.0.0.1:${APP_PORT}`, 'a free port was picked')
+      assert.is(await httpStatus(`${record.urls[0]!.url}/healthz`), 200)
+      assert.is((await sshProcesses(record.runtimeDir)).length, 1, 'one detached ssh')
+      const strict = connect('--strict-ports')
+      assert.is(await strict.exitCode(), 1, strict.transcript)
+      assert.match(strict.transcript, 'already has an open connection')
+      const close = connect('--close')
+      assert.is(await close.exitCode(), 0, close.transcript)
+      assert.match(close.transcript, `Closed the tunnels of ${STACK} (ssh pid ${record.pid})`)
+      assert.equal(await sshProcesses(record.runtimeDir), [])
+      assert.not.ok(existsSync(record.runtimeDir))
+      assert.not.ok(await answers(`${record.urls[0]!.url}/healthz`))
+      const strictBusy = connect('--strict-ports')
+      assert.is(await strictBusy.exitCode(), 1, strictBusy.transcript)
+      assert.match(strictBusy.transcript, `Local port ${APP_PORT} already in use on 127.0.0.1`)
+      assert.is(await readConnection(paths(), STACK), undefined)
+    } finally {
+      busy.close()
+    }
+  },
+)
+
+testUnless(
+  test,
+  whyNotRoot(),
+  'a wrong pinned host key is refused and named (exit 51), nothing left open',
+  async () => {
+    const store = await StateStore.open(OPERATOR, live!.env)
+    const real = requireStack((await store.read()).doc, STACK).ssh!
+    const other = await generateHostKey(realProc)
+    const pin = (line: string) =>
+      store.update((doc) => {
+        doc.stacks[STACK]!.ssh = { ...real, knownHosts: line }
+        return doc
+      })
+    await pin(buildKnownHostsLine(live!.host.address, 22, other.publicKey))
+    try {
+      const session = connect()
+      assert.is(await session.exitCode(), ExitCode.hostKeyMismatch, session.transcript)
+      assert.match(
+        session.transcript,
+        `The SSH host key of ${live!.host.address} does not match the key pinned for it`,
+      )
+      assert.is(await readConnection(paths(), STACK), undefined)
+    } finally {
+      await pin(real.knownHosts)
+    }
+  },
+)
+
+testUnless(
+  test,
+  whyNotRoot(),
+  'the API token reaches an env file (0600) and an --exec command only after the typed stack name',
+  async () => {
+    const token = requireStack((await (await StateStore.open(OPERATOR, live!.env)).read()).doc, STACK).tokens
+      .api
+    const envFile = join(live!.box.dir, 'debug.env')
+    const denied = spawnTsxPty(
+      'scripts/connect.ts',
+      ['--stack-name', STACK, '--ssh-key', live!.host.clientKeyPath, '--print-env', envFile],
+      { env: { ...live!.env, CI: 'true' } },
+    )
+    assert.is(await denied.exitCode(), ExitCode.gateCi, denied.transcript)
+    assert.not.ok(existsSync(envFile), 'no env file without approval')
+
+    const session = connect('--background', '--print-env', envFile)
+    await session.expect(`Type ${STACK} to continue`)
+    session.type(`${STACK}\r`)
+    assert.is(await session.exitCode(), 0, session.transcript)
+    assert.is(statSync(envFile).mode & 0o777, 0o600)
+    const record = (await readConnection(paths(), STACK))!
+    assert.is(
+      readFileSync(envFile, 'utf8'),
+      `DEBUG_SERVER_URL=${record.urls[0]!.url}\nDEBUG_SERVER_API_TOKEN=${token}\nDOCKER_HOST=${record.dockerHost}\n`,
+    )
+    assert.not.match(session.transcript, token, 'the token is never printed')
+    const close = connect('--close')
+    assert.is(await close.exitCode(), 0, close.transcript)
+
+    const digest = createHash('sha256').update(token).digest('hex')
+    const exec = connect(
+      '--exec',
+      '--',
+      'sh',
+      '-c',
+      'printf %s "$DEBUG_SERVER_API_TOKEN" | sha256sum; docker ps --format "{{.Names}}"',
+    )
+    await exec.expect(`Type ${STACK} to continue`)
+    exec.type(`${STACK}\r`)
+    assert.is(await exec.exitCode(), 0, exec.transcript)
+    assert.match(exec.transcript, digest)
+    assert.match(exec.transcript, new RegExp(`^${STACK}$`, 'm'))
+    assert.not.match(exec.transcript, token)
+    assert.is(await readConnection(paths(), STACK), undefined, '--exec closes the tunnels afterwards')
+  },
+)
+
+test.run()
