@@ -103,6 +103,7 @@ function isSshAnswering(address: string, port: number): Promise<boolean> {
     socket.once('data', (chunk) => done(chunk.toString().startsWith('SSH-')))
     socket.once('error', () => done(false))
     socket.once('timeout', () => done(false))
+    socket.once('close', () => done(false))
   })
 }
 
@@ -155,18 +156,20 @@ async function startInit(layout: HostLayout): Promise<HostRecord> {
   if (unsharePid === undefined) throw new BenchError(`${layout.name}: could not start its init.`)
   const record: HostRecord = { owner: process.pid, unsharePid }
   writeHostRecord(layout, record)
-  const ready = await waitFor(
-    async () => (await isDockerAnswering(layout.dockerSocket)) && (await isSshAnswering(layout.address, 22)),
-    60_000,
-  )
+  const isUp = async () =>
+    (await isDockerAnswering(layout.dockerSocket)) && (await isSshAnswering(layout.address, 22))
+  // Stop waiting early when the init has already exited (init.sh runs with set -e).
+  const settled = await waitFor(async () => !isAlive(unsharePid) || (await isUp()), 60_000)
   // unshare may fork short-lived helpers first; PID 1 of the host is the child running init.sh.
   record.initPid = childPids(unsharePid).find((pid) => isInitScript(pid, layout))
   writeHostRecord(layout, record)
-  if (!ready || record.initPid === undefined || !isAlive(record.initPid))
+  if (!settled || record.initPid === undefined || !isAlive(record.initPid)) {
+    const what = settled ? 'its init exited' : 'sshd and dockerd did not both answer within 60 s'
     throw new BenchError(
-      `${layout.name}: sshd and dockerd did not come up within 60 s.\ninit: ${stderr.join('\n') || '(quiet)'}\n` +
+      `${layout.name}: ${what}.\ninit: ${stderr.join('\n') || '(quiet)'}\n` +
         `dockerd.log:\n${tail(join(layout.dir, 'dockerd.log'))}\nsshd.log:\n${tail(join(layout.dir, 'sshd.log'))}`,
     )
+  }
   return record
 }
 

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path'
 import { type ClientKey, startHost } from './host.ts'
 import { buildStandInTar } from './image.ts'
-import { BENCHES_DIR, SSH_USER } from './layout.ts'
+import { BENCHES_DIR, type HostLayout, SSH_USER } from './layout.ts'
 import { sweepLeftovers } from './sweep.ts'
 import { BenchError, mustRun } from './system.ts'
 import { teardownHost } from './teardown.ts'
@@ -61,7 +61,7 @@ export async function startBench(n: number): Promise<TestBench> {
   await ensureDeployUser()
   const benchDir = mkdtempSync(join(BENCHES_DIR, 'bench-'))
   writeFileSync(join(benchDir, 'owner'), String(process.pid))
-  const started: Parameters<typeof teardownHost>[0][] = []
+  const started: HostLayout[] = []
   let stopping: Promise<void> | undefined
   const bench: TestBench = {
     hosts: [],
