@@ -136,6 +136,7 @@ test('npm run tools is a quick no-op when everything is cached, and --which prin
     'provider-docker:cached',
     'provider-hcloud:cached',
     'provider-contabo:refused',
+    'terraform:refused',
   ])
   assert.ok(seconds < 10, `warm run took ${seconds.toFixed(1)} s`)
   const which = await realProc.run(['npx', 'tsx', 'scripts/tools.ts', '--which', 'tofu'], { env })
@@ -143,9 +144,12 @@ test('npm run tools is a quick no-op when everything is cached, and --which prin
   assert.is(which.stdout.trim(), whichTool('tofu'))
   const version = await realProc.run([whichTool('tofu'), 'version', '-json'], { env })
   assert.is((JSON.parse(version.stdout) as { terraform_version: string }).terraform_version, '1.12.6')
-  const bad = await realProc.run(['npx', 'tsx', 'scripts/tools.ts', '--which', 'terraform'], { env })
+  const refused = await realProc.run(['npx', 'tsx', 'scripts/tools.ts', '--which', 'terraform'], { env })
+  assert.is(refused.exitCode, 69)
+  assert.match(refused.stderr, 'terraform v1.13.3 is not available')
+  const bad = await realProc.run(['npx', 'tsx', 'scripts/tools.ts', '--which', 'terrafrom'], { env })
   assert.is(bad.exitCode, 64)
-  assert.match(bad.stderr, '--which must be one of')
+  assert.match(bad.stderr, 'Did you mean --which terraform?')
 })
 
 test.run()
