@@ -1,0 +1,250 @@
+/**
+ * The launcher end to end with `--provider local` on the real bench: real OpenTofu and the real docker
+ * provider against a test host over ssh:// with a pinned key, approved through a real pseudo-terminal with a
+ * clean environment. Then the faults: a wrong pinned host key, a host that stops answering, two runs on one
+ * stack, Ctrl-C and SIGKILL mid-apply (a registry that never answers makes the image pull hang), and a leak
+ * check over every file and every transcript.
+ */
+import { existsSync, writeFileSync } from 'node:fs'
+import { createServer, type Server, type Socket } from 'node:net'
+import { join } from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { buildChildEnv, realProc } from '../../lib/proc.ts'
+import { startBench } from '../harness/hosts.ts'
+import type { TestBench, TestHost } from '../harness/types.ts'
+import { testUnless, whyNotRoot } from '../helpers/skip.ts'
+import { ensureTestTools } from '../helpers/tools.ts'
+import { LauncherEnv } from './launcher-env.ts'
+
+const skip = whyNotRoot()
+let bench: TestBench
+let host: TestHost
+const ws = new LauncherEnv()
+
+const ports = new Map<string, number>()
+
+/** Each stack publishes its own port, since several of them run on the one host at the same time. */
+function portOf(stack: string): number {
+  if (!ports.has(stack)) ports.set(stack, 18080 + ports.size)
+  return ports.get(stack)!
+}
+
+function upArgs(stack: string, extra: string[] = [], image?: string): string[] {
+  return [
+    '--provider', 'local',
+    '--stack-name', stack,
+    '--docker-host', host.dockerHost,
+    '--known-hosts', host.knownHostsPath,
+    '--ssh-key', host.clientKeyPath,
+    '--image', image ?? host.image,
+    '--ports', `127.0.0.1:${portOf(stack)}:8080`,
+    ...extra,
+  ] // biome-ignore format: flag/value pairs
+}
+
+async function containers(): Promise<string> {
+  const done = await realProc.run(
+    ['docker', '-H', `unix://${host.dockerSocket}`, 'ps', '--format', '{{.Names}} {{.Status}}'],
+    {
+      env: buildChildEnv(),
+    },
+  )
+  return done.stdout
+}
+
+/** A "registry" on the host's gateway address that accepts connections and never answers: pulls hang. */
+function startTarpit(): Promise<{ server: Server; ref: string }> {
+  const gateway = host.address.replace(/\.\d+$/, '.1')
+  const sockets = new Set<Socket>()
+  const server = createServer((s) => sockets.add(s))
+  server.on('close', () => {
+    for (const s of sockets) s.destroy()
+  })
+  return new Promise((resolve) => {
+    server.listen(0, gateway, () => {
+      const port = (server.address() as { port: number }).port
+      resolve({ server, ref: `${gateway}:${port}/debug-server:never` })
+    })
+  })
+}
+
+async function approve(session: ReturnType<LauncherEnv['spawn']>, stack: string): Promise<void> {
+  await session.expect(`Type ${stack} to continue`, 120_000)
+  session.type(`${stack}\r`)
+}
+
+test.before(async () => {
+  if (skip) return
+  await ensureTestTools()
+  bench = await startBench(1)
+  host = bench.hosts[0]!
+  await ws.initOperator()
+})
+
+test.after(async () => {
+  await bench?.stop()
+  ws.cleanup()
+})
+
+testUnless(
+  test,
+  skip,
+  'up: plan, typed approval in a pty, apply over pinned ssh://, healthy, recorded ready',
+  async () => {
+    const up = ws.spawn('scripts/up.ts', upArgs('lab'))
+    await up.expect('App (container): 2 to add, 0 to change, 0 to destroy.', 120_000)
+    await approve(up, 'lab')
+    assert.is(await ws.finish(up), 0, up.transcript)
+    assert.match(up.transcript, 'Stack lab is up.')
+    assert.match(await containers(), /^lab Up/m)
+    const doc = await ws.readState()
+    const record = doc.stacks.lab!
+    assert.is(record.status, 'ready')
+    assert.is(record.address, host.address)
+    assert.is(record.ssh?.hostKeyPublic, host.hostPublicKey.split(' ').slice(0, 2).join(' '))
+    assert.ok(record.tokens.api.length >= 43, 'a 256-bit API token was minted')
+  },
+)
+
+testUnless(test, skip, 'a second up is a no-op: no prompt, nothing changed', async () => {
+  const up = ws.spawn('scripts/up.ts', upArgs('lab'))
+  assert.is(await ws.finish(up), 0, up.transcript)
+  assert.match(up.transcript, 'App (container): no changes.')
+  assert.match(up.transcript, 'already matches: nothing changed')
+  assert.not.match(up.transcript, 'Type lab to continue')
+})
+
+testUnless(test, skip, 'two runs on one stack: the second names the holder of the stack lock', async () => {
+  const first = ws.spawn('scripts/up.ts', upArgs('lab2'))
+  await first.expect('Type lab2 to continue', 120_000)
+  const second = ws.spawn('scripts/up.ts', upArgs('lab2'))
+  assert.is(await ws.finish(second), 75, second.transcript)
+  // tsx runs the script in a child of the pty's process, so the holder is that child: named by command.
+  assert.match(second.transcript, /lab2\.lock is held by pid \d+ on \S+ \("cloud:up", since /)
+  first.type('not-the-name\r')
+  assert.is(await ws.finish(first), 45, first.transcript)
+  assert.match(first.transcript, 'Nothing')
+})
+
+testUnless(test, skip, 'a wrong pinned host key is refused and named; no container is created', async () => {
+  const wrong = join(ws.dir, 'wrong_known_hosts')
+  writeFileSync(
+    wrong,
+    `${host.address} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC7YnlthN2kDfoTy7jUc60tQZmNBEpGUjYTYQ0d2tAAA\n`,
+  )
+  const args = upArgs('badkey').map((a) => (a === host.knownHostsPath ? wrong : a))
+  const up = ws.spawn('scripts/up.ts', args)
+  assert.is(await ws.finish(up), 51, up.transcript)
+  assert.match(up.transcript, `The SSH host key of ${host.address} does not match`)
+  assert.not.match(await containers(), /^badkey /m)
+  assert.is((await ws.readState()).stacks.badkey?.status, 'failed')
+})
+
+testUnless(
+  test,
+  skip,
+  'Ctrl-C mid-apply: forwarded once, recorded interrupted, lock released, a re-run converges',
+  async () => {
+    const { server, ref } = await startTarpit()
+    try {
+      const up = ws.spawn('scripts/up.ts', upArgs('intr', [], ref))
+      await approve(up, 'intr')
+      await up.expect('docker_image.pulled[0]', 60_000)
+      await new Promise((r) => setTimeout(r, 1500))
+      up.type('\x03')
+      await up.expect('Interrupt received', 10_000)
+      assert.is(await ws.finish(up, 90_000), 130, up.transcript)
+    } finally {
+      server.close()
+    }
+    assert.is((await ws.readState()).stacks.intr?.status, 'interrupted')
+    assert.not.ok(
+      existsSync(join(ws.secrets, 'operators', 'alice', 'stacks', 'intr.lock')),
+      'stack lock released',
+    )
+    const again = ws.spawn('scripts/up.ts', upArgs('intr'))
+    await approve(again, 'intr')
+    assert.is(await ws.finish(again), 0, again.transcript)
+    assert.is((await ws.readState()).stacks.intr?.status, 'ready')
+  },
+)
+
+testUnless(
+  test,
+  skip,
+  'Terraform killed mid-apply: recorded failed with the reason, destroy works from there',
+  async () => {
+    const { server, ref } = await startTarpit()
+    try {
+      const up = ws.spawn('scripts/up.ts', upArgs('killed', [], ref))
+      await approve(up, 'killed')
+      await up.expect('docker_image.pulled[0]', 60_000)
+      await new Promise((r) => setTimeout(r, 1500))
+      const tofu = await realProc.run(['pkill', '-KILL', '-f', 'tofu.* apply .*killed'], {
+        env: buildChildEnv(),
+      })
+      assert.is(tofu.exitCode, 0, 'a tofu apply was running and got SIGKILL')
+      assert.is(await ws.finish(up, 60_000), 50, up.transcript)
+    } finally {
+      server.close()
+    }
+    const record = (await ws.readState()).stacks.killed!
+    assert.is(record.status, 'failed')
+    assert.match(record.lastError?.message ?? '', 'tofu apply')
+    const destroy = ws.spawn('scripts/destroy.ts', [
+      '--stack-name',
+      'killed',
+      '--ssh-key',
+      host.clientKeyPath,
+    ])
+    const code = await Promise.race([
+      destroy.expect('Type killed to continue', 60_000).then(() => {
+        destroy.type('killed\r')
+        return ws.finish(destroy)
+      }),
+      ws.finish(destroy),
+    ])
+    assert.is(code, 0, destroy.transcript)
+    assert.is((await ws.readState()).stacks.killed?.status, 'destroyed')
+  },
+)
+
+testUnless(test, skip, 'destroy: typed approval, container gone, record kept as destroyed', async () => {
+  const destroy = ws.spawn('scripts/destroy.ts', ['--stack-name', 'lab', '--ssh-key', host.clientKeyPath])
+  await approve(destroy, 'lab')
+  assert.is(await ws.finish(destroy), 0, destroy.transcript)
+  assert.not.match(await containers(), /^lab /m)
+  const record = (await ws.readState()).stacks.lab!
+  assert.is(record.status, 'destroyed')
+  assert.ok(record.releasedAt)
+})
+
+testUnless(test, skip, 'a host that stopped answering: up times out with a clear message', async () => {
+  await host.stopSsh()
+  const up = ws.spawn('scripts/up.ts', upArgs('gone', ['--wait-timeout', '4']))
+  assert.is(await ws.finish(up), 52, up.transcript)
+  assert.match(up.transcript, `${host.address} was not ready after 4s`)
+})
+
+testUnless(
+  test,
+  skip,
+  'leak check: no token, passphrase or key in plaintext in any file or transcript',
+  async () => {
+    const doc = await ws.readState()
+    const secrets = Object.values(doc.stacks).flatMap((s) => [
+      s.tokens.api,
+      s.tokens.runner,
+      s.terraform.statePassphrase,
+    ])
+    assert.ok(secrets.length >= 9)
+    const roots = [ws.home, ws.secrets, join(import.meta.dirname, '..', '..')]
+    for (const root of roots)
+      assert.equal(LauncherEnv.filesContaining(root, secrets), [], `plaintext secret under ${root}`)
+    for (const transcript of ws.transcripts)
+      for (const s of secrets) assert.not.ok(transcript.includes(s), 'secret in output')
+  },
+)
+
+test.run()
