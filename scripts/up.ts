@@ -72,6 +72,11 @@ await runMain(spec, async ({ flags, out }) => {
       )
       out.info(`  Docker host: ${result.dockerHost}`)
       for (const e of result.endpoints) out.info(`  ${e.name}: ${e.url} (on the host)`)
+      const t = result.timings
+      const own = t.totalMs - t.terraformMs - t.waitMs - t.humanMs
+      out.detail(
+        `Took ${(t.totalMs / 1000).toFixed(1)}s: Terraform ${(t.terraformMs / 1000).toFixed(1)}s, waits ${(t.waitMs / 1000).toFixed(1)}s, launcher ${(own / 1000).toFixed(1)}s`,
+      )
       out.info(`Connect: npm run cloud:connect -- --stack-name ${result.stack}`)
     }
     return 0

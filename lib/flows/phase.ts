@@ -12,7 +12,7 @@ import type { TfOutputs } from '../terraform/outputs.ts'
 import type { PlanSummary } from '../terraform/plan-summary.ts'
 import { Terraform } from '../terraform/terraform.ts'
 import type { FlowRuntime } from './runtime.ts'
-import type { Phase, PhaseWorkspace } from './workspace.ts'
+import { type Phase, type PhaseWorkspace, removePlan } from './workspace.ts'
 
 export interface PhaseSpec {
   phase: Phase
@@ -29,6 +29,7 @@ export interface PlannedPhase {
   terraform: Terraform
   hasChanges: boolean
   summary: PlanSummary | undefined
+  rt: FlowRuntime
 }
 
 /** The complete child environment of a phase: secrets only as TF_VAR_*, encryption, private data dir. */
@@ -59,21 +60,37 @@ export async function planPhase(rt: FlowRuntime, spec: PhaseSpec): Promise<Plann
     env: buildPhaseEnv(rt, spec),
     statePath: spec.workspace.statePath,
   })
-  verifyRunSucceeded(await terraform.init())
-  const plan = await terraform.plan({
-    planFile: spec.workspace.planFile,
-    varFiles: [spec.workspace.varFile],
-    ...(spec.destroy ? { destroy: true } : {}),
+  return rt.time('terraform', async () => {
+    verifyRunSucceeded(await terraform.init())
+    const plan = await terraform.plan({
+      planFile: spec.workspace.planFile,
+      varFiles: [spec.workspace.varFile],
+      ...(spec.destroy ? { destroy: true } : {}),
+    })
+    verifyRunSucceeded(plan)
+    const summary = plan.hasChanges ? await terraform.showPlan(spec.workspace.planFile) : undefined
+    return { spec, terraform, hasChanges: plan.hasChanges, summary, rt }
   })
-  verifyRunSucceeded(plan)
-  const summary = plan.hasChanges ? await terraform.showPlan(spec.workspace.planFile) : undefined
-  return { spec, terraform, hasChanges: plan.hasChanges, summary }
 }
 
 /** Apply exactly the saved plan; returns the outputs afterwards (none after a destroy). */
 export async function applyPhase(planned: PlannedPhase): Promise<TfOutputs> {
-  verifyRunSucceeded(await planned.terraform.apply(planned.spec.workspace.planFile))
-  return planned.spec.destroy ? {} : planned.terraform.output()
+  return planned.rt.time('terraform', async () => {
+    try {
+      verifyRunSucceeded(await planned.terraform.apply(planned.spec.workspace.planFile))
+    } finally {
+      await removePlan(planned.spec.workspace)
+    }
+    return planned.spec.destroy ? {} : planned.terraform.output()
+  })
+}
+
+/** The outputs of a phase that had nothing to apply. */
+export function readPhaseOutputs(planned: PlannedPhase): Promise<TfOutputs> {
+  return planned.rt.time('terraform', async () => {
+    await removePlan(planned.spec.workspace)
+    return planned.terraform.output()
+  })
 }
 
 /** The lines the gate shows for one planned phase. */

@@ -11,6 +11,8 @@ import { Redactor } from '../terraform/redact.ts'
 import type { ProgressRenderer } from '../terraform/render.ts'
 import { cliConfigPath } from '../tools/paths.ts'
 
+export type TimingCategory = 'terraform' | 'wait' | 'human'
+
 export interface FlowRuntime {
   out: Output
   proc: Proc
@@ -19,6 +21,10 @@ export interface FlowRuntime {
   renderer: ProgressRenderer
   binary: TfBinary
   cliConfigFile: string
+  /** Milliseconds spent in Terraform, in waits (host readiness, health) and with the person at the gate. */
+  timings: Record<TimingCategory, number>
+  /** Run `fn` and add its duration to `category`. */
+  time<T>(category: TimingCategory, fn: () => Promise<T>): Promise<T>
   /** Undo process-level hooks (SIGINT listener) and stop the renderer. */
   dispose(): void
 }
@@ -31,6 +37,7 @@ export function createRuntime(out: Output, tfBin: string | undefined, proc: Proc
   const interrupts = new InterruptForwarder((line) => out.warn(line))
   const uninstall = interrupts.install()
   const mode = chooseRenderMode(out)
+  const timings: Record<TimingCategory, number> = { terraform: 0, wait: 0, human: 0 }
   const renderer = createRenderer(mode, mode === 'json' ? process.stdout : process.stderr, out.color)
   return {
     out,
@@ -40,6 +47,15 @@ export function createRuntime(out: Output, tfBin: string | undefined, proc: Proc
     renderer,
     binary,
     cliConfigFile: cliConfigPath(),
+    timings,
+    async time(category, fn) {
+      const started = performance.now()
+      try {
+        return await fn()
+      } finally {
+        timings[category] += performance.now() - started
+      }
+    },
     dispose() {
       renderer.close()
       uninstall()

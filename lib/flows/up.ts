@@ -17,7 +17,7 @@ import { readStringOutput, type TfOutputs } from '../terraform/outputs.ts'
 import type { PortMapping } from './flags.ts'
 import { checkAppHealth } from './health.ts'
 import { buildAppInputs, buildHostInputs } from './inputs.ts'
-import { applyPhase, describePlan, type PlannedPhase, planPhase } from './phase.ts'
+import { applyPhase, describePlan, type PlannedPhase, planPhase, readPhaseOutputs } from './phase.ts'
 import { buildStackRecord, requireStack, updateStack } from './record.ts'
 import type { FlowRuntime } from './runtime.ts'
 import {
@@ -55,6 +55,8 @@ export interface UpResult {
   address: string | null
   dockerHost: string
   endpoints: { name: string; url: string }[]
+  /** Where the time went: all of it, Terraform, waits (host, health), the person at the gate (ms). */
+  timings: { totalMs: number; terraformMs: number; waitMs: number; humanMs: number }
 }
 
 type Approve = (summary: string[]) => Promise<void>
@@ -69,6 +71,7 @@ interface UpContext {
 
 /** Bring the stack up (or converge it); see the module comment for the steps. */
 export async function runUp(rt: FlowRuntime, req: UpRequest): Promise<UpResult> {
+  const started = performance.now()
   const { out } = rt
   const gate = { command: 'cloud:up', operator: req.operator, confirmName: req.stackName, yes: req.yes, out }
   out.step('Preflight: human gate signals, operator state, credentials, stack lock')
@@ -88,12 +91,17 @@ export async function runUp(rt: FlowRuntime, req: UpRequest): Promise<UpResult> 
       changed: () => approved,
       approve: async (summary) => {
         if (approved) return
-        await requireHuman({ ...gate, summary: [...describeStack(req, initial), ...summary] })
+        await rt.time('human', () =>
+          requireHuman({ ...gate, summary: [...describeStack(req, initial), ...summary] }),
+        )
         approved = true
       },
     }
     try {
-      return await runSteps(ctx, initial, def.hostStack, credentials)
+      const result = await runSteps(ctx, initial, def.hostStack, credentials)
+      const { terraform, wait, human } = rt.timings
+      const totalMs = performance.now() - started
+      return { ...result, timings: { totalMs, terraformMs: terraform, waitMs: wait, humanMs: human } }
     } catch (error) {
       if (!(error instanceof GateDeniedError)) await recordFailure(ctx, error)
       throw error
@@ -108,7 +116,7 @@ async function runSteps(
   initial: StackRecord,
   hostStack: string | null,
   credentials: Record<string, string>,
-): Promise<UpResult> {
+): Promise<Omit<UpResult, 'timings'>> {
   const { rt, store, req } = ctx
   let record = initial
   let target: DockerTarget
@@ -122,10 +130,12 @@ async function runSteps(
       knownHostsPath(store.paths, req.stackName),
     )
     rt.out.step(`Waiting for ${record.address}: SSH with the pinned host key, cloud-init, Docker`)
-    await waitForHost(rt.proc, target.ssh!, {
-      timeoutMs: req.readinessTimeoutMs,
-      onProgress: (stage, problem) => rt.out.detail(problem ? `  ${stage}: ${problem}` : `  ${stage}…`),
-    })
+    await rt.time('wait', () =>
+      waitForHost(rt.proc, target.ssh!, {
+        timeoutMs: req.readinessTimeoutMs,
+        onProgress: (stage, problem) => rt.out.detail(problem ? `  ${stage}: ${problem}` : `  ${stage}…`),
+      }),
+    )
   } else {
     target = localDockerTarget(req.dockerHost, req.sshKey, req.knownHosts)
     record = await pinExistingHost(store, req, record, target)
@@ -137,7 +147,10 @@ async function runSteps(
     ))!
     if (target.ssh) {
       rt.out.step(`Waiting for ${target.ssh.host}: SSH with the pinned host key, Docker`)
-      await waitForHost(rt.proc, target.ssh, { timeoutMs: req.readinessTimeoutMs, stages: ['ssh', 'docker'] })
+      const ssh = target.ssh
+      await rt.time('wait', () =>
+        waitForHost(rt.proc, ssh, { timeoutMs: req.readinessTimeoutMs, stages: ['ssh', 'docker'] }),
+      )
     }
   }
   rt.out.step('App phase: the debug-server container')
@@ -151,7 +164,7 @@ async function runSteps(
   })
   const appOutputs = await applyIfChanged(ctx, app, 'App (container)')
   rt.out.step(`Health check: GET /healthz on port ${req.ports[0]!.external}`)
-  await checkAppHealth(rt.proc, target, req.ports[0]!, req.healthTimeoutMs)
+  await rt.time('wait', () => checkAppHealth(rt.proc, target, req.ports[0]!, req.healthTimeoutMs))
   const endpoints = endpointsOf(appOutputs)
   record = await updateStack(store, req.stackName, 'ready', {
     dockerHost: target.dockerHost,
@@ -212,7 +225,7 @@ async function runHostPhase(
 async function applyIfChanged(ctx: UpContext, planned: PlannedPhase, label: string, after: string[] = []) {
   if (!planned.hasChanges || !planned.summary) {
     ctx.rt.out.success(`${label}: no changes.`)
-    return planned.terraform.output()
+    return readPhaseOutputs(planned)
   }
   await ctx.approve([...describePlan(label, planned.summary), ...after])
   await updateStack(ctx.store, ctx.req.stackName, 'applying')
