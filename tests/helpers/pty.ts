@@ -80,7 +80,7 @@ export class PtySession {
   }
 
   /** Wait until `pattern` appears after the previous match; returns the match. Fails with the transcript. */
-  async expect(pattern: string | RegExp, timeoutMs = 20_000): Promise<RegExpExecArray> {
+  async expect(pattern: string | RegExp, timeoutMs = 60_000): Promise<RegExpExecArray> {
     const regex =
       typeof pattern === 'string' ? new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : pattern
     let exitedAt: number | undefined
@@ -119,7 +119,7 @@ export class PtySession {
   }
 
   /** The exit code once the process ends (fails after `timeoutMs`, killing it). */
-  async exitCode(timeoutMs = 30_000): Promise<number> {
+  async exitCode(timeoutMs = 60_000): Promise<number> {
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
