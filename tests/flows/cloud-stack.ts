@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path'
 import { requireStack } from '../../lib/flows/record.ts'
 import type { StackRecord } from '../../lib/state/schema.ts'
 import { StateStore } from '../../lib/state/store.ts'
-import { toolCacheRoot } from '../../lib/tools/paths.ts'
+import { tofuBinary, toolCacheRoot } from '../../lib/tools/paths.ts'
 import { type DoubleConfig, installDouble, writeDoubleConfig } from '../doubles/cloud-api/config.ts'
 import { type CloudState, readState } from '../doubles/cloud-api/state.ts'
 import { OPERATOR, Sandbox } from '../gate/sandbox.ts'
@@ -53,7 +53,7 @@ export class CloudWorkstation {
   }
 
   private config(hostKey: DoubleConfig['hostKey']): DoubleConfig {
-    return { host: { name: this.host.name, address: this.host.address }, hostKey }
+    return { tofu: tofuBinary(), host: { name: this.host.name, address: this.host.address }, hostKey }
   }
 
   /** Make the double's "cloud-init" install a different host key than the user data's (or the right one). */

@@ -1,0 +1,8 @@
+terraform {
+}
+resource "terraform_data" "x" {
+  input = "a"
+}
+output "o" {
+  value = terraform_data.x.id
+}
