@@ -31,7 +31,7 @@ Example:
 
 await runMain(spec, async ({ flags, out }) => {
   const operator = await resolveOperatorForGate(flags.operator)
-  const rt = createRuntime(out, flags['tf-bin'])
+  const rt = await createRuntime(out, flags['tf-bin'])
   try {
     const result = await runDestroy(rt, {
       stackName: resolveStackName(flags['stack-name'], flags.env),

@@ -28,7 +28,7 @@ Example:
 } as const
 
 await runMain(spec, async ({ flags, out }) => {
-  const rt = createRuntime(out, flags['tf-bin'])
+  const rt = await createRuntime(out, flags['tf-bin'])
   try {
     const report = await runPlan(rt, {
       provider: toProvider(flags.provider),

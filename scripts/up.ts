@@ -60,7 +60,7 @@ await runMain(spec, async ({ flags, out }) => {
     return 0
   }
   const operator = await resolveOperatorForGate(flags.operator)
-  const rt = createRuntime(out, flags['tf-bin'])
+  const rt = await createRuntime(out, flags['tf-bin'])
   try {
     const result = await runUp(rt, { ...request, operator, yes: flags.yes })
     if (out.json) out.data(JSON.stringify({ type: 'result', ok: true, ...result }))

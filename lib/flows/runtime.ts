@@ -9,6 +9,7 @@ import { InterruptForwarder } from '../terraform/interrupt.ts'
 import { chooseRenderMode, createRenderer } from '../terraform/progress.ts'
 import { Redactor } from '../terraform/redact.ts'
 import type { ProgressRenderer } from '../terraform/render.ts'
+import { ensureTools } from '../tools/install.ts'
 import { cliConfigPath } from '../tools/paths.ts'
 
 export type TimingCategory = 'terraform' | 'wait' | 'human'
@@ -29,8 +30,13 @@ export interface FlowRuntime {
   dispose(): void
 }
 
-/** Build the runtime; installs the SIGINT forwarder until dispose(). */
-export function createRuntime(out: Output, tfBin: string | undefined, proc: Proc = realProc): FlowRuntime {
+/** Build the runtime (and any missing pinned tool); installs the SIGINT forwarder until dispose(). */
+export async function createRuntime(
+  out: Output,
+  tfBin: string | undefined,
+  proc: Proc = realProc,
+): Promise<FlowRuntime> {
+  await ensureTools({ proc, out })
   // Everything Terraform writes (state, plans, lock files) is private to the operator, encrypted or not.
   process.umask(0o077)
   const binary = resolveTfBinary(tfBin)

@@ -198,3 +198,10 @@ export function areToolsInstalled(env: NodeJS.ProcessEnv = process.env): boolean
   const built = listTools().every((t) => t.refusedByProxy !== undefined || isToolInstalled(t, env))
   return built && existsSync(cliConfigPath(env))
 }
+
+/** Build whatever pinned tool is missing (with progress); returns at once when everything is cached. */
+export async function ensureTools(options: InstallOptions): Promise<void> {
+  if (areToolsInstalled(options.env)) return
+  options.out.step('Some pinned tools are missing: building them once (see `npm run tools`).')
+  await installTools(options)
+}

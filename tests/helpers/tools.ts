@@ -4,10 +4,9 @@
  */
 import { Output } from '../../lib/cli/output.ts'
 import { realProc } from '../../lib/proc.ts'
-import { areToolsInstalled, installTools } from '../../lib/tools/install.ts'
+import { ensureTools } from '../../lib/tools/install.ts'
 
 /** Build any missing pinned tool; quick (no process started) when everything is cached. */
-export async function ensureTestTools(): Promise<void> {
-  if (areToolsInstalled()) return
-  await installTools({ proc: realProc, out: new Output({ json: false, verbose: false }) })
+export function ensureTestTools(): Promise<void> {
+  return ensureTools({ proc: realProc, out: new Output({ json: false, verbose: false }) })
 }
