@@ -1,0 +1,125 @@
+/**
+ * Benchmark, sessions part: an operator state with 10,000 sessions over 200 hosts. Measures in-process
+ * `listSessions` and `pinSession` on the document, the store's read and pin-write around them (where the time
+ * goes: decrypt+verify, schema validation, encrypt), and the whole commands `cloud:sessions list --json` and
+ * `pin` as processes. Prints a table of medians; no assertions. Run alone: `npx tsx tests/bench/sessions.ts`.
+ */
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { formatTable } from '../../lib/cli/output.ts'
+import { listSessions, pinSession } from '../../lib/sessions/inventory.ts'
+import { updateInventory } from '../../lib/sessions/update.ts'
+import { decryptSops, encryptSopsYaml } from '../../lib/sops/index.ts'
+import { initOperator } from '../../lib/state/init.ts'
+import { parseState } from '../../lib/state/schema.ts'
+import { StateStore } from '../../lib/state/store.ts'
+import { buildSampleState } from '../state/sample.ts'
+
+/** Pure in-process operations are cheap: more rounds. Anything that decrypts 8 MiB: fewer. */
+const ROUNDS = { pure: 7, heavy: 3 }
+const HOSTS = 200
+const SESSIONS = 10_000
+const root = join(import.meta.dirname, '..', '..')
+
+async function median(fn: (round: number) => unknown, rounds = ROUNDS.heavy): Promise<number> {
+  const times: number[] = []
+  for (let i = 0; i < rounds; i++) {
+    const start = performance.now()
+    await fn(i)
+    times.push(performance.now() - start)
+  }
+  times.sort((a, b) => a - b)
+  return times[Math.floor(times.length / 2)]!
+}
+
+function runOk(args: string[], env: NodeJS.ProcessEnv): string {
+  const out = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/sessions.ts', ...args], {
+    env,
+    encoding: 'utf8',
+    cwd: root,
+    maxBuffer: 256 * 1024 * 1024,
+  })
+  if (out.status !== 0) throw new Error(`cloud:sessions ${args.join(' ')} failed: ${out.stderr}`)
+  return out.stdout
+}
+
+/** Measure and print the table. */
+export default async function benchSessions(print: (line: string) => void): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'dc-bench-sessions-'))
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: join(dir, 'home'),
+    XDG_CONFIG_HOME: join(dir, 'config'),
+    XDG_CACHE_HOME: process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? '', '.cache'),
+    DEBUG_CLOUD_SECRETS_DIR: join(dir, 'secrets'),
+    TMPDIR: dir,
+  }
+  try {
+    await initOperator({ operator: 'bench', recoveryRecipients: [], env })
+    const store = await StateStore.open('bench', env, 'bench')
+    await store.update(() => buildSampleState('bench', HOSTS, SESSIONS))
+    const bytes = readFileSync(store.paths.state).length
+    const loaded = await store.read()
+    const text = readFileSync(store.paths.state, 'utf8')
+    const now = new Date()
+
+    const rows: [string, number][] = [
+      [
+        'listSessions, all 10,000 (in-process, pure)',
+        await median(() => listSessions(loaded.doc), ROUNDS.pure),
+      ],
+      [
+        'listSessions --status orphaned (in-process, pure)',
+        await median(() => listSessions(loaded.doc, { status: 'orphaned' }), ROUNDS.pure),
+      ],
+      [
+        'pinSession (in-process, pure)',
+        await median((i) => pinSession(loaded.doc, { id: `p-${i}`, stack: 'stack-7', now }), ROUNDS.pure),
+      ],
+      [
+        '  of a read: decrypt + MAC verify (codec)',
+        await median(() => decryptSops(text, store.keys, 'yaml')),
+      ],
+      [
+        '  of a read: schema validation (parseState)',
+        await median(() => parseState(loaded.decrypted!.data, 'x')),
+      ],
+      [
+        '  of a write: encrypt, unchanged values reused (codec)',
+        await median(() =>
+          encryptSopsYaml(loaded.doc, { recipients: store.recipients, previous: loaded.decrypted! }),
+        ),
+      ],
+      ['store.read (decrypt + verify + validate)', await median(() => store.read())],
+      [
+        'pin through the store (lock, read, pin, write)',
+        await median((i) =>
+          updateInventory(store, (d) => pinSession(d, { id: `q-${i}`, stack: 'stack-7', now })),
+        ),
+      ],
+      ['whole command `cloud:sessions list --json`', await median(() => runOk(['list', '--json'], env))],
+      ['whole command `cloud:sessions list` (table)', await median(() => runOk(['list'], env))],
+      [
+        'whole command `cloud:sessions pin`',
+        await median((i) => runOk(['pin', `cmd-${i}`, '--stack', 'stack-9'], env)),
+      ],
+      ['whole command `cloud:sessions --help` (start-up only)', await median(() => runOk(['--help'], env))],
+    ]
+    print(
+      `Sessions benchmark: ${SESSIONS.toLocaleString('en')} sessions over ${HOSTS} hosts, ` +
+        `${(bytes / 1024 / 1024).toFixed(1)} MiB encrypted, median of ${ROUNDS.pure} (pure) or ${ROUNDS.heavy} runs`,
+    )
+    print(
+      formatTable(
+        ['operation', 'median'],
+        rows.map(([name, ms]) => [name, `${ms.toFixed(1)} ms`]),
+      ),
+    )
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await benchSessions((line) => console.log(line))
