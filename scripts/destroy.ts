@@ -50,6 +50,6 @@ await runMain(spec, async ({ flags, out }) => {
     }
     return 0
   } finally {
-    rt.dispose()
+    await rt.dispose()
   }
 })

@@ -50,6 +50,6 @@ await runMain(spec, async ({ flags, out }) => {
     else for (const line of describePlanReport(report)) out.info(line)
     return report.hasChanges ? ExitCode.planChanges : ExitCode.ok
   } finally {
-    rt.dispose()
+    await rt.dispose()
   }
 })

@@ -81,6 +81,6 @@ await runMain(spec, async ({ flags, out }) => {
     }
     return 0
   } finally {
-    rt.dispose()
+    await rt.dispose()
   }
 })

@@ -54,6 +54,7 @@ export async function runDestroy(rt: FlowRuntime, req: DestroyRequest): Promise<
   out.step('Preflight: human gate signals, operator state, stack lock')
   await verifyMayAsk({ ...gate, summary: [] })
   const store = await StateStore.open(req.operator!, process.env, 'cloud:destroy')
+  rt.useStore(store)
   const { doc } = await store.read()
   const record = requireStack(doc, req.stackName)
   if (record.status === 'destroyed') {

@@ -27,6 +27,8 @@ export interface PhaseSpec {
 export interface PlannedPhase {
   spec: PhaseSpec
   terraform: Terraform
+  /** The saved plan: in the workspace (OpenTofu, encrypted) or in the private plaintext run directory. */
+  planFile: string
   hasChanges: boolean
   summary: PlanSummary | undefined
   rt: FlowRuntime
@@ -50,6 +52,9 @@ export function buildPhaseEnv(rt: FlowRuntime, spec: PhaseSpec): Env {
 /** init + plan (+ show when there are changes). Throws TerraformFailedError / TerraformInterruptedError. */
 export async function planPhase(rt: FlowRuntime, spec: PhaseSpec): Promise<PlannedPhase> {
   await writeFile(spec.workspace.varFile, `${JSON.stringify(spec.inputs.tfvars, null, 2)}\n`, { mode: 0o600 })
+  // HashiCorp terraform cannot encrypt: its state and plan live in plaintext only for this run (sealed-state.ts).
+  const plaintext = rt.binary.flavor === 'terraform' ? await rt.sealer().unseal(spec.workspace) : undefined
+  const planFile = plaintext?.planFile ?? spec.workspace.planFile
   const terraform = new Terraform({
     proc: rt.proc,
     renderer: rt.renderer,
@@ -58,18 +63,18 @@ export async function planPhase(rt: FlowRuntime, spec: PhaseSpec): Promise<Plann
     binary: rt.binary,
     workdir: spec.configDir,
     env: buildPhaseEnv(rt, spec),
-    statePath: spec.workspace.statePath,
+    statePath: plaintext?.statePath ?? spec.workspace.statePath,
   })
   return rt.time('terraform', async () => {
     verifyRunSucceeded(await terraform.init())
     const plan = await terraform.plan({
-      planFile: spec.workspace.planFile,
+      planFile,
       varFiles: [spec.workspace.varFile],
       ...(spec.destroy ? { destroy: true } : {}),
     })
     verifyRunSucceeded(plan)
-    const summary = plan.hasChanges ? await terraform.showPlan(spec.workspace.planFile) : undefined
-    return { spec, terraform, hasChanges: plan.hasChanges, summary, rt }
+    const summary = plan.hasChanges ? await terraform.showPlan(planFile) : undefined
+    return { spec, terraform, planFile, hasChanges: plan.hasChanges, summary, rt }
   })
 }
 
@@ -77,7 +82,7 @@ export async function planPhase(rt: FlowRuntime, spec: PhaseSpec): Promise<Plann
 export async function applyPhase(planned: PlannedPhase): Promise<TfOutputs> {
   return planned.rt.time('terraform', async () => {
     try {
-      verifyRunSucceeded(await planned.terraform.apply(planned.spec.workspace.planFile))
+      verifyRunSucceeded(await planned.terraform.apply(planned.planFile))
     } finally {
       await removePlan(planned.spec.workspace)
     }

@@ -50,6 +50,7 @@ export async function runPlan(rt: FlowRuntime, req: UpRequest): Promise<PlanRepo
   }
   // Without the gate (local) nothing has resolved the operator yet: resolve it strictly here.
   const store = await StateStore.open(req.operator ?? (await resolveOperator({})), process.env, 'cloud:plan')
+  rt.useStore(store)
   const existing = (await store.read()).doc.stacks[req.stackName]
   const exists = existing !== undefined && existing.status !== 'destroyed'
   const record = exists ? existing : await buildThrowawayRecord(rt, req)
@@ -106,6 +107,8 @@ export async function runPlan(rt: FlowRuntime, req: UpRequest): Promise<PlanRepo
     }
     return report
   } finally {
+    // Seal before a scratch workspace disappears (terraform binary only; OpenTofu encrypts natively).
+    if (rt.binary.flavor === 'terraform') await rt.sealer().sealAll()
     await release()
     if (scratch) await rm(scratch, { recursive: true, force: true })
   }

@@ -4,6 +4,7 @@
  */
 import type { Output } from '../cli/output.ts'
 import { type Proc, realProc } from '../proc.ts'
+import type { StateStore } from '../state/store.ts'
 import { resolveTfBinary, type TfBinary } from '../terraform/binary.ts'
 import { InterruptForwarder } from '../terraform/interrupt.ts'
 import { chooseRenderMode, createRenderer } from '../terraform/progress.ts'
@@ -11,6 +12,7 @@ import { Redactor } from '../terraform/redact.ts'
 import type { ProgressRenderer } from '../terraform/render.ts'
 import { ensureTools } from '../tools/install.ts'
 import { cliConfigPath } from '../tools/paths.ts'
+import { StateSealer } from './sealed-state.ts'
 
 export type TimingCategory = 'terraform' | 'wait' | 'human'
 
@@ -26,8 +28,12 @@ export interface FlowRuntime {
   timings: Record<TimingCategory, number>
   /** Run `fn` and add its duration to `category`. */
   time<T>(category: TimingCategory, fn: () => Promise<T>): Promise<T>
-  /** Undo process-level hooks (SIGINT listener) and stop the renderer. */
-  dispose(): void
+  /** Use the operator's keys for Terraform state at rest when the binary cannot encrypt it (terraform). */
+  useStore(store: Pick<StateStore, 'recipients' | 'decryptFile'>): void
+  /** The sealer set by useStore (only needed with the terraform binary). */
+  sealer(): StateSealer
+  /** Seal any plaintext Terraform state, undo process-level hooks (SIGINT) and stop the renderer. */
+  dispose(): Promise<void>
 }
 
 /** Build the runtime (and any missing pinned tool); installs the SIGINT forwarder until dispose(). */
@@ -43,6 +49,7 @@ export async function createRuntime(
   const interrupts = new InterruptForwarder((line) => out.warn(line))
   const uninstall = interrupts.install()
   const mode = chooseRenderMode(out)
+  let sealer: StateSealer | undefined
   const timings: Record<TimingCategory, number> = { terraform: 0, wait: 0, human: 0 }
   const renderer = createRenderer(mode, mode === 'json' ? process.stdout : process.stderr, out.color)
   return {
@@ -62,9 +69,20 @@ export async function createRuntime(
         timings[category] += performance.now() - started
       }
     },
-    dispose() {
-      renderer.close()
-      uninstall()
+    useStore(store) {
+      sealer = new StateSealer(store)
+    },
+    sealer() {
+      if (!sealer) throw new Error('runtime: useStore() must come before a terraform-binary phase')
+      return sealer
+    },
+    async dispose() {
+      try {
+        await sealer?.sealAll()
+      } finally {
+        renderer.close()
+        uninstall()
+      }
     },
   }
 }

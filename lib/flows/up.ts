@@ -78,6 +78,7 @@ export async function runUp(rt: FlowRuntime, req: UpRequest): Promise<UpResult> 
   await verifyMayAsk({ ...gate, summary: [] })
   // The gate refuses when no operator resolved, so from here on there is one.
   const store = await StateStore.open(req.operator!, process.env, 'cloud:up')
+  rt.useStore(store)
   const def = providerDefinition(req.provider)
   const credentials = loadCredentials(def.credentials)
   const release = await acquireStackLock(store.paths, req.stackName, 'cloud:up')

@@ -1,0 +1,81 @@
+/**
+ * Terraform state at rest with the HashiCorp `terraform` binary, which has no state encryption: between runs
+ * the state is a SOPS file encrypted to the operator (`terraform.tfstate.sops.yaml`, readable with `sops -d`);
+ * during a run it is plaintext only in a private 0700 temp directory, together with the (plaintext) saved plan,
+ * and sealed back and removed on every exit path. A run killed before sealing leaves `sealing.json` behind; the
+ * next open seals that directory first, so the newest state is never lost. (OpenTofu encrypts natively instead.)
+ */
+import { existsSync } from 'node:fs'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { encryptSopsYaml } from '../sops/index.ts'
+import { writeFileAtomic } from '../state/atomic.ts'
+import type { StateStore } from '../state/store.ts'
+import type { PhaseWorkspace } from './workspace.ts'
+
+export interface PlaintextRun {
+  statePath: string
+  planFile: string
+}
+
+interface Open {
+  dir: string
+  workspace: PhaseWorkspace
+}
+
+const SEALED = 'terraform.tfstate.sops.yaml'
+const MARKER = 'sealing.json'
+
+export class StateSealer {
+  private readonly open: Open[] = []
+
+  constructor(private readonly store: Pick<StateStore, 'recipients' | 'decryptFile'>) {}
+
+  /** Decrypt the phase's state into a new private directory; the run uses the returned paths. */
+  async unseal(workspace: PhaseWorkspace): Promise<PlaintextRun> {
+    await this.recoverOrphan(workspace)
+    const dir = await mkdtemp(join(tmpdir(), 'debug-cloud-tfstate-'))
+    await writeFileAtomic(join(workspace.dir, MARKER), JSON.stringify({ dir, pid: process.pid }))
+    this.open.push({ dir, workspace })
+    const sealed = join(workspace.dir, SEALED)
+    if (existsSync(sealed)) {
+      const { decrypted } = await this.store.decryptFile(sealed, 'yaml')
+      await writeFileAtomic(join(dir, 'terraform.tfstate'), String(decrypted.data.tfstate))
+    }
+    return { statePath: join(dir, 'terraform.tfstate'), planFile: join(dir, 'plan.tfplan') }
+  }
+
+  /** Seal every directory this run opened (call in `finally`); plaintext is removed even if sealing fails. */
+  async sealAll(): Promise<void> {
+    while (this.open.length > 0) {
+      const { dir, workspace } = this.open.pop()!
+      await this.seal(dir, workspace)
+    }
+  }
+
+  private async seal(dir: string, workspace: PhaseWorkspace): Promise<void> {
+    try {
+      const state = join(dir, 'terraform.tfstate')
+      if (existsSync(state)) {
+        const text = await encryptSopsYaml(
+          { tfstate: await readFile(state, 'utf8') },
+          { recipients: this.store.recipients },
+        )
+        await writeFileAtomic(join(workspace.dir, SEALED), text)
+      }
+      await rm(join(workspace.dir, MARKER), { force: true })
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  }
+
+  /** A directory left by a killed run holds the newest state: seal it before anything else. */
+  private async recoverOrphan(workspace: PhaseWorkspace): Promise<void> {
+    const marker = join(workspace.dir, MARKER)
+    if (!existsSync(marker)) return
+    const { dir } = JSON.parse(await readFile(marker, 'utf8')) as { dir: string }
+    if (existsSync(dir)) await this.seal(dir, workspace)
+    else await rm(marker, { force: true })
+  }
+}
