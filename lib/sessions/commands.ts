@@ -122,16 +122,16 @@ async function list(ctx: SessionCommandContext): Promise<number> {
   // A filter naming a stack that never existed is a typo, not an empty answer.
   if (stack !== undefined) requireStack(doc, stack)
   const views = listSessions(doc, { provider, stack, status })
+  const counts = countByStatus(views)
   if (ctx.flags.json) {
-    ctx.out.emitJson({ sessions: views, counts: countByStatus(views) })
+    ctx.out.emitJson({ sessions: views, counts })
     return ExitCode.ok
   }
   if (views.length > 0) ctx.out.data(formatSessionTable(views))
-  ctx.out.info(formatCounts(views))
-  const orphaned = countByStatus(views).orphaned
-  if (orphaned > 0)
+  ctx.out.info(formatCounts(counts))
+  if (counts.orphaned > 0)
     ctx.out.warn(
-      `${orphaned} orphaned: their host failed or is gone. Move them with \`move <id> --to <stack>\` or \`unpin <id>\`.`,
+      `${counts.orphaned} orphaned: their host failed or is gone. Move them with \`move <id> --to <stack>\` or \`unpin <id>\`.`,
     )
   return ExitCode.ok
 }

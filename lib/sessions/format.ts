@@ -55,9 +55,9 @@ export function countByStatus(views: readonly SessionView[]): Record<SessionStat
 }
 
 /** `3 sessions: 2 active, 1 orphaned` (statuses with no session left out). */
-export function formatCounts(views: readonly SessionView[]): string {
-  const counts = countByStatus(views)
+export function formatCounts(counts: Readonly<Record<SessionStatus, number>>): string {
+  const total = SESSION_STATUSES.reduce((sum, s) => sum + counts[s], 0)
   const parts = SESSION_STATUSES.filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s}`)
-  const noun = views.length === 1 ? 'session' : 'sessions'
-  return parts.length > 0 ? `${views.length} ${noun}: ${parts.join(', ')}` : `0 ${noun}`
+  const noun = total === 1 ? 'session' : 'sessions'
+  return parts.length > 0 ? `${total} ${noun}: ${parts.join(', ')}` : `0 ${noun}`
 }
