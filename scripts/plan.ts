@@ -1,18 +1,10 @@
 /** cloud:plan — show what cloud:up would change; exit 0 no changes, 2 changes. See docs/cli.md. */
 import { runMain } from '../lib/cli/main.ts'
 import { ExitCode } from '../lib/errors.ts'
-import {
-  DEFAULT_IMAGE,
-  DEFAULT_PORTS,
-  parsePorts,
-  resolveStackName,
-  stackFlags,
-  toProvider,
-} from '../lib/flows/flags.ts'
+import { buildStackRequest, stackFlags } from '../lib/flows/flags.ts'
 import { resolveOperatorForGate } from '../lib/flows/operator.ts'
 import { describePlanReport, runPlan } from '../lib/flows/plan.ts'
 import { createRuntime } from '../lib/flows/runtime.ts'
-import { resolveSshKey } from '../lib/flows/targets.ts'
 
 const { 'dry-run': _dryRun, ...planFlags } = stackFlags
 
@@ -31,16 +23,7 @@ await runMain(spec, async ({ flags, out }) => {
   const rt = await createRuntime(out, flags['tf-bin'])
   try {
     const report = await runPlan(rt, {
-      provider: toProvider(flags.provider),
-      env: flags.env,
-      stackName: resolveStackName(flags['stack-name'], flags.env),
-      image: flags.image ?? DEFAULT_IMAGE,
-      ports: parsePorts(flags.ports ?? DEFAULT_PORTS),
-      location: flags.location,
-      size: flags.size,
-      dockerHost: flags['docker-host'],
-      knownHosts: flags['known-hosts'],
-      sshKey: resolveSshKey(flags['ssh-key']),
+      ...buildStackRequest(flags),
       operator: await resolveOperatorForGate(flags.operator),
       yes: flags.yes,
       readinessTimeoutMs: 0,

@@ -1,17 +1,9 @@
 /** cloud:up — bring a debug server up (or converge it) behind the human gate. See docs/cli.md. */
 import { runMain } from '../lib/cli/main.ts'
 import { buildDryRun, printDryRun } from '../lib/flows/dry-run.ts'
-import {
-  DEFAULT_IMAGE,
-  DEFAULT_PORTS,
-  parsePorts,
-  resolveStackName,
-  stackFlags,
-  toProvider,
-} from '../lib/flows/flags.ts'
+import { buildStackRequest, stackFlags } from '../lib/flows/flags.ts'
 import { resolveOperatorForGate } from '../lib/flows/operator.ts'
 import { createRuntime } from '../lib/flows/runtime.ts'
-import { resolveSshKey } from '../lib/flows/targets.ts'
 import { runUp } from '../lib/flows/up.ts'
 import { realProc } from '../lib/proc.ts'
 
@@ -38,18 +30,8 @@ Examples:
 } as const
 
 await runMain(spec, async ({ flags, out }) => {
-  const provider = toProvider(flags.provider)
   const request = {
-    provider,
-    env: flags.env,
-    stackName: resolveStackName(flags['stack-name'], flags.env),
-    image: flags.image ?? DEFAULT_IMAGE,
-    ports: parsePorts(flags.ports ?? DEFAULT_PORTS),
-    location: flags.location,
-    size: flags.size,
-    dockerHost: flags['docker-host'],
-    knownHosts: flags['known-hosts'],
-    sshKey: resolveSshKey(flags['ssh-key']),
+    ...buildStackRequest(flags),
     readinessTimeoutMs: Number(flags['wait-timeout']) * 1000,
     healthTimeoutMs: 60_000,
   }

@@ -4,6 +4,7 @@
 import { UsageError } from '../errors.ts'
 import { type ProviderName, providerDefinition } from '../providers/index.ts'
 import { PROVIDERS, STACK_NAME } from '../state/schema.ts'
+import { resolveSshKey } from './targets.ts'
 
 export const stackFlags = {
   provider: {
@@ -131,3 +132,33 @@ export function toProvider(value: string): ProviderName {
 /** The image `cloud:up` runs when --image is not given. */
 export const DEFAULT_IMAGE = 'ghcr.io/org/debug-server:latest'
 export const DEFAULT_PORTS = '127.0.0.1:8080:8080'
+
+/** The parsed stack flags common to cloud:up and cloud:plan. */
+export interface StackFlagValues {
+  provider: string
+  env: string
+  'stack-name': string | undefined
+  image: string | undefined
+  ports: string | undefined
+  location: string | undefined
+  size: string | undefined
+  'docker-host': string | undefined
+  'known-hosts': string | undefined
+  'ssh-key': string | undefined
+}
+
+/** Validate the stack flags into the request shape of the flows (timeouts are the caller's). */
+export function buildStackRequest(flags: StackFlagValues) {
+  return {
+    provider: toProvider(flags.provider),
+    env: flags.env,
+    stackName: resolveStackName(flags['stack-name'], flags.env),
+    image: flags.image ?? DEFAULT_IMAGE,
+    ports: parsePorts(flags.ports ?? DEFAULT_PORTS),
+    location: flags.location,
+    size: flags.size,
+    dockerHost: flags['docker-host'],
+    knownHosts: flags['known-hosts'],
+    sshKey: resolveSshKey(flags['ssh-key']),
+  }
+}
