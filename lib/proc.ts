@@ -96,6 +96,41 @@ function splitLines(listener: (line: string) => void): (chunk: Buffer | string) 
   }
 }
 
+/**
+ * Stdout lines buffered from the first byte: iterating the process itself only sees chunks that arrive
+ * after the loop started, so a fast child's first lines were lost.
+ */
+async function* collectLines(p: ProcessPromise, done: Promise<RunResult>): AsyncGenerator<string> {
+  const queue: string[] = []
+  let wake: (() => void) | undefined
+  let ended = false
+  p.stdout.on(
+    'data',
+    splitLines((line) => {
+      queue.push(line)
+      wake?.()
+    }),
+  )
+  void done.then((result) => {
+    const rest = result.stdout.split(/\r?\n/).at(-1)
+    if (rest) queue.push(rest)
+    ended = true
+    wake?.()
+  })
+  for (;;) {
+    const line = queue.shift()
+    if (line !== undefined) {
+      yield line
+      continue
+    }
+    if (ended) return
+    await new Promise<void>((resolve) => {
+      wake = resolve
+    })
+    wake = undefined
+  }
+}
+
 export const realProc: Proc = {
   run(argv, options) {
     return settle(spawnZx(argv, options))
@@ -103,12 +138,13 @@ export const realProc: Proc = {
   start(argv, options) {
     const p = spawnZx(argv, options)
     const done = settle(p)
+    const stdout = collectLines(p, done)
     return {
       get pid() {
         return p.child?.pid
       },
       lines() {
-        return p as AsyncIterable<string>
+        return stdout
       },
       onStderr(listener) {
         p.stderr.on('data', splitLines(listener))

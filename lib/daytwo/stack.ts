@@ -62,6 +62,20 @@ export function buildStackSshTarget(
   return { host, port, user, identityFile, knownHostsFile }
 }
 
+/** How to reach a record's Docker host; for ssh:// the pinned known_hosts file is written from the record. */
+export async function resolveStackAccess(
+  paths: OperatorPaths,
+  name: string,
+  record: StackRecord,
+  sshKey: string | undefined,
+): Promise<{ ssh: SshTarget | undefined; dockerHost: string }> {
+  if (record.dockerHost === null) throw new StackNotReadyError(name, record.status)
+  const knownHosts = knownHostsPath(paths, name)
+  const ssh = buildStackSshTarget(record, knownHosts, resolveSshKey(sshKey))
+  if (ssh) await writePinnedKnownHosts(record, knownHosts, name)
+  return { ssh, dockerHost: record.dockerHost }
+}
+
 /** Resolve operator, state and stack; refuses a stack that has no app deployed. */
 export async function openStack(options: {
   operator: string | undefined
@@ -71,20 +85,10 @@ export async function openStack(options: {
 }): Promise<StackHandle> {
   const { store, doc } = await openStackState(options.operator, options.command)
   const record = requireStack(doc, options.stack)
-  if (record.dockerHost === null || record.status === 'destroyed' || record.status === 'destroying')
+  if (record.status === 'destroyed' || record.status === 'destroying')
     throw new StackNotReadyError(options.stack, record.status)
-  const knownHosts = knownHostsPath(store.paths, options.stack)
-  const ssh = buildStackSshTarget(record, knownHosts, resolveSshKey(options.sshKey))
-  if (ssh) await writePinnedKnownHosts(record, knownHosts, options.stack)
-  return {
-    name: options.stack,
-    operator: store.operator,
-    paths: store.paths,
-    doc,
-    record,
-    ssh,
-    dockerHost: record.dockerHost,
-  }
+  const access = await resolveStackAccess(store.paths, options.stack, record, options.sshKey)
+  return { name: options.stack, operator: store.operator, paths: store.paths, doc, record, ...access }
 }
 
 async function writePinnedKnownHosts(record: StackRecord, file: string, stack: string): Promise<void> {

@@ -3,8 +3,7 @@
  * secrets dir), and the REAL `cloud:up --provider local` onto the host over pinned SSH, approved by typing the
  * stack name in a pseudo-terminal with a clean environment.
  */
-import { mkdirSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { toolCacheRoot } from '../../lib/tools/paths.ts'
 import { Sandbox } from '../gate/sandbox.ts'
 import { startBench } from '../harness/hosts.ts'
@@ -40,8 +39,6 @@ export async function bringUp(): Promise<LiveStack> {
     await bench.stop()
   }
   try {
-    // cloud:up's stack lock expects <operator>/stacks to exist (reported to the lead); make it like a prior run.
-    mkdirSync(join(box.operatorDir, 'stacks'), { recursive: true, mode: 0o700 })
     const up = spawnTsxPty(
       'scripts/up.ts',
       [

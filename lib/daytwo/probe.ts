@@ -1,0 +1,93 @@
+/**
+ * Looking at reality for `status --refresh`, read-only: the Terraform state of each phase (`output -json`,
+ * no refresh, no plan), and one pinned SSH call that both proves the host answers with its pinned key and
+ * asks Docker about the app container.
+ */
+import { access } from 'node:fs/promises'
+import { join } from 'node:path'
+import { buildPhaseEnv } from '../flows/phase.ts'
+import type { FlowRuntime } from '../flows/runtime.ts'
+import { type Phase, preparePhaseWorkspace, stackFolder } from '../flows/workspace.ts'
+import { buildChildEnv } from '../proc.ts'
+import { appStackDir, providerDefinition } from '../providers/index.ts'
+import { isHostKeyFailure } from '../ssh/ready.ts'
+import type { OperatorPaths } from '../state/paths.ts'
+import type { StackRecord } from '../state/schema.ts'
+import { Terraform } from '../terraform/terraform.ts'
+import type { HostObservation, Observation } from './drift.ts'
+import { parseInspect } from './drift.ts'
+import { appContainerName, buildDockerArgv, type StackHandle } from './stack.ts'
+
+/** The output that proves a phase's state still holds the stack. */
+const PROOF_OUTPUT: Record<Phase, string> = { host: 'public_ipv4', app: 'container_id' }
+
+/** Phases a stack of this provider has. */
+export function stackPhases(record: StackRecord): Phase[] {
+  return providerDefinition(record.provider).hostStack ? ['host', 'app'] : ['app']
+}
+
+/** True when the phase's state exists and its proof output is set. Never plans, refreshes or applies. */
+export async function probeTerraformPhase(
+  rt: FlowRuntime,
+  paths: OperatorPaths,
+  stack: string,
+  record: StackRecord,
+  phase: Phase,
+): Promise<boolean> {
+  const statePath = join(stackFolder(paths, stack), phase, 'terraform.tfstate')
+  if (
+    !(await access(statePath).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return false
+  const configDir = phase === 'app' ? appStackDir : providerDefinition(record.provider).hostStack!
+  const workspace = await preparePhaseWorkspace(paths, stack, phase)
+  const spec = {
+    phase,
+    configDir,
+    workspace,
+    inputs: { tfvars: {}, secretEnv: {} },
+    credentials: {},
+    statePassphrase: record.terraform.statePassphrase,
+  }
+  const terraform = new Terraform({
+    proc: rt.proc,
+    renderer: rt.renderer,
+    redactor: rt.redactor,
+    binary: rt.binary,
+    workdir: configDir,
+    env: buildPhaseEnv(rt, spec),
+    statePath: workspace.statePath,
+  })
+  const outputs = await terraform.output()
+  const proof = outputs[PROOF_OUTPUT[phase]]?.value
+  return proof !== undefined && proof !== null && proof !== ''
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').at(-1) ?? ''
+}
+
+/** Ask Docker on the stack's host about the app container (over pinned SSH for ssh:// hosts). */
+export async function probeContainer(
+  rt: Pick<FlowRuntime, 'proc' | 'redactor'>,
+  stack: Pick<StackHandle, 'name' | 'record' | 'ssh' | 'dockerHost'>,
+): Promise<Pick<Observation, 'host' | 'container'>> {
+  const argv = buildDockerArgv(stack, [
+    'inspect',
+    '--type',
+    'container',
+    appContainerName(stack.name, stack.record),
+  ])
+  const result = await rt.proc.run(argv, { env: buildChildEnv() })
+  if (result.exitCode === 0) return { host: { state: 'ok' }, container: parseInspect(result.stdout) }
+  const stderr = rt.redactor.redact(result.stderr)
+  if (/No such (?:container|object)/i.test(stderr)) return { host: { state: 'ok' }, container: 'gone' }
+  let host: HostObservation
+  if (stack.ssh && isHostKeyFailure(stderr)) host = { state: 'host-key-changed' }
+  else if (stack.ssh && result.exitCode === 255) host = { state: 'unreachable', detail: lastLine(stderr) }
+  else host = { state: 'docker-unavailable', detail: lastLine(stderr) || `exit ${result.exitCode}` }
+  return { host, container: undefined }
+}
