@@ -134,6 +134,7 @@ async function runSteps(
     await rt.time('wait', () =>
       waitForHost(rt.proc, target.ssh!, {
         timeoutMs: req.readinessTimeoutMs,
+        signal: rt.interrupts.signal,
         onProgress: (stage, problem) => rt.out.detail(problem ? `  ${stage}: ${problem}` : `  ${stage}…`),
       }),
     )
@@ -150,7 +151,11 @@ async function runSteps(
       rt.out.step(`Waiting for ${target.ssh.host}: SSH with the pinned host key, Docker`)
       const ssh = target.ssh
       await rt.time('wait', () =>
-        waitForHost(rt.proc, ssh, { timeoutMs: req.readinessTimeoutMs, stages: ['ssh', 'docker'] }),
+        waitForHost(rt.proc, ssh, {
+          timeoutMs: req.readinessTimeoutMs,
+          signal: rt.interrupts.signal,
+          stages: ['ssh', 'docker'],
+        }),
       )
     }
   }

@@ -28,6 +28,15 @@ export class HostNotReadyError extends CliError {
   }
 }
 
+export class WaitInterruptedError extends CliError {
+  constructor(host: string) {
+    super(`Interrupted while waiting for ${host}.`, {
+      hint: 'Nothing was left half-done by the wait itself; run the same command again to resume.',
+      exitCode: ExitCode.interrupted,
+    })
+  }
+}
+
 export type ReadinessStage = 'ssh' | 'cloud-init' | 'docker'
 
 export interface WaitOptions {
@@ -35,6 +44,8 @@ export interface WaitOptions {
   pollMs?: number
   /** Called once per stage when it is reached, and with each problem while retrying. */
   onProgress?: (stage: ReadinessStage, problem?: string) => void
+  /** Aborted by Ctrl-C: stop waiting at once. */
+  signal?: AbortSignal
   /** Stages to check, in order (default all three; an existing server without cloud-init skips it). */
   stages?: readonly ReadinessStage[]
   now?: () => number
@@ -71,13 +82,18 @@ export async function waitForHost(proc: Proc, target: SshTarget, options: WaitOp
   for (const { stage, remote, accept } of stages) {
     options.onProgress?.(stage)
     for (;;) {
+      if (options.signal?.aborted) throw new WaitInterruptedError(target.host)
       const remaining = deadline - now()
       if (remaining <= 0)
         throw new HostNotReadyError(target.host, Math.round(options.timeoutMs / 1000), problem)
       const controller = new AbortController()
       const timer = setTimeout(() => controller.abort(), remaining)
+      const stop = () => controller.abort()
+      options.signal?.addEventListener('abort', stop, { once: true })
       const result = await proc.run(buildSshArgs(target, remote), { env, signal: controller.signal })
       clearTimeout(timer)
+      options.signal?.removeEventListener('abort', stop)
+      if (options.signal?.aborted) throw new WaitInterruptedError(target.host)
       if (result.exitCode !== null && accept.includes(result.exitCode)) break
       if (isHostKeyFailure(result.stderr)) throw new HostKeyMismatchError(target.host)
       problem =

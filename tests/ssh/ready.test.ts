@@ -1,7 +1,12 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Proc, RunResult } from '../../lib/proc.ts'
-import { HostKeyMismatchError, HostNotReadyError, waitForHost } from '../../lib/ssh/ready.ts'
+import {
+  HostKeyMismatchError,
+  HostNotReadyError,
+  WaitInterruptedError,
+  waitForHost,
+} from '../../lib/ssh/ready.ts'
 import { buildSshArgs, type SshTarget } from '../../lib/ssh/target.ts'
 
 const target: SshTarget = {
@@ -93,6 +98,25 @@ test('a host that never finishes cloud-init times out with the last problem', as
       (error as Error).message,
       '10.0.0.5 was not ready after 5s: cloud-init check failed (exit 1): status: error',
     )
+  }
+})
+
+test('Ctrl-C (the abort signal) ends the wait at once with exit 130', async () => {
+  const failing = Array.from({ length: 100 }, () => ({ exitCode: 255, stderr: 'Connection refused' }))
+  const proc = scriptedProc({ true: failing })
+  const controller = new AbortController()
+  const clock = fakeClock()
+  const sleep = async (ms: number) => {
+    await clock.sleep(ms)
+    if (proc.calls.length === 3) controller.abort()
+  }
+  try {
+    await waitForHost(proc, target, { timeoutMs: 600_000, now: clock.now, sleep, signal: controller.signal })
+    assert.unreachable()
+  } catch (error) {
+    assert.instance(error, WaitInterruptedError)
+    assert.is((error as WaitInterruptedError).exitCode, 130)
+    assert.is(proc.calls.length, 3)
   }
 })
 
