@@ -28,6 +28,23 @@ export const SECRET_VARIABLES: Record<StackKind, readonly string[]> = {
   contabo: ['contabo_credentials', 'user_data'],
 }
 
+/** Root variables without a default (variables.tf), which the var file must set. */
+export const REQUIRED_VARIABLES: Record<StackKind, readonly string[]> = {
+  hetzner: ['name', 'operator_ssh_public_key', 'host_key_fingerprint', 'ssh_source_ranges'],
+  contabo: ['name', 'image_id', 'operator_ssh_public_key', 'host_key_fingerprint'],
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+/** What the real run would refuse before any API call: a required variable unset, a malformed image id. */
+export function verifyVariables(kind: StackKind, vars: Record<string, unknown>): void {
+  const missing = REQUIRED_VARIABLES[kind].filter((name) => vars[name] === undefined || vars[name] === null)
+  if (missing.length > 0)
+    throw new ContractViolation(`no value for required variable(s): ${missing.join(', ')}.`)
+  if (kind === 'contabo' && !UUID.test(String(vars.image_id)))
+    throw new ContractViolation('image_id must be a lowercase UUID (the stack validates it).')
+}
+
 export type Env = Readonly<Record<string, string | undefined>>
 
 /** The secret values of a run: each TF_VAR_* value and, for JSON objects, each of their string fields. */

@@ -14,6 +14,7 @@ import {
   verifyEnv,
   verifySecretsAbsent,
   verifyUserData,
+  verifyVariables,
 } from './contract.ts'
 import {
   buildComputed,
@@ -53,13 +54,16 @@ function checkInputs(
   planned: Record<string, unknown> = {},
 ) {
   verifyEnv(kind, env)
+  const secrets = secretValues(kind, env)
+  verifySecretsAbsent(secrets, argv, [])
   const files = varFiles.map(readVarFile)
   verifySecretsAbsent(
-    secretValues(kind, env),
-    argv,
+    secrets,
+    [],
     files.map((f) => f.text),
   )
   const vars = Object.assign({ ...planned }, ...files.map((f) => f.values)) as Record<string, unknown>
+  verifyVariables(kind, vars)
   if (kind === 'hetzner' && env.TF_VAR_hcloud_token?.length !== 64)
     throw new ContractViolation('hcloud_token must be 64 characters (the stack validates it).')
   const hostKey = verifyUserData(env.TF_VAR_user_data!, vars)
