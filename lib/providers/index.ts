@@ -45,6 +45,7 @@ const definitions: Record<ProviderName, ProviderDefinition> = {
       'CNTB_OAUTH2_CLIENT_SECRET',
       'CNTB_OAUTH2_USER',
       'CNTB_OAUTH2_PASS',
+      'CNTB_IMAGE_ID',
     ],
     defaultSize: 'V92',
     defaultLocation: 'EU',
