@@ -133,13 +133,6 @@ export function applyCompleteLine(
   return buildLine('info', message, { hook, type: 'apply_complete' })
 }
 
-export function applyProgressLine(r: ResourceAddress, elapsedSeconds: number): string {
-  return buildLine('info', `${addressOf(r)}: Still creating... [${elapsedSeconds}s elapsed]`, {
-    hook: { resource: resourceObject(r), action: 'create', elapsed_seconds: elapsedSeconds },
-    type: 'apply_progress',
-  })
-}
-
 export interface StreamOutput {
   sensitive: boolean
   type?: unknown
