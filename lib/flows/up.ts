@@ -9,6 +9,7 @@ import { CliError, ExitCode } from '../errors.ts'
 import { GateDeniedError, requireHuman, verifyMayAsk } from '../gate/index.ts'
 import { buildKnownHostsLine, generateHostKey } from '../infra/host-key.ts'
 import { appStackDir, type ProviderName, providerDefinition } from '../providers/index.ts'
+import { verifyDockerSocket } from '../ssh/health.ts'
 import { waitForHost } from '../ssh/ready.ts'
 import { writeKnownHosts } from '../ssh/target.ts'
 import type { StackRecord } from '../state/schema.ts'
@@ -147,7 +148,8 @@ async function runSteps(
       knownHostsPath(store.paths, req.stackName),
       req.sshKey,
     ))!
-    if (target.ssh) {
+    if (!target.ssh) await verifyDockerSocket(target.dockerHost)
+    else {
       rt.out.step(`Waiting for ${target.ssh.host}: SSH with the pinned host key, Docker`)
       const ssh = target.ssh
       await rt.time('wait', () =>

@@ -42,3 +42,22 @@ export async function waitForHealthy(url: string, timeoutMs: number, pollMs = 50
     await new Promise((r) => setTimeout(r, pollMs))
   }
 }
+
+/** GET /_ping on a local Docker engine socket; throws a clear error when nothing answers there. */
+export async function verifyDockerSocket(socketUrl: string, timeoutMs = 3000): Promise<void> {
+  const socketPath = socketUrl.replace(/^unix:\/\//, '')
+  const status = await new Promise<number | string>((resolve) => {
+    const req = request({ socketPath, path: '/_ping', method: 'GET', timeout: timeoutMs }, (res) => {
+      res.resume()
+      resolve(res.statusCode ?? 0)
+    })
+    req.once('timeout', () => req.destroy(new Error('timed out')))
+    req.once('error', (error) => resolve(error.message))
+    req.end()
+  })
+  if (status === 200) return
+  throw new CliError(`No Docker engine answers at ${socketUrl} (${status}).`, {
+    hint: 'Start it (for example `sudo systemctl start docker`, or `sudo dockerd &`), or pass --docker-host ssh://user@host with --known-hosts.',
+    exitCode: ExitCode.hostNotReady,
+  })
+}
