@@ -3,6 +3,7 @@
  * the real one or a recording double. Children always get an explicit, minimal environment and an argv
  * array (zx quotes every item; `exec` replaces the wrapping shell so signals reach the tool itself).
  */
+import { spawn as nodeSpawn, type SpawnOptions } from 'node:child_process'
 import { type ProcessPromise, $ as zx$ } from 'zx'
 
 export type Env = Record<string, string>
@@ -57,6 +58,20 @@ export function buildChildEnv(extra: Env = {}, source: NodeJS.ProcessEnv = proce
   return { ...env, ...extra }
 }
 
+/**
+ * zx runs each command through `bash -c`. A bash whose stdin is a socket (Node's pipes are) reads ~/.bashrc,
+ * which would leak the operator's shell setup into every child: run it with --noprofile --norc instead.
+ */
+const spawnWithoutRcFiles: typeof nodeSpawn = ((
+  command: string,
+  args: readonly string[],
+  opts: SpawnOptions,
+) =>
+  nodeSpawn('/bin/bash', ['--noprofile', '--norc', '-c', [command, ...args].join(' ')], {
+    ...opts,
+    shell: false,
+  })) as typeof nodeSpawn
+
 function spawnZx(argv: readonly string[], options: RunOptions): ProcessPromise {
   if (argv.length === 0) throw new Error('proc: empty argv')
   const stdio = options.stdio ?? 'pipe'
@@ -75,6 +90,7 @@ function spawnZx(argv: readonly string[], options: RunOptions): ProcessPromise {
     killSignal: 'SIGTERM',
     timeoutSignal: 'SIGTERM',
     preferLocal: false,
+    spawn: spawnWithoutRcFiles,
     ...(options.input === undefined ? {} : { input: options.input }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   })
