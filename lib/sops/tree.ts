@@ -44,6 +44,7 @@ function toTree(node: Node | null | undefined, doc: Document, resolve: Resolve, 
   if (isMap(node)) {
     const entries: Array<[string, TreeNode]> = []
     const comments = new Map<string, string[]>()
+    const seen = new Set<string>()
     for (const [index, pair] of node.items.entries()) {
       const key = isScalar(pair.key) ? pair.key : undefined
       if (
@@ -54,6 +55,12 @@ function toTree(node: Node | null | undefined, doc: Document, resolve: Resolve, 
         throw new SopsFormatError(
           'The document has a mapping key that is not a string; sops requires string keys.',
         )
+      // Checked here with a Set: the yaml package's own uniqueKeys check is quadratic in the size of a map.
+      if (seen.has(key.value))
+        throw new SopsFormatError(
+          `The document has the key "${key.value}" twice in one mapping; sops refuses duplicate keys.`,
+        )
+      seen.add(key.value)
       entries.push([key.value, toTree(pair.value as Node | null, doc, resolve, depth + 1)])
       // The `yaml` package hangs comments before a mapping's first key on the mapping (or the document).
       const lines = commentLines(
@@ -79,7 +86,7 @@ function toTree(node: Node | null | undefined, doc: Document, resolve: Resolve, 
 export function parseTree(text: string, format: 'yaml' | 'json'): TreeMap[] {
   let docs: Document[]
   try {
-    const parsed = parseAllDocuments(text, { schema: 'failsafe', uniqueKeys: true, strict: true })
+    const parsed = parseAllDocuments(text, { schema: 'failsafe', uniqueKeys: false, strict: true })
     docs = Array.isArray(parsed) ? parsed : []
   } catch (error) {
     throw new SopsFormatError(`The file is not valid ${format.toUpperCase()}.`, error)

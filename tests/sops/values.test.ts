@@ -3,6 +3,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { buildStringNode } from '../../lib/sops/emit.ts'
 import { normaliseLastModified } from '../../lib/sops/metadata.ts'
+import { parseTree } from '../../lib/sops/tree.ts'
 import { formatGoFloat, formatYamlFloat, SopsFloat, toGoText } from '../../lib/sops/values.ts'
 import { resolvePlainYaml } from '../../lib/sops/yaml-types.ts'
 
@@ -105,6 +106,13 @@ test('lastmodified is normalised like Go time.Parse + Format(RFC3339) before it 
   assert.is(normaliseLastModified('2024-03-25T22:08:10.123456Z'), '2024-03-25T22:08:10Z')
   assert.is(normaliseLastModified('2024-03-25T22:08:10+00:00'), '2024-03-25T22:08:10Z')
   assert.is(normaliseLastModified('2024-03-25T22:08:10+02:00'), '2024-03-25T22:08:10+02:00')
+})
+
+test('a duplicate key in one mapping is refused (as sops does), also deep inside a large map', () => {
+  const big = Array.from({ length: 5000 }, (_, i) => `  k${i}: v`).join('\n')
+  assert.throws(() => parseTree(`a: 1\nb:\n${big}\n  k42: again\n`, 'yaml'), /key "k42" twice/)
+  assert.throws(() => parseTree('{"a": 1, "a": 2}', 'json'), /key "a" twice/)
+  assert.is(parseTree(`a: 1\nb:\n${big}\n`, 'yaml').length, 1)
 })
 
 test.run()
