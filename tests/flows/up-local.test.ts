@@ -124,7 +124,7 @@ testUnless(test, skip, 'two runs on one stack: the second names the holder of th
   assert.match(second.transcript, /lab2\.lock is held by pid \d+ on \S+ \("cloud:up", since /)
   first.type('not-the-name\r')
   assert.is(await ws.finish(first), 45, first.transcript)
-  assert.match(first.transcript, 'Nothing')
+  assert.match(first.transcript, 'The typed name did not match "lab2".')
 })
 
 testUnless(test, skip, 'a wrong pinned host key is refused and named; no container is created', async () => {
