@@ -7,7 +7,7 @@ import { approveReveal, execWithEnv, type RevealEnv, writeEnvFile } from '../lib
 import { waitForStop } from '../lib/daytwo/signals.ts'
 import { openStack, type StackHandle } from '../lib/daytwo/stack.ts'
 import { CliError, ExitCode, UsageError } from '../lib/errors.ts'
-import { resolveStackName } from '../lib/flows/flags.ts'
+import { resolveStackName, stackFlags } from '../lib/flows/flags.ts'
 import { realProc } from '../lib/proc.ts'
 
 const spec = {
@@ -18,16 +18,8 @@ const spec = {
     'unix socket. Stays until Ctrl-C, or --background until --close.',
   flags: {
     'stack-name': { type: 'string', description: 'The stack to connect to.', placeholder: 'name' },
-    operator: {
-      type: 'string',
-      description: 'Operator whose state is used (default: the only one).',
-      placeholder: 'name',
-    },
-    'ssh-key': {
-      type: 'string',
-      description: 'Private key for the host (default ~/.ssh/id_ed25519).',
-      placeholder: 'path',
-    },
+    operator: stackFlags.operator,
+    'ssh-key': stackFlags['ssh-key'],
     background: { type: 'boolean', description: 'Leave the tunnels running in the background and return.' },
     close: {
       type: 'boolean',

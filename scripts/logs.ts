@@ -3,7 +3,7 @@ import { runMain } from '../lib/cli/main.ts'
 import { streamLogs } from '../lib/daytwo/logs.ts'
 import { openStack } from '../lib/daytwo/stack.ts'
 import { UsageError } from '../lib/errors.ts'
-import { resolveStackName } from '../lib/flows/flags.ts'
+import { resolveStackName, stackFlags } from '../lib/flows/flags.ts'
 import { realProc } from '../lib/proc.ts'
 
 const spec = {
@@ -20,16 +20,8 @@ const spec = {
       placeholder: 'when',
     },
     tail: { type: 'string', description: 'Only the last N lines (or "all").', placeholder: 'N' },
-    operator: {
-      type: 'string',
-      description: 'Operator whose state is used (default: the only one).',
-      placeholder: 'name',
-    },
-    'ssh-key': {
-      type: 'string',
-      description: 'Private key for the host (default ~/.ssh/id_ed25519).',
-      placeholder: 'path',
-    },
+    operator: stackFlags.operator,
+    'ssh-key': stackFlags['ssh-key'],
   },
   details: `Exit codes: 0 the logs ended (Ctrl-C, container stopped, or all printed), 51 host key mismatch,
 64 bad flags, 66 unknown stack or container gone, 1 the host did not answer.

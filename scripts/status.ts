@@ -3,6 +3,7 @@ import { runMain } from '../lib/cli/main.ts'
 import { openStackState } from '../lib/daytwo/stack.ts'
 import { buildStatusRow, formatStatus, refreshStatusRow } from '../lib/daytwo/status.ts'
 import { ExitCode } from '../lib/errors.ts'
+import { stackFlags } from '../lib/flows/flags.ts'
 import { createRuntime } from '../lib/flows/runtime.ts'
 import { realProc } from '../lib/proc.ts'
 
@@ -17,16 +18,8 @@ const spec = {
       type: 'boolean',
       description: 'Look at Terraform state, the host and the container of each stack.',
     },
-    operator: {
-      type: 'string',
-      description: 'Operator whose state is used (default: the only one).',
-      placeholder: 'name',
-    },
-    'ssh-key': {
-      type: 'string',
-      description: 'Private key for the hosts (default ~/.ssh/id_ed25519).',
-      placeholder: 'path',
-    },
+    operator: stackFlags.operator,
+    'ssh-key': stackFlags['ssh-key'],
     'tf-bin': {
       type: 'string',
       description: 'Terraform binary: tofu or terraform (default: the pinned tofu).',

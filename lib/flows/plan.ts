@@ -9,15 +9,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadCredentials } from '../credentials.ts'
 import { requireHuman } from '../gate/index.ts'
-import { generateHostKey } from '../infra/host-key.ts'
 import { appStackDir, providerDefinition } from '../providers/index.ts'
 import { resolveOperator } from '../state/operator.ts'
-import type { StackRecord } from '../state/schema.ts'
 import { StateStore } from '../state/store.ts'
 import type { PlanSummary } from '../terraform/plan-summary.ts'
 import { buildAppInputs, buildHostInputs } from './inputs.ts'
 import { describePlan, planPhase } from './phase.ts'
-import { buildStackRecord } from './record.ts'
+import { mintStackRecord } from './record.ts'
 import type { FlowRuntime } from './runtime.ts'
 import { localDockerTarget, recordDockerTarget } from './targets.ts'
 import type { UpRequest } from './up.ts'
@@ -53,7 +51,7 @@ export async function runPlan(rt: FlowRuntime, req: UpRequest): Promise<PlanRepo
   rt.useStore(store)
   const existing = (await store.read()).doc.stacks[req.stackName]
   const exists = existing !== undefined && existing.status !== 'destroyed'
-  const record = exists ? existing : await buildThrowawayRecord(rt, req)
+  const record = exists ? existing : await mintStackRecord(rt.proc, req)
   rt.redactor.add(
     record.tokens.api,
     record.tokens.runner,
@@ -112,29 +110,6 @@ export async function runPlan(rt: FlowRuntime, req: UpRequest): Promise<PlanRepo
     await release()
     if (scratch) await rm(scratch, { recursive: true, force: true })
   }
-}
-
-async function buildThrowawayRecord(rt: FlowRuntime, req: UpRequest): Promise<StackRecord> {
-  const def = providerDefinition(req.provider)
-  const record = buildStackRecord({
-    provider: req.provider,
-    env: req.env,
-    image: req.image,
-    size: req.size ?? def.defaultSize,
-    location: req.location ?? def.defaultLocation,
-  })
-  if (def.hostStack) {
-    const key = await generateHostKey(rt.proc, 'plan')
-    record.ssh = {
-      user: 'deploy',
-      port: 22,
-      hostKeyPublic: key.publicKey,
-      hostKeyFingerprint: key.fingerprint,
-      hostKeyPrivate: key.privateKey,
-      knownHosts: '',
-    }
-  }
-  return record
 }
 
 /** The human-readable plan report. */

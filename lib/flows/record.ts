@@ -5,7 +5,9 @@
  */
 import { randomBytes } from 'node:crypto'
 import { CliError, ExitCode } from '../errors.ts'
-import type { ProviderName } from '../providers/index.ts'
+import { generateHostKey } from '../infra/host-key.ts'
+import type { Proc } from '../proc.ts'
+import { type ProviderName, providerDefinition } from '../providers/index.ts'
 import type { StackRecord, StackStatus, StateDocument } from '../state/schema.ts'
 import type { StateStore } from '../state/store.ts'
 
@@ -41,6 +43,39 @@ export function buildStackRecord(spec: NewStack, now = new Date()): StackRecord 
     lastError: null,
     releasedAt: null,
   }
+}
+
+/**
+ * A new record for a request: minted secrets, the provider's defaults, and for a cloud provider a
+ * freshly generated host key (the VM gets it through cloud-init; it is pinned before the first connection).
+ */
+export async function mintStackRecord(
+  proc: Proc,
+  req: Pick<NewStack, 'provider' | 'env' | 'image'> & {
+    size: string | undefined
+    location: string | undefined
+  },
+): Promise<StackRecord> {
+  const def = providerDefinition(req.provider)
+  const record = buildStackRecord({
+    provider: req.provider,
+    env: req.env,
+    image: req.image,
+    size: req.size ?? def.defaultSize,
+    location: req.location ?? def.defaultLocation,
+  })
+  if (def.hostStack) {
+    const key = await generateHostKey(proc)
+    record.ssh = {
+      user: 'deploy',
+      port: 22,
+      hostKeyPublic: key.publicKey,
+      hostKeyFingerprint: key.fingerprint,
+      hostKeyPrivate: key.privateKey,
+      knownHosts: '',
+    }
+  }
+  return record
 }
 
 /** The record of `stack`, or an error saying it is unknown. */

@@ -7,7 +7,7 @@
 import { loadCredentials } from '../credentials.ts'
 import { CliError, ExitCode } from '../errors.ts'
 import { GateDeniedError, requireHuman, verifyMayAsk } from '../gate/index.ts'
-import { buildKnownHostsLine, generateHostKey } from '../infra/host-key.ts'
+import { buildKnownHostsLine } from '../infra/host-key.ts'
 import { appStackDir, type ProviderName, providerDefinition } from '../providers/index.ts'
 import { verifyDockerSocket } from '../ssh/health.ts'
 import { waitForHost } from '../ssh/ready.ts'
@@ -19,7 +19,7 @@ import type { PortMapping } from './flags.ts'
 import { checkAppHealth } from './health.ts'
 import { buildAppInputs, buildHostInputs } from './inputs.ts'
 import { applyPhase, describePlan, type PlannedPhase, planPhase, readPhaseOutputs } from './phase.ts'
-import { buildStackRecord, requireStack, updateStack } from './record.ts'
+import { mintStackRecord, requireStack, updateStack } from './record.ts'
 import type { FlowRuntime } from './runtime.ts'
 import {
   cloudDockerTarget,
@@ -287,25 +287,7 @@ async function ensureRecord(rt: FlowRuntime, store: StateStore, req: UpRequest):
     }
     record = existing
   } else {
-    const def = providerDefinition(req.provider)
-    record = buildStackRecord({
-      provider: req.provider,
-      env: req.env,
-      image: req.image,
-      size: req.size ?? def.defaultSize,
-      location: req.location ?? def.defaultLocation,
-    })
-    if (def.hostStack) {
-      const key = await generateHostKey(rt.proc)
-      record.ssh = {
-        user: 'deploy',
-        port: 22,
-        hostKeyPublic: key.publicKey,
-        hostKeyFingerprint: key.fingerprint,
-        hostKeyPrivate: key.privateKey,
-        knownHosts: '',
-      }
-    }
+    record = await mintStackRecord(rt.proc, req)
     const saved = await store.update((d) => {
       d.stacks[req.stackName] = record
       return d

@@ -33,13 +33,21 @@ export function buildSshOptions(target: Pick<SshTarget, 'identityFile' | 'knownH
   ]
 }
 
-/** argv of `ssh` running `remote` on the target (remote words are passed as separate arguments). */
-export function buildSshArgs(target: SshTarget, remote: readonly string[]): string[] {
+/**
+ * argv of `ssh` to the target: `extra` options (forwards, control socket) before the destination, then the
+ * remote command words as separate arguments.
+ */
+export function buildSshArgs(
+  target: SshTarget,
+  remote: readonly string[],
+  extra: readonly string[] = [],
+): string[] {
   return [
     'ssh',
     '-F',
     '/dev/null',
     ...buildSshOptions(target),
+    ...extra,
     '-p',
     String(target.port),
     '-l',

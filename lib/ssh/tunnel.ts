@@ -7,7 +7,7 @@ import { createConnection, createServer } from 'node:net'
 import { CliError, ExitCode } from '../errors.ts'
 import { buildChildEnv, type Child, type Proc } from '../proc.ts'
 import { HostKeyMismatchError, isHostKeyFailure } from './ready.ts'
-import { buildSshOptions, type SshTarget } from './target.ts'
+import { buildSshArgs, type SshTarget } from './target.ts'
 
 /** Where the host connects to: a TCP `host:port` or an absolute unix socket path. */
 export type ForwardRemote = { host: string; port: number } | { socket: string }
@@ -88,24 +88,18 @@ export function buildTunnelArgs(
   forwards: readonly Forward[],
   controlPath?: string,
 ): string[] {
-  return [
-    'ssh',
-    '-F',
-    '/dev/null',
-    ...buildSshOptions(target),
-    '-N',
-    '-o',
-    'ExitOnForwardFailure=yes',
-    ...(controlPath ? ['-o', 'ControlMaster=yes', '-o', `ControlPath=${controlPath}`] : []),
-    ...(forwards.some((f) => 'localSocket' in f) ? ['-o', 'StreamLocalBindUnlink=yes'] : []),
-    ...forwards.flatMap((f) => ['-L', forwardSpec(f)]),
-    '-p',
-    String(target.port),
-    '-l',
-    target.user,
-    '--',
-    target.host,
-  ]
+  return buildSshArgs(
+    target,
+    [],
+    [
+      '-N',
+      '-o',
+      'ExitOnForwardFailure=yes',
+      ...(controlPath ? ['-o', 'ControlMaster=yes', '-o', `ControlPath=${controlPath}`] : []),
+      ...(forwards.some((f) => 'localSocket' in f) ? ['-o', 'StreamLocalBindUnlink=yes'] : []),
+      ...forwards.flatMap((f) => ['-L', forwardSpec(f)]),
+    ],
+  )
 }
 
 /** Open the forwards and wait (up to `timeoutMs`) until every local port answers. */

@@ -21,11 +21,7 @@ import { Terraform } from '../../lib/terraform/terraform.ts'
 import { LauncherEnv } from '../flows/launcher-env.ts'
 import { startBench } from '../harness/hosts.ts'
 import type { TestHost } from '../harness/types.ts'
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN
-}
+import { median } from './measure.ts'
 
 const ms = (v: number) => `${v.toFixed(0)} ms`
 

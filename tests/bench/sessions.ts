@@ -16,23 +16,14 @@ import { initOperator } from '../../lib/state/init.ts'
 import { parseState } from '../../lib/state/schema.ts'
 import { StateStore } from '../../lib/state/store.ts'
 import { buildSampleState } from '../state/sample.ts'
+import { medianTime } from './measure.ts'
 
 /** Pure in-process operations are cheap: more rounds. Anything that decrypts 8 MiB: fewer. */
 const ROUNDS = { pure: 7, heavy: 3 }
 const HOSTS = 200
 const SESSIONS = 10_000
 const root = join(import.meta.dirname, '..', '..')
-
-async function median(fn: (round: number) => unknown, rounds = ROUNDS.heavy): Promise<number> {
-  const times: number[] = []
-  for (let i = 0; i < rounds; i++) {
-    const start = performance.now()
-    await fn(i)
-    times.push(performance.now() - start)
-  }
-  times.sort((a, b) => a - b)
-  return times[Math.floor(times.length / 2)]!
-}
+const heavy = (fn: (round: number) => unknown) => medianTime(fn, ROUNDS.heavy)
 
 function runOk(args: string[], env: NodeJS.ProcessEnv): string {
   const out = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/sessions.ts', ...args], {
@@ -68,44 +59,41 @@ export default async function benchSessions(print: (line: string) => void): Prom
     const rows: [string, number][] = [
       [
         'listSessions, all 10,000 (in-process, pure)',
-        await median(() => listSessions(loaded.doc), ROUNDS.pure),
+        await medianTime(() => listSessions(loaded.doc), ROUNDS.pure),
       ],
       [
         'listSessions --status orphaned (in-process, pure)',
-        await median(() => listSessions(loaded.doc, { status: 'orphaned' }), ROUNDS.pure),
+        await medianTime(() => listSessions(loaded.doc, { status: 'orphaned' }), ROUNDS.pure),
       ],
       [
         'pinSession (in-process, pure)',
-        await median((i) => pinSession(loaded.doc, { id: `p-${i}`, stack: 'stack-7', now }), ROUNDS.pure),
+        await medianTime((i) => pinSession(loaded.doc, { id: `p-${i}`, stack: 'stack-7', now }), ROUNDS.pure),
       ],
-      [
-        '  of a read: decrypt + MAC verify (codec)',
-        await median(() => decryptSops(text, store.keys, 'yaml')),
-      ],
+      ['  of a read: decrypt + MAC verify (codec)', await heavy(() => decryptSops(text, store.keys, 'yaml'))],
       [
         '  of a read: schema validation (parseState)',
-        await median(() => parseState(loaded.decrypted!.data, 'x')),
+        await heavy(() => parseState(loaded.decrypted!.data, 'x')),
       ],
       [
         '  of a write: encrypt, unchanged values reused (codec)',
-        await median(() =>
+        await heavy(() =>
           encryptSopsYaml(loaded.doc, { recipients: store.recipients, previous: loaded.decrypted! }),
         ),
       ],
-      ['store.read (decrypt + verify + validate)', await median(() => store.read())],
+      ['store.read (decrypt + verify + validate)', await heavy(() => store.read())],
       [
         'pin through the store (lock, read, pin, write)',
-        await median((i) =>
+        await heavy((i) =>
           updateInventory(store, (d) => pinSession(d, { id: `q-${i}`, stack: 'stack-7', now })),
         ),
       ],
-      ['whole command `cloud:sessions list --json`', await median(() => runOk(['list', '--json'], env))],
-      ['whole command `cloud:sessions list` (table)', await median(() => runOk(['list'], env))],
+      ['whole command `cloud:sessions list --json`', await heavy(() => runOk(['list', '--json'], env))],
+      ['whole command `cloud:sessions list` (table)', await heavy(() => runOk(['list'], env))],
       [
         'whole command `cloud:sessions pin`',
-        await median((i) => runOk(['pin', `cmd-${i}`, '--stack', 'stack-9'], env)),
+        await heavy((i) => runOk(['pin', `cmd-${i}`, '--stack', 'stack-9'], env)),
       ],
-      ['whole command `cloud:sessions --help` (start-up only)', await median(() => runOk(['--help'], env))],
+      ['whole command `cloud:sessions --help` (start-up only)', await heavy(() => runOk(['--help'], env))],
     ]
     print(
       `Sessions benchmark: ${SESSIONS.toLocaleString('en')} sessions over ${HOSTS} hosts, ` +

@@ -12,20 +12,11 @@ import { initOperator } from '../../lib/state/init.ts'
 import { StateStore } from '../../lib/state/store.ts'
 import { sopsBinary } from '../../lib/tools/paths.ts'
 import { buildSampleState } from '../state/sample.ts'
+import { medianTime } from './measure.ts'
 
 const ROUNDS = 7
 const root = join(import.meta.dirname, '..', '..')
-
-async function median(fn: () => unknown): Promise<number> {
-  const times: number[] = []
-  for (let i = 0; i < ROUNDS; i++) {
-    const start = performance.now()
-    await fn()
-    times.push(performance.now() - start)
-  }
-  times.sort((a, b) => a - b)
-  return times[Math.floor(times.length / 2)]!
-}
+const timed = (fn: () => unknown) => medianTime(fn, ROUNDS)
 
 function runOk(argv: string[], env: NodeJS.ProcessEnv): string {
   const out = spawnSync(argv[0]!, argv.slice(1), {
@@ -61,15 +52,15 @@ export default async function benchState(print: (line: string) => void): Promise
     const bytes = readFileSync(store.paths.state).length
 
     const ours = {
-      read: await median(() => store.read()),
-      write: await median(() => store.update((d) => d)),
-      readCmd: await median(() =>
+      read: await timed(() => store.read()),
+      write: await timed(() => store.update((d) => d)),
+      readCmd: await timed(() =>
         runOk([process.execPath, '--import', 'tsx', 'scripts/state.ts', 'show', '--json'], env),
       ),
     }
     const sops = {
-      read: await median(() => runOk([sopsBinary(), '--decrypt', store.paths.state], sopsEnv)),
-      write: await median(() =>
+      read: await timed(() => runOk([sopsBinary(), '--decrypt', store.paths.state], sopsEnv)),
+      write: await timed(() =>
         runOk(
           [
             sopsBinary(),

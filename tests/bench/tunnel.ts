@@ -12,17 +12,13 @@ import { formatTable } from '../../lib/cli/output.ts'
 import { realProc } from '../../lib/proc.ts'
 import { findFreePort, openTunnel } from '../../lib/ssh/tunnel.ts'
 import { startBench } from '../harness/hosts.ts'
+import { median } from './measure.ts'
 
 const SIZE = 64 * 1024 * 1024
 const PORT = 19090
 const DOWNLOADS = 3
 const REQUESTS = 50
 const OPENS = 3
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]!
-}
 
 /** GET `url` on a fresh connection; resolves with the bytes received and the milliseconds it took. */
 function get(url: string): Promise<{ bytes: number; ms: number }> {
