@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { encryptSopsYaml } from '../sops/index.ts'
 import { writeFileAtomic } from '../state/atomic.ts'
+import { SEALED_TF_STATE } from '../state/paths.ts'
 import type { StateStore } from '../state/store.ts'
 import type { PhaseWorkspace } from './workspace.ts'
 
@@ -24,7 +25,6 @@ interface Open {
   workspace: PhaseWorkspace
 }
 
-const SEALED = 'terraform.tfstate.sops.yaml'
 const MARKER = 'sealing.json'
 
 export class StateSealer {
@@ -38,7 +38,7 @@ export class StateSealer {
     const dir = await mkdtemp(join(tmpdir(), 'debug-cloud-tfstate-'))
     await writeFileAtomic(join(workspace.dir, MARKER), JSON.stringify({ dir, pid: process.pid }))
     this.open.push({ dir, workspace })
-    const sealed = join(workspace.dir, SEALED)
+    const sealed = join(workspace.dir, SEALED_TF_STATE)
     if (existsSync(sealed)) {
       const { decrypted } = await this.store.decryptFile(sealed, 'yaml')
       await writeFileAtomic(join(dir, 'terraform.tfstate'), String(decrypted.data.tfstate))
@@ -62,7 +62,7 @@ export class StateSealer {
           { tfstate: await readFile(state, 'utf8') },
           { recipients: this.store.recipients },
         )
-        await writeFileAtomic(join(workspace.dir, SEALED), text)
+        await writeFileAtomic(join(workspace.dir, SEALED_TF_STATE), text)
       }
       await rm(join(workspace.dir, MARKER), { force: true })
     } finally {

@@ -16,6 +16,8 @@
  *
  * <secrets> is `secrets/` in the project, or DEBUG_CLOUD_SECRETS_DIR.
  */
+import { existsSync } from 'node:fs'
+import { readdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { UsageError } from '../errors.ts'
 
@@ -72,4 +74,20 @@ export function operatorPaths(operator: string, env: NodeJS.ProcessEnv = process
 /** Where denials go when no operator can be resolved. */
 export function fallbackAuditPath(env: NodeJS.ProcessEnv = process.env): string {
   return join(secretsRoot(env), 'audit.jsonl')
+}
+
+/** File name of a Terraform state sealed as SOPS (HashiCorp terraform only), in stacks/<stack>/<phase>/. */
+export const SEALED_TF_STATE = 'terraform.tfstate.sops.yaml'
+
+/** Every sealed Terraform state of an operator (what rotate-key must re-encrypt too). */
+export async function listSealedTerraformStates(paths: Pick<OperatorPaths, 'dir'>): Promise<string[]> {
+  const stacks = join(paths.dir, 'stacks')
+  const found: string[] = []
+  for (const stack of await readdir(stacks).catch(() => [] as string[])) {
+    for (const phase of ['host', 'app']) {
+      const file = join(stacks, stack, phase, SEALED_TF_STATE)
+      if (existsSync(file)) found.push(file)
+    }
+  }
+  return found.sort()
 }

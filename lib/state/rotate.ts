@@ -1,18 +1,19 @@
 /**
- * `state rotate-key`: a new age identity for the operator, and the state plus every history entry
- * re-encrypted to it (with a fresh data key each), so the old identity no longer decrypts any of them.
+ * `state rotate-key`: a new age identity for the operator, and the state, every history entry and every
+ * sealed Terraform state (HashiCorp terraform only) re-encrypted to it (with a fresh data key each), so the old identity no longer decrypts any of them.
  */
 import { encryptSopsYaml, generateAgeIdentity } from '../sops/index.ts'
 import { writeFileAtomic } from './atomic.ts'
 import { addIdentityToKeysFile, identityFilePath } from './identity.ts'
 import { type OperatorProfile, stateRecipients, writeProfile } from './operator.ts'
+import { listSealedTerraformStates } from './paths.ts'
 import type { StateStore } from './store.ts'
 
 export interface RotateResult {
   oldRecipients: string[]
   newRecipient: string
   identityFile: string
-  /** Files re-encrypted: the state file and the history entries. */
+  /** Files re-encrypted: the state file, the history entries, and sealed Terraform states. */
   files: string[]
 }
 
@@ -25,7 +26,7 @@ export async function rotateKey(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RotateResult> {
   return store.withLock(async () => {
-    const files = await store.allFiles()
+    const files = [...(await store.allFiles()), ...(await listSealedTerraformStates(store.paths))]
     const plain = []
     for (const file of files)
       plain.push({ file, data: (await store.decryptFile(file, 'yaml')).decrypted.data })

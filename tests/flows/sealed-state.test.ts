@@ -16,7 +16,9 @@ import { createRuntime, type FlowRuntime } from '../../lib/flows/runtime.ts'
 import { StateSealer } from '../../lib/flows/sealed-state.ts'
 import { preparePhaseWorkspace } from '../../lib/flows/workspace.ts'
 import { realProc } from '../../lib/proc.ts'
+import { decryptSops, SopsWrongKeyError } from '../../lib/sops/index.ts'
 import { initOperator } from '../../lib/state/init.ts'
+import { rotateKey } from '../../lib/state/rotate.ts'
 import { StateStore } from '../../lib/state/store.ts'
 import { findOnPath } from '../../lib/terraform/binary.ts'
 import { sopsBinary } from '../../lib/tools/paths.ts'
@@ -115,5 +117,26 @@ testUnless(test, skip, 'a run killed before sealing is recovered by the next uns
   await next.sealAll()
   assert.equal(leftoverRunDirs(), [])
 })
+
+testUnless(
+  test,
+  skip,
+  'rotate-key re-encrypts sealed Terraform states: the old identity no longer opens them',
+  async () => {
+    const sealed = join(spec.workspace.dir, 'terraform.tfstate.sops.yaml')
+    const oldKeys = store.keys
+    const result = await rotateKey(store, te.env)
+    assert.ok(result.files.includes(sealed))
+    const text = readFileSync(sealed, 'utf8')
+    const error = await decryptSops(text, oldKeys, 'yaml').then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    assert.instance(error, SopsWrongKeyError)
+    const reopened = await StateStore.open('alice', te.env)
+    // The previous test left the recovered orphan's state there.
+  assert.match(String((await reopened.decryptFile(sealed, 'yaml')).decrypted.data.tfstate), '"marker":"newest"')
+  },
+)
 
 test.run()
