@@ -45,7 +45,7 @@ export async function buildDryRun(
       name: req.stackName,
       operatorPublicKey: await operatorPublicKey(req.sshKey),
       hostKey,
-      sshSourceRanges: ['0.0.0.0/0', '::/0'],
+      sshSourceRanges: req.sshSourceRanges,
     }
     const inputs =
       req.provider === 'hetzner'

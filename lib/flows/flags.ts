@@ -61,6 +61,12 @@ export const stackFlags = {
     description: 'local with ssh:// only: known_hosts file that pins the existing host key.',
     placeholder: 'path',
   },
+  'ssh-from': {
+    type: 'string',
+    description:
+      'hetzner/contabo: source ranges (CIDR, comma-separated) allowed to reach SSH (default: anywhere).',
+    placeholder: 'cidrs',
+  },
   operator: {
     type: 'string',
     description: 'Operator whose state is used (default: the only one).',
@@ -112,6 +118,24 @@ export function parsePorts(text: string): PortMapping[] {
   })
 }
 
+/** SSH is open to these unless --ssh-from narrows it (the key is pinned and only keys log in). */
+export const ANYWHERE = ['0.0.0.0/0', '::/0'] as const
+
+/** Parse `--ssh-from`: comma-separated IPv4/IPv6 CIDR ranges. */
+export function parseSourceRanges(text: string | undefined): string[] {
+  if (text === undefined) return [...ANYWHERE]
+  return text.split(',').map((raw) => {
+    const item = raw.trim()
+    if (!/^(?:\d{1,3}(?:\.\d{1,3}){3}\/\d{1,2}|[0-9a-fA-F:]+\/\d{1,3})$/.test(item)) {
+      throw new UsageError(
+        `--ssh-from entry "${item}" is not a CIDR range.`,
+        'Example: --ssh-from 203.0.113.7/32,2001:db8::/64',
+      )
+    }
+    return item
+  })
+}
+
 /** A validated stack name: the given one, or debug-<env>. */
 export function resolveStackName(given: string | undefined, env: string): string {
   const name = given ?? `debug-${env}`
@@ -145,6 +169,7 @@ export interface StackFlagValues {
   'docker-host': string | undefined
   'known-hosts': string | undefined
   'ssh-key': string | undefined
+  'ssh-from': string | undefined
 }
 
 /** Validate the stack flags into the request shape of the flows (timeouts are the caller's). */
@@ -160,5 +185,6 @@ export function buildStackRequest(flags: StackFlagValues) {
     dockerHost: flags['docker-host'],
     knownHosts: flags['known-hosts'],
     sshKey: resolveSshKey(flags['ssh-key']),
+    sshSourceRanges: parseSourceRanges(flags['ssh-from']),
   }
 }

@@ -7,10 +7,12 @@ import { CliError, ExitCode } from '../errors.ts'
 import { renderStackInputs, type StackInputs } from '../infra/stack-inputs.ts'
 import type { ProviderName } from '../providers/index.ts'
 import type { StackRecord } from '../state/schema.ts'
-import type { PortMapping } from './flags.ts'
+import { ANYWHERE, type PortMapping } from './flags.ts'
 import { type DockerTarget, dockerSshOpts } from './targets.ts'
 
 export interface HostSpec {
+  /** Who may reach SSH on the VM (default: anywhere). */
+  sshSourceRanges?: readonly string[]
   stackName: string
   env: string
   provider: ProviderName
@@ -36,7 +38,12 @@ export async function buildHostInputs(
     publicKey: record.ssh!.hostKeyPublic,
     fingerprint: record.ssh!.hostKeyFingerprint,
   }
-  const common = { name: req.stackName, operatorPublicKey, hostKey, sshSourceRanges: ['0.0.0.0/0', '::/0'] }
+  const common = {
+    name: req.stackName,
+    operatorPublicKey,
+    hostKey,
+    sshSourceRanges: req.sshSourceRanges ?? ANYWHERE,
+  }
   if (req.provider === 'hetzner') {
     return renderStackInputs('hetzner', {
       ...common,

@@ -41,6 +41,7 @@ export interface UpRequest {
   dockerHost: string | undefined
   knownHosts: string | undefined
   sshKey: string
+  sshSourceRanges: readonly string[]
   /** Undefined when no operator exists here: the gate then refuses (no identity). */
   operator: string | undefined
   yes: boolean

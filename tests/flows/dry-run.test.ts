@@ -44,6 +44,17 @@ test('hetzner dry run in CI with an agent signal: rendered, nothing created', as
   assert.not.ok(existsSync(join(dir, 'secrets')), 'no state written')
 })
 
+test('--ssh-from narrows who may reach SSH on a new VM; a bad range is refused', async () => {
+  const args = [TSX, 'scripts/up.ts', '--provider', 'hetzner', '--dry-run', '--json']
+  const narrowed = await realProc.run([...args, '--ssh-from', '203.0.113.7/32,2001:db8::/64'], { env })
+  assert.is(narrowed.exitCode, 0, narrowed.stderr)
+  const report = JSON.parse(narrowed.stdout) as { phases: { tfvars: Record<string, unknown> }[] }
+  assert.equal(report.phases[0]!.tfvars.ssh_source_ranges, ['203.0.113.7/32', '2001:db8::/64'])
+  const bad = await realProc.run([...args, '--ssh-from', 'nope'], { env })
+  assert.is(bad.exitCode, 64)
+  assert.match(bad.stderr, '--ssh-from entry "nope" is not a CIDR range.')
+})
+
 test('local dry run lists the app phase only', async () => {
   const done = await realProc.run([TSX, 'scripts/up.ts', '--provider', 'local', '--dry-run', '--json'], {
     env,
