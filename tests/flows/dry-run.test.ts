@@ -52,7 +52,10 @@ test('--ssh-from narrows who may reach SSH on a new VM; a bad range is refused',
   assert.equal(report.phases[0]!.tfvars.ssh_source_ranges, ['203.0.113.7/32', '2001:db8::/64'])
   const bad = await realProc.run([...args, '--ssh-from', 'nope'], { env })
   assert.is(bad.exitCode, 64)
-  assert.match(bad.stderr, '--ssh-from entry "nope" is not a CIDR range.')
+  // With --json the error is the JSON document on stdout.
+  const error = JSON.parse(bad.stdout) as { ok: boolean; error: { message: string; exitCode: number } }
+  assert.equal(error.error.message, '--ssh-from entry "nope" is not a CIDR range.')
+  assert.is(error.error.exitCode, 64)
 })
 
 test('local dry run lists the app phase only', async () => {
