@@ -1,4 +1,6 @@
-/** Shared by the benchmark parts: medians of samples and of timed runs. */
+/** Shared by the benchmark parts: medians, whole-command runs, a private operator environment. */
+import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
 
 /** The median of `values` (the upper middle one for an even count). */
 export function median(values: readonly number[]): number {
@@ -15,4 +17,30 @@ export async function medianTime(fn: (round: number) => unknown, rounds: number)
     times.push(performance.now() - start)
   }
   return median(times)
+}
+
+const root = join(import.meta.dirname, '..', '..')
+
+/** Run a whole command from the project root; its stdout, or an error with its stderr. */
+export function runOk(argv: readonly string[], env: NodeJS.ProcessEnv): string {
+  const out = spawnSync(argv[0]!, argv.slice(1), {
+    env,
+    encoding: 'utf8',
+    cwd: root,
+    maxBuffer: 256 * 1024 * 1024,
+  })
+  if (out.status !== 0) throw new Error(`${argv.join(' ')} failed: ${out.stderr}`)
+  return out.stdout
+}
+
+/** A private operator workstation in a temp dir (the pinned tools still found in the real cache). */
+export function buildBenchEnv(dir: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: join(dir, 'home'),
+    XDG_CONFIG_HOME: join(dir, 'config'),
+    XDG_CACHE_HOME: process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? '', '.cache'),
+    DEBUG_CLOUD_SECRETS_DIR: join(dir, 'secrets'),
+    TMPDIR: dir,
+  }
 }

@@ -1,10 +1,3 @@
-/**
- * Benchmark, sessions part: an operator state with 10,000 sessions over 200 hosts. Measures in-process
- * `listSessions` and `pinSession` on the document, the store's read and pin-write around them (where the time
- * goes: decrypt+verify, schema validation, encrypt), and the whole commands `cloud:sessions list --json` and
- * `pin` as processes. Prints a table of medians; no assertions. Run alone: `npx tsx tests/bench/sessions.ts`.
- */
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -16,37 +9,20 @@ import { initOperator } from '../../lib/state/init.ts'
 import { parseState } from '../../lib/state/schema.ts'
 import { StateStore } from '../../lib/state/store.ts'
 import { buildSampleState } from '../state/sample.ts'
-import { medianTime } from './measure.ts'
+import { buildBenchEnv, medianTime, runOk } from './measure.ts'
 
 /** Pure in-process operations are cheap: more rounds. Anything that decrypts 8 MiB: fewer. */
 const ROUNDS = { pure: 7, heavy: 3 }
 const HOSTS = 200
 const SESSIONS = 10_000
-const root = join(import.meta.dirname, '..', '..')
+const runSessions = (args: string[], env: NodeJS.ProcessEnv) =>
+  runOk([process.execPath, '--import', 'tsx', 'scripts/sessions.ts', ...args], env)
 const heavy = (fn: (round: number) => unknown) => medianTime(fn, ROUNDS.heavy)
-
-function runOk(args: string[], env: NodeJS.ProcessEnv): string {
-  const out = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/sessions.ts', ...args], {
-    env,
-    encoding: 'utf8',
-    cwd: root,
-    maxBuffer: 256 * 1024 * 1024,
-  })
-  if (out.status !== 0) throw new Error(`cloud:sessions ${args.join(' ')} failed: ${out.stderr}`)
-  return out.stdout
-}
 
 /** Measure and print the table. */
 export default async function benchSessions(print: (line: string) => void): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'dc-bench-sessions-'))
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: join(dir, 'home'),
-    XDG_CONFIG_HOME: join(dir, 'config'),
-    XDG_CACHE_HOME: process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? '', '.cache'),
-    DEBUG_CLOUD_SECRETS_DIR: join(dir, 'secrets'),
-    TMPDIR: dir,
-  }
+  const env = buildBenchEnv(dir)
   try {
     await initOperator({ operator: 'bench', recoveryRecipients: [], env })
     const store = await StateStore.open('bench', env, 'bench')
@@ -87,13 +63,16 @@ export default async function benchSessions(print: (line: string) => void): Prom
           updateInventory(store, (d) => pinSession(d, { id: `q-${i}`, stack: 'stack-7', now })),
         ),
       ],
-      ['whole command `cloud:sessions list --json`', await heavy(() => runOk(['list', '--json'], env))],
-      ['whole command `cloud:sessions list` (table)', await heavy(() => runOk(['list'], env))],
+      ['whole command `cloud:sessions list --json`', await heavy(() => runSessions(['list', '--json'], env))],
+      ['whole command `cloud:sessions list` (table)', await heavy(() => runSessions(['list'], env))],
       [
         'whole command `cloud:sessions pin`',
-        await heavy((i) => runOk(['pin', `cmd-${i}`, '--stack', 'stack-9'], env)),
+        await heavy((i) => runSessions(['pin', `cmd-${i}`, '--stack', 'stack-9'], env)),
       ],
-      ['whole command `cloud:sessions --help` (start-up only)', await heavy(() => runOk(['--help'], env))],
+      [
+        'whole command `cloud:sessions --help` (start-up only)',
+        await heavy(() => runSessions(['--help'], env)),
+      ],
     ]
     print(
       `Sessions benchmark: ${SESSIONS.toLocaleString('en')} sessions over ${HOSTS} hosts, ` +

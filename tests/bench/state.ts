@@ -1,9 +1,3 @@
-/**
- * Benchmark, state part: read+verify and write of an operator state with 1,000 entries (500 stacks, 500
- * sessions), in-process and as whole commands, against the real `sops -d` / `sops -e` on the same data in the
- * same run. Prints a table of medians and ratios; no assertions.
- */
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,34 +6,15 @@ import { initOperator } from '../../lib/state/init.ts'
 import { StateStore } from '../../lib/state/store.ts'
 import { sopsBinary } from '../../lib/tools/paths.ts'
 import { buildSampleState } from '../state/sample.ts'
-import { medianTime } from './measure.ts'
+import { buildBenchEnv, medianTime, runOk } from './measure.ts'
 
 const ROUNDS = 7
-const root = join(import.meta.dirname, '..', '..')
 const timed = (fn: () => unknown) => medianTime(fn, ROUNDS)
-
-function runOk(argv: string[], env: NodeJS.ProcessEnv): string {
-  const out = spawnSync(argv[0]!, argv.slice(1), {
-    env,
-    encoding: 'utf8',
-    cwd: root,
-    maxBuffer: 256 * 1024 * 1024,
-  })
-  if (out.status !== 0) throw new Error(`${argv.join(' ')} failed: ${out.stderr}`)
-  return out.stdout
-}
 
 /** Measure and print the table. */
 export default async function benchState(print: (line: string) => void): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'dc-bench-state-'))
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: join(dir, 'home'),
-    XDG_CONFIG_HOME: join(dir, 'config'),
-    XDG_CACHE_HOME: process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? '', '.cache'),
-    DEBUG_CLOUD_SECRETS_DIR: join(dir, 'secrets'),
-    TMPDIR: dir,
-  }
+  const env = buildBenchEnv(dir)
   try {
     await initOperator({ operator: 'bench', recoveryRecipients: [], env })
     const store = await StateStore.open('bench', env)
