@@ -1,6 +1,5 @@
 /**
- * CONTRACT — the test-bench helper implements `startBench` in tests/harness/hosts.ts with exactly this shape.
- * Each host looks like a fresh cloud VM after cloud-init: own network namespace and address, sshd with a
+ * The test bench (`startBench` in tests/harness/hosts.ts). Each host looks like a fresh cloud VM after cloud-init: own network namespace and address, sshd with a
  * host key generated beforehand, a non-root `deploy` user in the `docker` group, dockerd with its own data
  * root and socket, and the stand-in debug-server image available.
  */
