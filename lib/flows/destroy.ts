@@ -14,7 +14,7 @@ import { StateStore } from '../state/store.ts'
 import { DEFAULT_PORTS, parsePorts } from './flags.ts'
 import { buildAppInputs, buildHostInputs } from './inputs.ts'
 import { applyPhase, describePlan, type PlannedPhase, planPhase } from './phase.ts'
-import { requireStack, updateStack } from './record.ts'
+import { recordFailure, registerSecrets, requireStack, updateStack } from './record.ts'
 import type { FlowRuntime } from './runtime.ts'
 import { recordDockerTarget } from './targets.ts'
 import { acquireStackLock, knownHostsPath, preparePhaseWorkspace } from './workspace.ts'
@@ -78,12 +78,7 @@ export async function runDestroy(rt: FlowRuntime, req: DestroyRequest): Promise<
   }
   const def = providerDefinition(record.provider)
   const credentials = loadCredentials(def.credentials)
-  rt.redactor.add(
-    record.tokens.api,
-    record.tokens.runner,
-    record.terraform.statePassphrase,
-    record.ssh?.hostKeyPrivate,
-  )
+  registerSecrets(rt, record)
   const release = await acquireStackLock(store.paths, req.stackName, 'cloud:destroy')
   try {
     const plans = await planDestroy(rt, store, req, record, credentials)
@@ -105,11 +100,7 @@ export async function runDestroy(rt: FlowRuntime, req: DestroyRequest): Promise<
         destroyed[planned.spec.phase] = planned.summary?.destroys ?? 0
       }
     } catch (error) {
-      const status = rt.interrupts.interrupted ? 'interrupted' : 'failed'
-      const message = rt.redactor.redact(error instanceof Error ? error.message : String(error))
-      await updateStack(store, req.stackName, status, {
-        lastError: { message, at: new Date().toISOString(), diagnostics: [] },
-      })
+      await recordFailure(rt, store, req.stackName, error)
       throw error
     }
     const now = new Date()

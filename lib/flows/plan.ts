@@ -15,7 +15,7 @@ import { StateStore } from '../state/store.ts'
 import type { PlanSummary } from '../terraform/plan-summary.ts'
 import { buildAppInputs, buildHostInputs } from './inputs.ts'
 import { describePlan, planPhase } from './phase.ts'
-import { mintStackRecord } from './record.ts'
+import { mintStackRecord, registerSecrets } from './record.ts'
 import type { FlowRuntime } from './runtime.ts'
 import { localDockerTarget, recordDockerTarget } from './targets.ts'
 import type { UpRequest } from './up.ts'
@@ -52,12 +52,7 @@ export async function runPlan(rt: FlowRuntime, req: UpRequest): Promise<PlanRepo
   const existing = (await store.read()).doc.stacks[req.stackName]
   const exists = existing !== undefined && existing.status !== 'destroyed'
   const record = exists ? existing : await mintStackRecord(rt.proc, req)
-  rt.redactor.add(
-    record.tokens.api,
-    record.tokens.runner,
-    record.terraform.statePassphrase,
-    record.ssh?.hostKeyPrivate,
-  )
+  registerSecrets(rt, record)
   const credentials = loadCredentials(def.credentials)
   const scratch = exists ? undefined : await mkdtemp(join(tmpdir(), 'debug-cloud-plan-'))
   const paths = scratch ? { ...store.paths, dir: scratch } : store.paths

@@ -10,6 +10,7 @@ import type { Proc } from '../proc.ts'
 import { type ProviderName, providerDefinition } from '../providers/index.ts'
 import type { StackRecord, StackStatus, StateDocument } from '../state/schema.ts'
 import type { StateStore } from '../state/store.ts'
+import type { FlowRuntime } from './runtime.ts'
 
 /** A 256-bit token from the CSPRNG, URL-safe. */
 export function mintToken(): string {
@@ -104,4 +105,28 @@ export async function updateStack(
     return d
   })
   return requireStack(doc, stack)
+}
+
+/** Register every secret of a record with the redactor before anything may print it. */
+export function registerSecrets(rt: Pick<FlowRuntime, 'redactor'>, record: StackRecord): void {
+  rt.redactor.add(
+    record.tokens.api,
+    record.tokens.runner,
+    record.terraform.statePassphrase,
+    record.ssh?.hostKeyPrivate,
+  )
+}
+
+/** A failed or interrupted run leaves the stack `failed`/`interrupted` with the (redacted) reason. */
+export async function recordFailure(
+  rt: FlowRuntime,
+  store: StateStore,
+  stack: string,
+  error: unknown,
+): Promise<void> {
+  const status = rt.interrupts.interrupted ? 'interrupted' : 'failed'
+  const message = rt.redactor.redact(error instanceof Error ? error.message : String(error))
+  await updateStack(store, stack, status, {
+    lastError: { message, at: new Date().toISOString(), diagnostics: [] },
+  })
 }

@@ -7,27 +7,26 @@
 import { loadCredentials } from '../credentials.ts'
 import { CliError, ExitCode } from '../errors.ts'
 import { GateDeniedError, requireHuman, verifyMayAsk } from '../gate/index.ts'
-import { buildKnownHostsLine } from '../infra/host-key.ts'
 import { appStackDir, type ProviderName, providerDefinition } from '../providers/index.ts'
 import { verifyDockerSocket } from '../ssh/health.ts'
 import { waitForHost } from '../ssh/ready.ts'
-import { writeKnownHosts } from '../ssh/target.ts'
 import type { StackRecord } from '../state/schema.ts'
 import { StateStore } from '../state/store.ts'
-import { readStringOutput, type TfOutputs } from '../terraform/outputs.ts'
 import type { PortMapping } from './flags.ts'
 import { checkAppHealth } from './health.ts'
-import { buildAppInputs, buildHostInputs } from './inputs.ts'
-import { applyPhase, describePlan, type PlannedPhase, planPhase, readPhaseOutputs } from './phase.ts'
-import { mintStackRecord, requireStack, updateStack } from './record.ts'
+import { buildAppInputs } from './inputs.ts'
+import { planPhase } from './phase.ts'
+import { mintStackRecord, recordFailure, registerSecrets, requireStack, updateStack } from './record.ts'
 import type { FlowRuntime } from './runtime.ts'
+import { cloudDockerTarget, type DockerTarget, localDockerTarget, recordDockerTarget } from './targets.ts'
 import {
-  cloudDockerTarget,
-  type DockerTarget,
-  localDockerTarget,
-  readPinnedHostKey,
-  recordDockerTarget,
-} from './targets.ts'
+  applyIfChanged,
+  endpointsOf,
+  pinExistingHost,
+  plainOutputs,
+  runHostPhase,
+  type UpContext,
+} from './up-steps.ts'
 import { acquireStackLock, knownHostsPath, preparePhaseWorkspace } from './workspace.ts'
 
 export interface UpRequest {
@@ -59,16 +58,6 @@ export interface UpResult {
   endpoints: { name: string; url: string }[]
   /** Where the time went: all of it, Terraform, waits (host, health), the person at the gate (ms). */
   timings: { totalMs: number; terraformMs: number; waitMs: number; humanMs: number }
-}
-
-type Approve = (summary: string[]) => Promise<void>
-
-interface UpContext {
-  rt: FlowRuntime
-  store: StateStore
-  req: UpRequest
-  approve: Approve
-  changed: () => boolean
 }
 
 /** Bring the stack up (or converge it); see the module comment for the steps. */
@@ -106,7 +95,7 @@ export async function runUp(rt: FlowRuntime, req: UpRequest): Promise<UpResult> 
       const totalMs = performance.now() - started
       return { ...result, timings: { totalMs, terraformMs: terraform, waitMs: wait, humanMs: human } }
     } catch (error) {
-      if (!(error instanceof GateDeniedError)) await recordFailure(ctx, error)
+      if (!(error instanceof GateDeniedError)) await recordFailure(rt, store, req.stackName, error)
       throw error
     }
   } finally {
@@ -192,78 +181,6 @@ async function runSteps(
 }
 
 /** Plan the host phase, apply it when it changes anything, and record address, ids and the pinned key. */
-async function runHostPhase(
-  ctx: UpContext,
-  record: StackRecord,
-  hostStack: string,
-  credentials: Record<string, string>,
-): Promise<StackRecord> {
-  const { rt, store, req } = ctx
-  rt.out.step('Host phase: VM, SSH key, firewall, cloud-init')
-  const planned = await planPhase(rt, {
-    phase: 'host',
-    configDir: hostStack,
-    workspace: await preparePhaseWorkspace(store.paths, req.stackName, 'host'),
-    inputs: await buildHostInputs(req, record, credentials),
-    credentials: {},
-    statePassphrase: record.terraform.statePassphrase,
-  })
-  const outputs = await applyIfChanged(ctx, planned, 'Host (VM)', [
-    `Then: wait for cloud-init and Docker, and start ${req.image} on the new host.`,
-  ])
-  const address = readStringOutput(outputs, 'public_ipv4')
-  const port = Number(outputs.ssh_port?.value ?? 22)
-  const ssh = { ...record.ssh!, user: readStringOutput(outputs, 'ssh_user'), port }
-  ssh.knownHosts = buildKnownHostsLine(address, port, ssh.hostKeyPublic)
-  await writeKnownHosts(knownHostsPath(store.paths, req.stackName), `${ssh.knownHosts}\n`)
-  const providerIds = Object.fromEntries(
-    Object.entries(outputs)
-      .filter(([name, o]) => name.endsWith('_id') && o.value !== null && o.value !== undefined)
-      .map(([name, o]) => [name, String(o.value)]),
-  )
-  return updateStack(store, req.stackName, 'applying', {
-    address,
-    ssh,
-    dockerHost: readStringOutput(outputs, 'docker_host'),
-    providerIds,
-    outputs: { host: plainOutputs(outputs) },
-  })
-}
-
-/** Ask the gate (once per run) when the plan changes anything, then apply it; outputs either way. */
-async function applyIfChanged(ctx: UpContext, planned: PlannedPhase, label: string, after: string[] = []) {
-  if (!planned.hasChanges || !planned.summary) {
-    ctx.rt.out.success(`${label}: no changes.`)
-    return readPhaseOutputs(planned)
-  }
-  await ctx.approve([...describePlan(label, planned.summary), ...after])
-  await updateStack(ctx.store, ctx.req.stackName, 'applying')
-  return applyPhase(planned)
-}
-
-/** For an existing server reached over SSH, record the host key the operator pinned. */
-async function pinExistingHost(
-  store: StateStore,
-  req: UpRequest,
-  record: StackRecord,
-  target: DockerTarget,
-): Promise<StackRecord> {
-  if (!target.ssh) return record
-  const publicKey = await readPinnedHostKey(target.ssh.knownHostsFile, target.ssh.host, target.ssh.port)
-  if (record.ssh?.hostKeyPublic === publicKey && record.address === target.ssh.host) return record
-  return updateStack(store, req.stackName, record.status, {
-    address: target.ssh.host,
-    ssh: {
-      user: target.ssh.user,
-      port: target.ssh.port,
-      hostKeyPublic: publicKey,
-      hostKeyFingerprint: '',
-      hostKeyPrivate: '',
-      knownHosts: buildKnownHostsLine(target.ssh.host, target.ssh.port, publicKey),
-    },
-  })
-}
-
 function describeStack(req: UpRequest, record: StackRecord): string[] {
   return [
     `Stack ${req.stackName} (${record.status === 'planned' ? 'new' : record.status}) on ${req.provider}, operator ${req.operator}`,
@@ -295,33 +212,6 @@ async function ensureRecord(rt: FlowRuntime, store: StateStore, req: UpRequest):
     })
     record = requireStack(saved, req.stackName)
   }
-  rt.redactor.add(
-    record.tokens.api,
-    record.tokens.runner,
-    record.terraform.statePassphrase,
-    record.ssh?.hostKeyPrivate,
-  )
+  registerSecrets(rt, record)
   return record
-}
-
-async function recordFailure(ctx: UpContext, error: unknown): Promise<void> {
-  const status = ctx.rt.interrupts.interrupted ? 'interrupted' : 'failed'
-  const message = ctx.rt.redactor.redact(error instanceof Error ? error.message : String(error))
-  await updateStack(ctx.store, ctx.req.stackName, status, {
-    lastError: { message, at: new Date().toISOString(), diagnostics: [] },
-  })
-}
-
-function plainOutputs(outputs: TfOutputs): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(outputs)
-      .filter(([, o]) => !o.sensitive)
-      .map(([k, o]) => [k, o.value]),
-  )
-}
-
-function endpointsOf(outputs: TfOutputs): { name: string; url: string }[] {
-  const urls = outputs.endpoint_urls?.value
-  if (!urls || typeof urls !== 'object') return []
-  return Object.entries(urls as Record<string, unknown>).map(([name, url]) => ({ name, url: String(url) }))
 }

@@ -1,0 +1,120 @@
+/**
+ * The steps of `cloud:up` that talk to Terraform and the host: the host phase with its recorded outputs and
+ * pinned key, the gate-once-then-apply rule, and pinning an existing server's key.
+ */
+import { buildKnownHostsLine } from '../infra/host-key.ts'
+import { writeKnownHosts } from '../ssh/target.ts'
+import type { StackRecord } from '../state/schema.ts'
+import type { StateStore } from '../state/store.ts'
+import { readStringOutput, type TfOutputs } from '../terraform/outputs.ts'
+import { buildHostInputs } from './inputs.ts'
+import { applyPhase, describePlan, type PlannedPhase, planPhase, readPhaseOutputs } from './phase.ts'
+import { updateStack } from './record.ts'
+import type { FlowRuntime } from './runtime.ts'
+import { type DockerTarget, readPinnedHostKey } from './targets.ts'
+import type { UpRequest } from './up.ts'
+import { knownHostsPath, preparePhaseWorkspace } from './workspace.ts'
+
+export type Approve = (summary: string[]) => Promise<void>
+
+export interface UpContext {
+  rt: FlowRuntime
+  store: StateStore
+  req: UpRequest
+  approve: Approve
+  changed: () => boolean
+}
+
+/** Plan the host phase, apply it when it changes anything, and record address, ids and the pinned key. */
+export async function runHostPhase(
+  ctx: UpContext,
+  record: StackRecord,
+  hostStack: string,
+  credentials: Record<string, string>,
+): Promise<StackRecord> {
+  const { rt, store, req } = ctx
+  rt.out.step('Host phase: VM, SSH key, firewall, cloud-init')
+  const planned = await planPhase(rt, {
+    phase: 'host',
+    configDir: hostStack,
+    workspace: await preparePhaseWorkspace(store.paths, req.stackName, 'host'),
+    inputs: await buildHostInputs(req, record, credentials),
+    credentials: {},
+    statePassphrase: record.terraform.statePassphrase,
+  })
+  const outputs = await applyIfChanged(ctx, planned, 'Host (VM)', [
+    `Then: wait for cloud-init and Docker, and start ${req.image} on the new host.`,
+  ])
+  const address = readStringOutput(outputs, 'public_ipv4')
+  const port = Number(outputs.ssh_port?.value ?? 22)
+  const ssh = { ...record.ssh!, user: readStringOutput(outputs, 'ssh_user'), port }
+  ssh.knownHosts = buildKnownHostsLine(address, port, ssh.hostKeyPublic)
+  await writeKnownHosts(knownHostsPath(store.paths, req.stackName), `${ssh.knownHosts}\n`)
+  const providerIds = Object.fromEntries(
+    Object.entries(outputs)
+      .filter(([name, o]) => name.endsWith('_id') && o.value !== null && o.value !== undefined)
+      .map(([name, o]) => [name, String(o.value)]),
+  )
+  return updateStack(store, req.stackName, 'applying', {
+    address,
+    ssh,
+    dockerHost: readStringOutput(outputs, 'docker_host'),
+    providerIds,
+    outputs: { host: plainOutputs(outputs) },
+  })
+}
+
+/** Ask the gate (once per run) when the plan changes anything, then apply it; outputs either way. */
+export async function applyIfChanged(
+  ctx: UpContext,
+  planned: PlannedPhase,
+  label: string,
+  after: string[] = [],
+) {
+  if (!planned.hasChanges || !planned.summary) {
+    ctx.rt.out.success(`${label}: no changes.`)
+    return readPhaseOutputs(planned)
+  }
+  await ctx.approve([...describePlan(label, planned.summary), ...after])
+  await updateStack(ctx.store, ctx.req.stackName, 'applying')
+  return applyPhase(planned)
+}
+
+/** For an existing server reached over SSH, record the host key the operator pinned. */
+export async function pinExistingHost(
+  store: StateStore,
+  req: UpRequest,
+  record: StackRecord,
+  target: DockerTarget,
+): Promise<StackRecord> {
+  if (!target.ssh) return record
+  const publicKey = await readPinnedHostKey(target.ssh.knownHostsFile, target.ssh.host, target.ssh.port)
+  if (record.ssh?.hostKeyPublic === publicKey && record.address === target.ssh.host) return record
+  return updateStack(store, req.stackName, record.status, {
+    address: target.ssh.host,
+    ssh: {
+      user: target.ssh.user,
+      port: target.ssh.port,
+      hostKeyPublic: publicKey,
+      hostKeyFingerprint: '',
+      hostKeyPrivate: '',
+      knownHosts: buildKnownHostsLine(target.ssh.host, target.ssh.port, publicKey),
+    },
+  })
+}
+
+/** The non-sensitive outputs, as recorded in the state. */
+export function plainOutputs(outputs: TfOutputs): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(outputs)
+      .filter(([, o]) => !o.sensitive)
+      .map(([k, o]) => [k, o.value]),
+  )
+}
+
+/** The app's endpoint URLs from the app stack's outputs. */
+export function endpointsOf(outputs: TfOutputs): { name: string; url: string }[] {
+  const urls = outputs.endpoint_urls?.value
+  if (!urls || typeof urls !== 'object') return []
+  return Object.entries(urls as Record<string, unknown>).map(([name, url]) => ({ name, url: String(url) }))
+}
