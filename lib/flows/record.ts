@@ -10,6 +10,8 @@ import type { Proc } from '../proc.ts'
 import { type ProviderName, providerDefinition } from '../providers/index.ts'
 import type { StackRecord, StackStatus, StateDocument } from '../state/schema.ts'
 import type { StateStore } from '../state/store.ts'
+import { formatDiagnostic } from '../terraform/diagnostics.ts'
+import { TerraformFailedError, TerraformInterruptedError } from '../terraform/errors.ts'
 import type { FlowRuntime } from './runtime.ts'
 
 /** A 256-bit token from the CSPRNG, URL-safe. */
@@ -126,7 +128,12 @@ export async function recordFailure(
 ): Promise<void> {
   const status = rt.interrupts.interrupted ? 'interrupted' : 'failed'
   const message = rt.redactor.redact(error instanceof Error ? error.message : String(error))
+  // Diagnostics arrive redacted from the runner; redact again in case a secret was registered later.
+  const diagnostics =
+    error instanceof TerraformFailedError || error instanceof TerraformInterruptedError
+      ? error.result.diagnostics.flatMap(formatDiagnostic).map((line) => rt.redactor.redact(line))
+      : []
   await updateStack(store, stack, status, {
-    lastError: { message, at: new Date().toISOString(), diagnostics: [] },
+    lastError: { message, at: new Date().toISOString(), diagnostics },
   })
 }

@@ -210,6 +210,19 @@ testUnless(
   },
 )
 
+testUnless(test, skip, 'a failed apply is recorded failed with its Terraform diagnostics', async () => {
+  const up = ws.spawn('scripts/up.ts', upArgs('badimg', [], 'no-such-registry.invalid/debug-server:1'))
+  await approve(up, 'badimg')
+  assert.is(await ws.finish(up), 50, up.transcript)
+  const record = (await ws.readState()).stacks.badimg!
+  assert.is(record.status, 'failed')
+  assert.ok(record.lastError!.diagnostics.length > 0, 'diagnostics recorded')
+  assert.match(
+    record.lastError!.diagnostics[0]!,
+    /^Error: .*\(module\.docker_node\.docker_image\.pulled\[0\]/,
+  )
+})
+
 testUnless(test, skip, 'destroy: typed approval, container gone, record kept as destroyed', async () => {
   const destroy = ws.spawn('scripts/destroy.ts', ['--stack-name', 'lab', '--ssh-key', host.clientKeyPath])
   await approve(destroy, 'lab')
