@@ -5,7 +5,7 @@
 import { Checker, isPlainObject, type Plain } from './check.ts'
 import { StateSchemaError } from './errors.ts'
 
-export const CURRENT_SCHEMA_VERSION = 1
+export const CURRENT_SCHEMA_VERSION = 2
 export const PROVIDERS = ['hetzner', 'contabo', 'local'] as const
 export const STACK_STATUSES = [
   'planned',
@@ -88,8 +88,38 @@ export const REDACTED = '<redacted>'
 /** Turns a version-n document into a version-(n+1) document. */
 export type Migration = (doc: Plain) => Plain
 
-/** Migration from version n is at key n. Version 1 is the first released schema, so nothing to migrate yet. */
-export const MIGRATIONS: Readonly<Record<number, Migration>> = {}
+/** The fields of a session as stored in the file (the id is its key). */
+const SESSION_FIELDS = ['stack', 'label', 'note', 'createdAt', 'pinnedAt', 'movedFrom'] as const
+
+/** One session as stored from version 2 on: a single JSON string, so 10,000 sessions stay quick to read. */
+function compactSession(session: Plain): string {
+  return JSON.stringify(Object.fromEntries(SESSION_FIELDS.map((k) => [k, session[k] ?? null])))
+}
+
+/**
+ * Migration from version n is at key n.
+ * 1 → 2: each session, a map of seven values, becomes one JSON string (7× fewer YAML nodes and ciphertexts).
+ */
+export const MIGRATIONS: Readonly<Record<number, Migration>> = {
+  1: (doc) => ({
+    ...doc,
+    sessions: isPlainObject(doc.sessions)
+      ? Object.fromEntries(
+          Object.entries(doc.sessions).map(([id, v]) => [id, isPlainObject(v) ? compactSession(v) : v]),
+        )
+      : doc.sessions,
+  }),
+}
+
+/** The document as written to the file: sessions as compact JSON strings. */
+export function serializeState(doc: StateDocument): Plain {
+  return {
+    ...doc,
+    sessions: Object.fromEntries(
+      Object.entries(doc.sessions).map(([id, s]) => [id, compactSession({ ...s })]),
+    ),
+  }
+}
 
 /** A fresh, empty document for `operator`. */
 export function buildEmptyState(operator: string): StateDocument {
@@ -191,10 +221,30 @@ function checkStack(c: Checker, value: unknown, p: string): StackRecord {
   }
 }
 
+/** A stored session: its JSON string (or, after a hand edit, a map) decoded, or a problem recorded. */
+function decodeSession(c: Checker, value: unknown, p: string): unknown {
+  if (typeof value !== 'string') return value
+  try {
+    return JSON.parse(value) as unknown
+  } catch {
+    c.problems.push(
+      `${p}: expected a JSON session record like {"stack":"…","label":null,…}, got ${JSON.stringify(value.slice(0, 40))}`,
+    )
+    return undefined
+  }
+}
+
 function checkSession(c: Checker, value: unknown, p: string, id: string, stacks: object): SessionRecord {
-  const s = c.record(value, p, ['id', 'stack', 'label', 'note', 'createdAt', 'pinnedAt', 'movedFrom'])
+  let fields = decodeSession(c, value, p)
+  // An `id` is optional inside the record (the key is the id), but must agree when given.
+  if (isPlainObject(fields) && 'id' in fields) {
+    const { id: given, ...rest } = fields
+    if (given !== id) c.problems.push(`${p}.id: ${JSON.stringify(given)} differs from its key "${id}"`)
+    fields = rest
+  }
+  const s = c.record(fields, p, SESSION_FIELDS)
   const session: SessionRecord = {
-    id: c.string(s.id, `${p}.id`),
+    id,
     stack: c.string(s.stack, `${p}.stack`),
     label: c.nullableString(s.label, `${p}.label`),
     note: c.nullableString(s.note, `${p}.note`),
@@ -202,8 +252,6 @@ function checkSession(c: Checker, value: unknown, p: string, id: string, stacks:
     pinnedAt: c.time(s.pinnedAt, `${p}.pinnedAt`),
     movedFrom: c.nullableString(s.movedFrom, `${p}.movedFrom`),
   }
-  if (typeof s.id === 'string' && s.id !== id)
-    c.problems.push(`${p}.id: "${s.id}" differs from its key "${id}"`)
   if (typeof s.stack === 'string' && !(s.stack in stacks))
     c.problems.push(`${p}.stack: no stack named "${s.stack}" in stacks`)
   return session

@@ -19,7 +19,7 @@ import { historyEntry, listHistory, pushHistory } from './history.ts'
 import { acquireLock, buildHolder, type ReleaseLock } from './lock.ts'
 import { type OperatorProfile, openOperatorPaths, readProfile, stateRecipients } from './operator.ts'
 import type { OperatorPaths } from './paths.ts'
-import { buildEmptyState, parseState, type StateDocument } from './schema.ts'
+import { buildEmptyState, parseState, type StateDocument, serializeState } from './schema.ts'
 
 export interface LoadedState {
   doc: StateDocument
@@ -126,7 +126,7 @@ export class StateStore {
       basis.decrypted && sameMembers(basis.decrypted.recipients, this.recipients)
         ? basis.decrypted
         : undefined
-    const text = await encryptSopsYaml(valid, { recipients: this.recipients, previous })
+    const text = await encryptSopsYaml(serializeState(valid), { recipients: this.recipients, previous })
     if (current !== undefined) await pushHistory(this.paths.history, current, this.profile.historyRetention)
     await writeFileAtomic(this.paths.state, text)
     return hashText(text)

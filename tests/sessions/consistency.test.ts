@@ -68,7 +68,8 @@ test('a hand edit between read and write is not overwritten: the change is appli
   const { session } = await updateInventory(store, (doc) => {
     calls++
     if (calls === 1) {
-      const set = op.sops(['set', store.paths.state, '["sessions"]["a"]["label"]', '"edited by hand"'])
+      const edited = { ...buildSampleSession('a', 'lab'), label: 'edited by hand' }
+      const set = op.sops(['set', store.paths.state, '["sessions"]["a"]', JSON.stringify(edited)])
       assert.is(set.code, 0, set.stderr)
     }
     return pinSession(doc, { id: 'b', stack: 'lab', now })
@@ -83,13 +84,10 @@ test('a hand edit between read and write is not overwritten: the change is appli
 test('a hand edit with the real `sops set` is picked up by the next command', async () => {
   await op.seed({ lab: 'ready', spare: 'planned' }, { a: buildSampleSession('a', 'lab') })
   const file = (await op.store()).paths.state
-  for (const [path, value] of [
-    ['["sessions"]["a"]["stack"]', '"spare"'],
-    ['["sessions"]["a"]["note"]', '"moved by hand"'],
-  ] as const) {
-    const set = op.sops(['set', file, path, value])
-    assert.is(set.code, 0, set.stderr)
-  }
+  // A hand edit may write the session as a map; the next write stores it compact again.
+  const edited = { ...buildSampleSession('a', 'lab'), stack: 'spare', note: 'moved by hand' }
+  const set = op.sops(['set', file, '["sessions"]["a"]', JSON.stringify(edited)])
+  assert.is(set.code, 0, set.stderr)
   const listed = await op.sessions(['list', '--json'])
   assert.is(listed.code, 0, listed.stderr)
   const [a] = JSON.parse(listed.stdout).sessions
@@ -98,19 +96,22 @@ test('a hand edit with the real `sops set` is picked up by the next command', as
   assert.is(pinned.code, 0, pinned.stderr)
   const decrypted = JSON.parse(op.sops(['--decrypt', '--output-type', 'json', file]).stdout)
   assert.equal(Object.keys(decrypted.sessions), ['a', 'b'])
-  assert.is(decrypted.sessions.a.note, 'moved by hand', 'the hand edit survives the next write')
+  assert.is(JSON.parse(decrypted.sessions.a).note, 'moved by hand', 'the hand edit survives the next write')
 })
 
 test('an invalid hand edit is reported clearly by the next command, which changes nothing', async () => {
+  const session = (fields: Record<string, string>) =>
+    JSON.stringify({ ...buildSampleSession('a', 'lab'), ...fields })
   const cases: [string, string, string][] = [
-    ['["sessions"]["a"]["stack"]', '"nope"', 'sessions.a.stack: no stack named "nope" in stacks'],
-    ['["sessions"]["a"]["id"]', '"b"', 'sessions.a.id: "b" differs from its key "a"'],
+    ['["sessions"]["a"]', session({ stack: 'nope' }), 'sessions.a.stack: no stack named "nope" in stacks'],
+    ['["sessions"]["a"]', session({ id: 'b' }), 'sessions.a.id: "b" differs from its key "a"'],
     [
       '["sessions"]["bad id"]',
       JSON.stringify(buildSampleSession('bad id', 'lab')),
       'sessions.bad id: key not allowed (letters, digits, ".", "_" and "-")',
     ],
-    ['["sessions"]["a"]["pinnedAt"]', '"soon"', 'sessions.a.pinnedAt: expected an ISO-8601 time'],
+    ['["sessions"]["a"]', session({ pinnedAt: 'soon' }), 'sessions.a.pinnedAt: expected an ISO-8601 time'],
+    ['["sessions"]["a"]', '"not json"', 'sessions.a: expected a JSON session record'],
   ]
   await op.seed({ lab: 'ready' }, { a: buildSampleSession('a', 'lab') })
   const file = (await op.store()).paths.state

@@ -6,7 +6,7 @@ import type { StateDocument } from '../../lib/state/schema.ts'
 import { buildSampleSession, buildSampleStack } from '../state/sample.ts'
 
 const doc: StateDocument = {
-  schemaVersion: 1,
+  schemaVersion: 2,
   operator: 'alice',
   stacks: { lab: buildSampleStack('lab') },
   sessions: {},

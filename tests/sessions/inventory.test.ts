@@ -25,7 +25,7 @@ function stack(name: string, status: StackStatus, provider: StackRecord['provide
 /** Stacks in every interesting status, two sessions on `lab`, one each on `fresh` and `gone`. */
 function buildDoc(): StateDocument {
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     operator: 'alice',
     stacks: {
       lab: stack('lab', 'ready'),

@@ -50,7 +50,7 @@ export function buildSampleSession(id: string, stack: string): SessionRecord {
 
 /** A state document with `stacks` stacks and `sessions` sessions spread over them. */
 export function buildSampleState(operator: string, stacks: number, sessions: number): StateDocument {
-  const doc: StateDocument = { schemaVersion: 1, operator, stacks: {}, sessions: {} }
+  const doc: StateDocument = { schemaVersion: 2, operator, stacks: {}, sessions: {} }
   for (let i = 0; i < stacks; i++) doc.stacks[`stack-${i}`] = buildSampleStack(`stack-${i}`)
   for (let i = 0; i < sessions; i++)
     doc.sessions[`s-${i}`] = buildSampleSession(`s-${i}`, `stack-${i % stacks}`)

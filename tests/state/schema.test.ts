@@ -1,7 +1,14 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { StateSchemaError } from '../../lib/state/errors.ts'
-import { buildEmptyState, migrateState, parseState, REDACTED, redactState } from '../../lib/state/schema.ts'
+import {
+  buildEmptyState,
+  migrateState,
+  parseState,
+  REDACTED,
+  redactState,
+  serializeState,
+} from '../../lib/state/schema.ts'
 import { buildSampleState } from './sample.ts'
 
 function problemsOf(fn: () => unknown): string[] {
@@ -59,11 +66,11 @@ test('a file of another operator is refused', () => {
 
 test('a schema version from the future is refused with an upgrade hint', () => {
   try {
-    parseState({ ...buildEmptyState('alice'), schemaVersion: 2 }, 'f')
+    parseState({ ...buildEmptyState('alice'), schemaVersion: 3 }, 'f')
     assert.unreachable()
   } catch (error) {
     assert.instance(error, StateSchemaError)
-    assert.match((error as StateSchemaError).message, 'schemaVersion 2 is newer')
+    assert.match((error as StateSchemaError).message, 'schemaVersion 3 is newer')
     assert.match((error as StateSchemaError).hint ?? '', 'newer debug-cloud')
   }
   assert.equal(
@@ -119,6 +126,18 @@ test('redaction replaces every secret and nothing else', () => {
   const text = JSON.stringify(red)
   for (const secret of ['api-token-', 'runner-token-', 'passphrase-', 'secret-stack'])
     assert.not.match(text, secret)
+})
+
+test('version 1 files migrate: each session map becomes one compact JSON string (schema v2)', () => {
+  const doc = buildSampleState('alice', 1, 1)
+  const [id, session] = Object.entries(doc.sessions)[0]!
+  const v1 = { ...doc, schemaVersion: 1, sessions: { [id]: { ...session } } }
+  assert.equal(parseState(v1, 'f', 'alice'), doc)
+  const stored = serializeState(doc) as { schemaVersion: number; sessions: Record<string, string> }
+  assert.is(stored.schemaVersion, 2)
+  const { id: _id, ...fields } = session
+  assert.is(stored.sessions[id], JSON.stringify(fields))
+  assert.equal(parseState(stored, 'f', 'alice'), doc)
 })
 
 test.run()
