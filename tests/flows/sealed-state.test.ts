@@ -135,7 +135,10 @@ testUnless(
     assert.instance(error, SopsWrongKeyError)
     const reopened = await StateStore.open('alice', te.env)
     // The previous test left the recovered orphan's state there.
-  assert.match(String((await reopened.decryptFile(sealed, 'yaml')).decrypted.data.tfstate), '"marker":"newest"')
+    assert.match(
+      String((await reopened.decryptFile(sealed, 'yaml')).decrypted.data.tfstate),
+      '"marker":"newest"',
+    )
   },
 )
 
