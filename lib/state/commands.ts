@@ -40,18 +40,25 @@ function printData(out: Output, value: unknown, json: boolean): void {
   else out.data(YAML.stringify(value))
 }
 
+/** Every verb that shows plaintext secrets (show --reveal, edit, decrypt) asks a person first. */
+function requireRevealApproval(ctx: StateCommandContext, command: string, what: string): Promise<void> {
+  return requireHuman({
+    command,
+    operator: ctx.store.operator,
+    summary: [what],
+    confirmName: ctx.store.operator,
+    yes: ctx.flags.yes,
+    out: ctx.out,
+  })
+}
+
 async function show(ctx: StateCommandContext): Promise<number> {
   if (ctx.flags.reveal)
-    await requireHuman({
-      command: 'state show --reveal',
-      operator: ctx.store.operator,
-      summary: [
-        `Print the secrets of operator ${ctx.store.operator} in plain text (tokens, keys, passphrases).`,
-      ],
-      confirmName: ctx.store.operator,
-      yes: ctx.flags.yes,
-      out: ctx.out,
-    })
+    await requireRevealApproval(
+      ctx,
+      'state show --reveal',
+      `Print the secrets of operator ${ctx.store.operator} in plain text (tokens, keys, passphrases).`,
+    )
   const { doc } = await ctx.store.read()
   printData(ctx.out, ctx.flags.reveal ? doc : redactState(doc), ctx.flags.json)
   return ExitCode.ok
@@ -68,6 +75,11 @@ async function exportState(ctx: StateCommandContext): Promise<number> {
 }
 
 async function edit(ctx: StateCommandContext): Promise<number> {
+  await requireRevealApproval(
+    ctx,
+    'state edit',
+    `Open the state of operator ${ctx.store.operator} in plain text in your editor (secrets included).`,
+  )
   const outcome = await editState(ctx)
   if (outcome === 'unchanged') ctx.out.info('No changes.')
   else ctx.out.success(`Saved ${ctx.store.paths.state}; the previous version is history entry 1.`)
@@ -138,6 +150,7 @@ async function decrypt(ctx: StateCommandContext): Promise<number> {
   const [file] = ctx.args
   if (file === undefined || ctx.args.length !== 1)
     throw new UsageError('state decrypt needs one file, e.g. `npm run state -- decrypt secrets/x.sops.yaml`.')
+  await requireRevealApproval(ctx, 'state decrypt', `Print ${file} decrypted, secrets included.`)
   const format = file.endsWith('.json') ? 'json' : undefined
   const { decrypted } = await ctx.store.decryptFile(file, format)
   if (ctx.flags.json || decrypted.format === 'json') ctx.out.emitJson(decrypted.data)

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { sopsBinary } from '../../lib/tools/paths.ts'
+import { spawnTsxPty } from '../helpers/pty.ts'
 import { makeTempEnv } from './env.ts'
 
 const root = join(import.meta.dirname, '..', '..')
@@ -29,6 +30,29 @@ function run(script: string, args: string[], extra: NodeJS.ProcessEnv = {}) {
 const state = (args: string[], extra: NodeJS.ProcessEnv = {}) =>
   run('state.ts', [...args, '--operator', 'alice'], extra)
 
+/**
+ * A verb that shows plaintext secrets (edit, decrypt) in a real pseudo-terminal with the same clean env: the
+ * human gate asks, a person types the operator name. Its output is the terminal transcript.
+ */
+async function approvedState(args: string[], extra: Record<string, string> = {}) {
+  const env = {
+    ...(t.env as Record<string, string>),
+    XDG_CACHE_HOME: process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? '', '.cache'),
+    TERM: 'xterm',
+    ...extra,
+  }
+  const session = spawnTsxPty(join(root, 'scripts', 'state.ts'), [...args, '--operator', 'alice'], { env })
+  await session.expect('Type alice to continue')
+  session.type('alice\r')
+  await session.expect('Approved by you.')
+  const code = await session.exitCode()
+  const transcript = session.transcript
+  return {
+    code,
+    output: transcript.slice(transcript.indexOf('Approved by you.') + 'Approved by you.'.length),
+  }
+}
+
 test('operator:init creates the identity 0600 and the profile; a second init is refused', () => {
   const first = run('operator-init.ts', ['--operator', 'alice', '--json'])
   assert.is(first.code, 0, first.stderr)
@@ -43,7 +67,7 @@ test('operator:init creates the identity 0600 and the profile; a second init is 
   assert.match(bad.stderr, 'not allowed')
 })
 
-test('edit through the real sops edit: a valid change is saved, an invalid one rolled back', () => {
+test('edit through the real sops edit: a valid change is saved, an invalid one rolled back', async () => {
   const editor = join(t.dir, 'add-stack.sh')
   const stack = `  lab:\\n    provider: local\\n    env: dev\\n    status: planned\\n    createdAt: "2025-01-01T00:00:00Z"\\n    updatedAt: "2025-01-01T00:00:00Z"\\n    image: img\\n    size: null\\n    location: null\\n    address: null\\n    ssh: null\\n    dockerHost: null\\n    endpoints: []\\n    tokens:\\n      api: sekrit-api\\n      runner: sekrit-runner\\n    providerIds: {}\\n    outputs: {}\\n    terraform:\\n      statePassphrase: sekrit-pass\\n    lastError: null\\n    releasedAt: null\\n`
   writeFileSync(
@@ -51,20 +75,20 @@ test('edit through the real sops edit: a valid change is saved, an invalid one r
     `#!/bin/sh\nsed -i 's/^stacks: {}$/stacks:/' "$1"\nawk -v s="${stack}" '{print} /^stacks:$/{printf "%s", s}' "$1" > "$1.new" && cat "$1.new" > "$1" && rm "$1.new"\n`,
     { mode: 0o755 },
   )
-  const ok = state(['edit'], { EDITOR: editor })
-  assert.is(ok.code, 0, ok.stderr)
+  const ok = await approvedState(['edit'], { EDITOR: editor })
+  assert.is(ok.code, 0, ok.output)
   const shown = state(['show', '--json'])
   assert.is(JSON.parse(shown.stdout).stacks.lab.status, 'planned')
   const before = readFileSync(join(t.secrets, 'operators/alice/state.sops.yaml'), 'utf8')
   const breaker = join(t.dir, 'break.sh')
   writeFileSync(breaker, '#!/bin/sh\nsed -i "s/status: planned/status: exploded/" "$1"\n', { mode: 0o755 })
-  const bad = state(['edit'], { EDITOR: breaker })
-  assert.is(bad.code, 31, bad.stderr)
-  assert.match(bad.stderr, 'stacks.lab.status: expected one of planned')
+  const bad = await approvedState(['edit'], { EDITOR: breaker })
+  assert.is(bad.code, 31, bad.output)
+  assert.match(bad.output, 'stacks.lab.status: expected one of planned')
   assert.is(readFileSync(join(t.secrets, 'operators/alice/state.sops.yaml'), 'utf8'), before)
 })
 
-test('edit without sops: a private temp file, validated, removed on every exit path', () => {
+test('edit without sops: a private temp file, validated, removed on every exit path', async () => {
   const noSops = { XDG_CACHE_HOME: join(t.dir, 'no-tools') }
   const editor = join(t.dir, 'fallback.sh')
   writeFileSync(
@@ -72,15 +96,15 @@ test('edit without sops: a private temp file, validated, removed on every exit p
     `#!/bin/sh\nstat -c %a "$1" > ${t.dir}/mode\nstat -c %a "$(dirname "$1")" >> ${t.dir}/mode\nsed -i "s/image: img/image: img2/" "$1"\n`,
     { mode: 0o755 },
   )
-  const ok = state(['edit'], { ...noSops, EDITOR: editor })
-  assert.is(ok.code, 0, ok.stderr)
+  const ok = await approvedState(['edit'], { ...noSops, EDITOR: editor })
+  assert.is(ok.code, 0, ok.output)
   assert.is(readFileSync(join(t.dir, 'mode'), 'utf8'), '600\n700\n')
   assert.is(JSON.parse(state(['show', '--json']).stdout).stacks.lab.image, 'img2')
   const failing = join(t.dir, 'fail.sh')
   writeFileSync(failing, '#!/bin/sh\nexit 3\n', { mode: 0o755 })
-  const bad = state(['edit'], { ...noSops, EDITOR: failing })
+  const bad = await approvedState(['edit'], { ...noSops, EDITOR: failing })
   assert.is(bad.code, 1)
-  assert.match(bad.stderr, 'exited with 3; nothing was changed')
+  assert.match(bad.output, 'exited with 3; nothing was changed')
   assert.equal(
     readdirSync(t.env.TMPDIR!).filter((n) => n.startsWith('debug-cloud-edit-')),
     [],
@@ -117,7 +141,7 @@ test('history, restore, verify', () => {
   assert.is(state(['restore', 'x']).code, 64)
 })
 
-test('decrypt prints any SOPS file readable with the operator keys, like sops -d', () => {
+test('decrypt prints any SOPS file readable with the operator keys, like sops -d, after a person approves', async () => {
   const plain = join(t.dir, 'other.json')
   writeFileSync(plain, JSON.stringify({ db: { password: 'pw', port: 5432 }, list: [1, 'two'] }))
   const recipient = readFileSync(t.keysFile, 'utf8').match(/public key: (age1\w+)/)![1]!
@@ -128,10 +152,15 @@ test('decrypt prints any SOPS file readable with the operator keys, like sops -d
   assert.is(enc.status, 0, enc.stderr)
   const file = join(t.dir, 'other.enc.json')
   writeFileSync(file, enc.stdout)
-  const out = state(['decrypt', file, '--json'])
-  assert.is(out.code, 0, out.stderr)
-  assert.equal(JSON.parse(out.stdout), { db: { password: 'pw', port: 5432 }, list: [1, 'two'] })
+  const out = await approvedState(['decrypt', file, '--json'])
+  assert.is(out.code, 0, out.output)
+  assert.equal(JSON.parse(out.output), { db: { password: 'pw', port: 5432 }, list: [1, 'two'] })
   assert.is(state(['decrypt']).code, 64)
+  // Outside a terminal (as in CI) the same command is refused: it would print secrets.
+  const refused = state(['decrypt', file, '--json'])
+  assert.is(refused.code, 43, refused.stderr)
+  assert.not.match(refused.stdout, 'pw')
+  assert.is(state(['edit'], { EDITOR: 'true' }).code, 43)
 })
 
 test('a bad verb suggests the list', () => {
