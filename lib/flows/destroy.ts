@@ -3,7 +3,6 @@
  * listed and released only with --release-sessions; the app phase, then the host phase, each as a saved
  * destroy plan that is applied exactly; the record is kept, marked destroyed, in the history.
  */
-import { access } from 'node:fs/promises'
 import { loadCredentials } from '../credentials.ts'
 import { CliError, ExitCode } from '../errors.ts'
 import { GateDeniedError, requireHuman, verifyMayAsk } from '../gate/index.ts'
@@ -17,7 +16,13 @@ import { applyPhase, describePlan, type PlannedPhase, planPhase } from './phase.
 import { recordFailure, registerSecrets, requireStack, updateStack } from './record.ts'
 import type { FlowRuntime } from './runtime.ts'
 import { recordDockerTarget } from './targets.ts'
-import { acquireStackLock, knownHostsPath, preparePhaseWorkspace } from './workspace.ts'
+import {
+  acquireStackLock,
+  hasPhaseState,
+  knownHostsPath,
+  preparePhaseWorkspace,
+  removeStackFolder,
+} from './workspace.ts'
 
 export interface DestroyRequest {
   stackName: string
@@ -32,13 +37,6 @@ export interface DestroyResult {
   provider: string
   destroyed: { app: number; host: number }
   releasedSessions: string[]
-}
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  )
 }
 
 /** Destroy the stack's container and (for cloud providers) its VM. */
@@ -116,6 +114,10 @@ export async function runDestroy(rt: FlowRuntime, req: DestroyRequest): Promise<
       }
       return next
     })
+    // The stack's Terraform states are empty now; a stack created later under this name starts afresh (with a new
+    // state passphrase, which could not open the old files).
+    if (rt.binary.flavor === 'terraform') await rt.sealer().sealAll()
+    await removeStackFolder(store.paths, req.stackName)
     return { stack: req.stackName, provider: record.provider, destroyed, releasedSessions: pinned }
   } catch (error) {
     if (error instanceof GateDeniedError) out.info('Nothing was destroyed.')
@@ -137,7 +139,16 @@ async function planDestroy(
   const plans: PlannedPhase[] = []
   const app = await preparePhaseWorkspace(store.paths, req.stackName, 'app')
   const target = await recordDockerTarget(record, knownHostsPath(store.paths, req.stackName), req.sshKey)
-  if (target && (await exists(app.statePath))) {
+  if (hasPhaseState(app)) {
+    if (!target) {
+      throw new CliError(
+        `Stack ${req.stackName} has a container in Terraform state but no recorded way to reach its host.`,
+        {
+          hint: 'Run `npm run cloud:up` for the stack once more (it records the host), then destroy it.',
+          exitCode: ExitCode.badInput,
+        },
+      )
+    }
     rt.out.step('Planning the destroy of the app phase (the container)')
     const ports = parsePorts(DEFAULT_PORTS)
     plans.push(
@@ -157,7 +168,7 @@ async function planDestroy(
     )
   }
   const host = await preparePhaseWorkspace(store.paths, req.stackName, 'host')
-  if (def.hostStack && (await exists(host.statePath))) {
+  if (def.hostStack && hasPhaseState(host)) {
     rt.out.step('Planning the destroy of the host phase (the VM)')
     plans.push(
       await planPhase(rt, {

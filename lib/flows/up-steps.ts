@@ -80,25 +80,39 @@ export async function applyIfChanged(
   return applyPhase(planned)
 }
 
-/** For an existing server reached over SSH, record the host key the operator pinned. */
+/** For an existing Docker host, record how to reach it: the socket, or SSH with the host key the operator pinned. */
 export async function pinExistingHost(
   store: StateStore,
   req: UpRequest,
   record: StackRecord,
   target: DockerTarget,
 ): Promise<StackRecord> {
-  if (!target.ssh) return record
-  const publicKey = await readPinnedHostKey(target.ssh.knownHostsFile, target.ssh.host, target.ssh.port)
-  if (record.ssh?.hostKeyPublic === publicKey && record.address === target.ssh.host) return record
+  // The Docker host is recorded before the app phase, so a destroy after a failed run can still reach it.
+  if (!target.ssh) {
+    if (record.dockerHost === target.dockerHost) return record
+    return updateStack(store, req.stackName, record.status, { dockerHost: target.dockerHost })
+  }
+  const { host, port, user } = target.ssh
+  const publicKey = await readPinnedHostKey(target.ssh.knownHostsFile, host, port)
+  const ssh = record.ssh
+  if (
+    record.dockerHost === target.dockerHost &&
+    record.address === host &&
+    ssh?.hostKeyPublic === publicKey &&
+    ssh.user === user &&
+    ssh.port === port
+  )
+    return record
   return updateStack(store, req.stackName, record.status, {
-    address: target.ssh.host,
+    address: host,
+    dockerHost: target.dockerHost,
     ssh: {
-      user: target.ssh.user,
-      port: target.ssh.port,
+      user,
+      port,
       hostKeyPublic: publicKey,
       hostKeyFingerprint: '',
       hostKeyPrivate: '',
-      knownHosts: buildKnownHostsLine(target.ssh.host, target.ssh.port, publicKey),
+      knownHosts: buildKnownHostsLine(host, port, publicKey),
     },
   })
 }

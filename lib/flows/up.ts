@@ -133,11 +133,7 @@ async function runSteps(
     target = localDockerTarget(req.dockerHost, req.sshKey, req.knownHosts)
     record = await pinExistingHost(store, req, record, target)
     // From here on the pin is the recorded one, in the stack's own known_hosts file.
-    target = (await recordDockerTarget(
-      { ...record, dockerHost: target.dockerHost },
-      knownHostsPath(store.paths, req.stackName),
-      req.sshKey,
-    ))!
+    target = (await recordDockerTarget(record, knownHostsPath(store.paths, req.stackName), req.sshKey))!
     if (!target.ssh) await verifyDockerSocket(target.dockerHost)
     else {
       rt.out.step(`Waiting for ${target.ssh.host}: SSH with the pinned host key, Docker`)

@@ -6,10 +6,11 @@
  *   <operator dir>/stacks/<stack>/known_hosts      the pinned host key (public)
  *   <operator dir>/stacks/<stack>.lock/            the stack lock held by up/destroy
  */
+import { existsSync } from 'node:fs'
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { acquireLock, buildHolder, type ReleaseLock } from '../state/lock.ts'
-import type { OperatorPaths } from '../state/paths.ts'
+import { type OperatorPaths, SEALED_TF_STATE } from '../state/paths.ts'
 
 export type Phase = 'host' | 'app'
 
@@ -57,6 +58,19 @@ export async function preparePhaseWorkspace(
     planFile: join(dir, 'plan.tfplan'),
     varFile: join(dir, 'inputs.tfvars.json'),
   }
+}
+
+/**
+ * True when the phase has Terraform state: OpenTofu's (natively encrypted) state file, or the SOPS-sealed state
+ * the HashiCorp binary leaves between runs.
+ */
+export function hasPhaseState(workspace: PhaseWorkspace): boolean {
+  return existsSync(workspace.statePath) || existsSync(join(workspace.dir, SEALED_TF_STATE))
+}
+
+/** Remove a stack's working files once it is destroyed (its Terraform states are empty then). */
+export async function removeStackFolder(paths: OperatorPaths, stack: string): Promise<void> {
+  await rm(stackFolder(paths, stack), { recursive: true, force: true })
 }
 
 /** Remove a saved plan once applied or abandoned (it is encrypted, but has no use afterwards). */
