@@ -47,7 +47,7 @@ await runMain(spec, async ({ flags, out }) => {
         rows.map((row) => refreshStatusRow(rt, store.paths, row, doc.stacks[row.stack]!, flags['ssh-key'])),
       )
     } finally {
-      rt.dispose()
+      await rt.dispose()
     }
   }
   const drifted = rows.some((r) => (r.drift ?? []).length > 0)

@@ -5,6 +5,7 @@
  * background ssh detaches itself once every forward listens (`-f` with ExitOnForwardFailure) and
  * `--close` ends it through its control socket.
  */
+
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -20,6 +21,7 @@ import {
   openTunnel,
   TunnelError,
 } from '../ssh/tunnel.ts'
+import { isProcessDead } from '../state/lock.ts'
 import {
   buildControlArgs,
   type ConnectionRecord,
@@ -159,22 +161,13 @@ async function startBackgroundTunnel(
   return pid
 }
 
-function isPidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
 /** Ask the ControlMaster to exit, wait (≤ 5 s) until its process is gone, remove record and sockets. */
 async function closeRecorded(proc: Proc, stack: StackHandle, record: ConnectionRecord): Promise<void> {
   if (await isConnectionAlive(proc, record)) {
     await proc.run(buildControlArgs(record.controlPath, 'exit'), { env: buildChildEnv() })
     const deadline = Date.now() + 5000
-    while (isPidAlive(record.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
-    if (isPidAlive(record.pid))
+    while (!isProcessDead(record.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    if (!isProcessDead(record.pid))
       throw new CliError(`The tunnel's ssh process ${record.pid} did not exit.`, {
         hint: `End it with \`kill ${record.pid}\`, then run --close again.`,
       })

@@ -4,6 +4,7 @@
  * stdin, so it ends with the connection (Ctrl-C) instead of lingering on the host until the next log line.
  */
 import { CliError, ExitCode, UsageError } from '../errors.ts'
+import { registerSecrets } from '../flows/record.ts'
 import { buildChildEnv, type Proc } from '../proc.ts'
 import { HostKeyMismatchError, isHostKeyFailure } from '../ssh/ready.ts'
 import { buildSshArgs } from '../ssh/target.ts'
@@ -78,12 +79,9 @@ export function buildStackLogsArgv(
 
 /** A redactor that knows every secret of the record. */
 export function buildStackRedactor(record: StackRecord): Redactor {
-  return new Redactor().add(
-    record.tokens.api,
-    record.tokens.runner,
-    record.terraform.statePassphrase,
-    record.ssh?.hostKeyPrivate,
-  )
+  const redactor = new Redactor()
+  registerSecrets({ redactor }, record)
+  return redactor
 }
 
 /** Stream the logs to `sink` until they end (container stopped, or no --follow) or Ctrl-C; returns 0. */

@@ -3,11 +3,9 @@
  * no refresh, no plan), and one pinned SSH call that both proves the host answers with its pinned key and
  * asks Docker about the app container.
  */
-import { access } from 'node:fs/promises'
-import { join } from 'node:path'
 import { buildPhaseEnv } from '../flows/phase.ts'
 import type { FlowRuntime } from '../flows/runtime.ts'
-import { type Phase, preparePhaseWorkspace, stackFolder } from '../flows/workspace.ts'
+import { hasPhaseState, type Phase, preparePhaseWorkspace } from '../flows/workspace.ts'
 import { buildChildEnv } from '../proc.ts'
 import { appStackDir, providerDefinition } from '../providers/index.ts'
 import { isHostKeyFailure } from '../ssh/ready.ts'
@@ -34,16 +32,12 @@ export async function probeTerraformPhase(
   record: StackRecord,
   phase: Phase,
 ): Promise<boolean> {
-  const statePath = join(stackFolder(paths, stack), phase, 'terraform.tfstate')
-  if (
-    !(await access(statePath).then(
-      () => true,
-      () => false,
-    ))
-  )
-    return false
-  const configDir = phase === 'app' ? appStackDir : providerDefinition(record.provider).hostStack!
   const workspace = await preparePhaseWorkspace(paths, stack, phase)
+  if (!hasPhaseState(workspace)) return false
+  // The HashiCorp binary's state is sealed between runs; reading its outputs would unseal it under a running
+  // up's feet, so its presence is the evidence here (OpenTofu's outputs are read below).
+  if (rt.binary.flavor === 'terraform') return true
+  const configDir = phase === 'app' ? appStackDir : providerDefinition(record.provider).hostStack!
   const spec = {
     phase,
     configDir,

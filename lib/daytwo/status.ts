@@ -4,6 +4,7 @@
  * not the infrastructure, not the record.
  */
 import { formatTable } from '../cli/output.ts'
+import { registerSecrets } from '../flows/record.ts'
 import type { FlowRuntime } from '../flows/runtime.ts'
 import type { Proc } from '../proc.ts'
 import { orphanedSessions, pinnedSessions } from '../sessions/inventory.ts'
@@ -81,6 +82,7 @@ export async function refreshStatusRow(
   record: StackRecord,
   sshKey: string | undefined,
 ): Promise<StatusRow> {
+  registerSecrets(rt, record)
   if (!isRefreshable(record)) return { ...row, health: '-', drift: [] }
   const terraform = await Promise.all(
     stackPhases(record).map(async (phase) => ({
