@@ -43,6 +43,7 @@ await runMain(spec, async ({ flags, out }) => {
   if (flags.refresh) {
     const rt = await createRuntime(out, flags['tf-bin'])
     try {
+      await rt.prepareTools()
       rows = await Promise.all(
         rows.map((row) => refreshStatusRow(rt, store.paths, row, doc.stacks[row.stack]!, flags['ssh-key'])),
       )

@@ -43,7 +43,6 @@ export async function probeTerraformPhase(
     configDir,
     workspace,
     inputs: { tfvars: {}, secretEnv: {} },
-    credentials: {},
     statePassphrase: record.terraform.statePassphrase,
   }
   const terraform = new Terraform({

@@ -53,6 +53,7 @@ export async function runDestroy(rt: FlowRuntime, req: DestroyRequest): Promise<
   await verifyMayAsk({ ...gate, summary: [] })
   const store = await StateStore.open(req.operator!, process.env, 'cloud:destroy')
   rt.useStore(store)
+  await rt.prepareTools()
   const { doc } = await store.read()
   const record = requireStack(doc, req.stackName)
   if (record.status === 'destroyed') {
@@ -76,6 +77,8 @@ export async function runDestroy(rt: FlowRuntime, req: DestroyRequest): Promise<
   }
   const def = providerDefinition(record.provider)
   const credentials = loadCredentials(def.credentials)
+  // Credentials reach Terraform inside TF_VAR_* values; each one is also redacted on its own.
+  rt.redactor.add(...Object.values(credentials))
   registerSecrets(rt, record)
   const release = await acquireStackLock(store.paths, req.stackName, 'cloud:destroy')
   try {
@@ -161,7 +164,6 @@ async function planDestroy(
           record,
           target,
         ),
-        credentials: {},
         statePassphrase: record.terraform.statePassphrase,
         destroy: true,
       }),
@@ -180,7 +182,6 @@ async function planDestroy(
           record,
           credentials,
         ),
-        credentials: {},
         statePassphrase: record.terraform.statePassphrase,
         destroy: true,
       }),

@@ -19,7 +19,6 @@ export interface PhaseSpec {
   configDir: string
   workspace: PhaseWorkspace
   inputs: StackInputs
-  credentials: Readonly<Record<string, string>>
   statePassphrase: string
   destroy?: boolean
 }
@@ -40,11 +39,10 @@ export function buildPhaseEnv(rt: FlowRuntime, spec: PhaseSpec): Env {
     Object.entries(spec.inputs.secretEnv).map(([name, value]) => [name.replace(/^TF_VAR_/, ''), value]),
   )
   for (const value of Object.values(variables)) rt.redactor.add(value)
-  for (const value of Object.values(spec.credentials)) rt.redactor.add(value)
   rt.redactor.add(spec.statePassphrase)
   const encryption = rt.binary.flavor === 'tofu' ? buildEncryptionEnv(spec.statePassphrase) : {}
   return {
-    ...buildTfEnv({ cliConfigFile: rt.cliConfigFile, variables, credentials: spec.credentials, encryption }),
+    ...buildTfEnv({ cliConfigFile: rt.cliConfigFile, variables, encryption }),
     TF_DATA_DIR: spec.workspace.dataDir,
   }
 }

@@ -49,11 +49,14 @@ export async function runPlan(rt: FlowRuntime, req: UpRequest): Promise<PlanRepo
   // Without the gate (local) nothing has resolved the operator yet: resolve it strictly here.
   const store = await StateStore.open(req.operator ?? (await resolveOperator({})), process.env, 'cloud:plan')
   rt.useStore(store)
+  await rt.prepareTools()
   const existing = (await store.read()).doc.stacks[req.stackName]
   const exists = existing !== undefined && existing.status !== 'destroyed'
   const record = exists ? existing : await mintStackRecord(rt.proc, req)
   registerSecrets(rt, record)
   const credentials = loadCredentials(def.credentials)
+  // Credentials reach Terraform inside TF_VAR_* values; each one is also redacted on its own.
+  rt.redactor.add(...Object.values(credentials))
   const scratch = exists ? undefined : await mkdtemp(join(tmpdir(), 'debug-cloud-plan-'))
   const paths = scratch ? { ...store.paths, dir: scratch } : store.paths
   const release = await acquireStackLock(paths, req.stackName, 'cloud:plan')
@@ -72,7 +75,6 @@ export async function runPlan(rt: FlowRuntime, req: UpRequest): Promise<PlanRepo
         configDir: def.hostStack,
         workspace: await preparePhaseWorkspace(paths, req.stackName, 'host'),
         inputs: await buildHostInputs(req, record, credentials),
-        credentials: {},
         statePassphrase: record.terraform.statePassphrase,
       })
       report.phases.push({ phase: 'host', summary: host.summary ?? null })
@@ -87,7 +89,6 @@ export async function runPlan(rt: FlowRuntime, req: UpRequest): Promise<PlanRepo
         configDir: appStackDir,
         workspace: await preparePhaseWorkspace(paths, req.stackName, 'app'),
         inputs: buildAppInputs(req, record, target),
-        credentials: {},
         statePassphrase: record.terraform.statePassphrase,
       })
       report.phases.push({ phase: 'app', summary: app.summary ?? null })

@@ -22,12 +22,14 @@ export interface FlowRuntime {
   redactor: Redactor
   interrupts: InterruptForwarder
   renderer: ProgressRenderer
-  binary: TfBinary
+  readonly binary: TfBinary
   cliConfigFile: string
   /** Milliseconds spent in Terraform, in waits (host readiness, health) and with the person at the gate. */
   timings: Record<TimingCategory, number>
   /** Run `fn` and add its duration to `category`. */
   time<T>(category: TimingCategory, fn: () => Promise<T>): Promise<T>
+  /** Build any missing pinned tool and resolve the Terraform binary (after the gate's preflight). */
+  prepareTools(): Promise<void>
   /** Use the operator's keys for Terraform state at rest when the binary cannot encrypt it (terraform). */
   useStore(store: Pick<StateStore, 'recipients' | 'decryptFile'>): void
   /** The sealer set by useStore (only needed with the terraform binary). */
@@ -36,16 +38,18 @@ export interface FlowRuntime {
   dispose(): Promise<void>
 }
 
-/** Build the runtime (and any missing pinned tool); installs the SIGINT forwarder until dispose(). */
+/**
+ * Build the runtime; installs the SIGINT forwarder until dispose(). Tools are built by prepareTools(), which the
+ * flows call only after the gate's preflight, so CI and agents are refused before any build starts.
+ */
 export async function createRuntime(
   out: Output,
   tfBin: string | undefined,
   proc: Proc = realProc,
 ): Promise<FlowRuntime> {
-  await ensureTools({ proc, out })
   // Everything Terraform writes (state, plans, lock files) is private to the operator, encrypted or not.
   process.umask(0o077)
-  const binary = resolveTfBinary(tfBin)
+  let binary: TfBinary | undefined
   const interrupts = new InterruptForwarder((line) => out.warn(line))
   const uninstall = interrupts.install()
   const mode = chooseRenderMode(out)
@@ -58,7 +62,14 @@ export async function createRuntime(
     redactor: new Redactor(),
     interrupts,
     renderer,
-    binary,
+    get binary() {
+      binary ??= resolveTfBinary(tfBin)
+      return binary
+    },
+    async prepareTools() {
+      await ensureTools({ proc, out })
+      binary ??= resolveTfBinary(tfBin)
+    },
     cliConfigFile: cliConfigPath(),
     timings,
     async time(category, fn) {

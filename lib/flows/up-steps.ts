@@ -39,7 +39,6 @@ export async function runHostPhase(
     configDir: hostStack,
     workspace: await preparePhaseWorkspace(store.paths, req.stackName, 'host'),
     inputs: await buildHostInputs(req, record, credentials),
-    credentials: {},
     statePassphrase: record.terraform.statePassphrase,
   })
   const outputs = await applyIfChanged(ctx, planned, 'Host (VM)', [

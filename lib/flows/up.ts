@@ -70,8 +70,11 @@ export async function runUp(rt: FlowRuntime, req: UpRequest): Promise<UpResult> 
   // The gate refuses when no operator resolved, so from here on there is one.
   const store = await StateStore.open(req.operator!, process.env, 'cloud:up')
   rt.useStore(store)
+  await rt.prepareTools()
   const def = providerDefinition(req.provider)
   const credentials = loadCredentials(def.credentials)
+  // Credentials reach Terraform inside TF_VAR_* values; each one is also redacted on its own.
+  rt.redactor.add(...Object.values(credentials))
   const release = await acquireStackLock(store.paths, req.stackName, 'cloud:up')
   try {
     const initial = await ensureRecord(rt, store, req)
@@ -153,7 +156,6 @@ async function runSteps(
     configDir: appStackDir,
     workspace: await preparePhaseWorkspace(store.paths, req.stackName, 'app'),
     inputs: buildAppInputs(req, record, target),
-    credentials: {},
     statePassphrase: record.terraform.statePassphrase,
   })
   const appOutputs = await applyIfChanged(ctx, app, 'App (container)')
