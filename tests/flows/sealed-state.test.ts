@@ -64,7 +64,6 @@ test.before(async () => {
     configDir,
     workspace: await preparePhaseWorkspace(store.paths, 'tfbin', 'app'),
     inputs: { tfvars: {}, secretEnv: { TF_VAR_token: SECRET } },
-    credentials: {},
     statePassphrase: 'unused-with-terraform-0123',
   }
 })
