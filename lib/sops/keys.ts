@@ -147,13 +147,25 @@ async function runKeyCommand(
   found.searched.push(`SOPS_AGE_KEY_CMD=${argv[0]} (${describeCount(ids.length)})`)
 }
 
+/** The user's home: $HOME when set and not empty, else the account's home directory. */
+function homeOf(env: NodeJS.ProcessEnv): string {
+  return env.HOME && env.HOME !== '' ? env.HOME : homedir()
+}
+
+/** sops's default keys file: $XDG_CONFIG_HOME/sops/age/keys.txt, else ~/.config/sops/age/keys.txt. */
+export function defaultAgeKeyFile(env: NodeJS.ProcessEnv = process.env): string {
+  const configHome =
+    env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME !== '' ? env.XDG_CONFIG_HOME : join(homeOf(env), '.config')
+  return join(configHome, 'sops', 'age', 'keys.txt')
+}
+
 /** Find age identities the way sops does; `searched` lists every place looked at, for error messages. */
 export async function findAgeIdentities(
   env: NodeJS.ProcessEnv = process.env,
   proc: Proc = realProc,
 ): Promise<AgeIdentities> {
   const found: AgeIdentities = { identities: [], searched: [] }
-  const home = env.HOME && env.HOME !== '' ? env.HOME : homedir()
+  const home = homeOf(env)
   if (env.SOPS_AGE_SSH_PRIVATE_KEY_FILE)
     await readSshKey(env.SOPS_AGE_SSH_PRIVATE_KEY_FILE, 'SOPS_AGE_SSH_PRIVATE_KEY_FILE=', found, true)
   else found.searched.push('SOPS_AGE_SSH_PRIVATE_KEY_FILE (not set)')
@@ -168,8 +180,6 @@ export async function findAgeIdentities(
   else found.searched.push('SOPS_AGE_KEY_FILE (not set)')
   if (env.SOPS_AGE_KEY_CMD) await runKeyCommand(env.SOPS_AGE_KEY_CMD, env, proc, found)
   else found.searched.push('SOPS_AGE_KEY_CMD (not set)')
-  const configHome =
-    env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME !== '' ? env.XDG_CONFIG_HOME : join(home, '.config')
-  await readIdentityFile(join(configHome, 'sops', 'age', 'keys.txt'), 'default key file ', found)
+  await readIdentityFile(defaultAgeKeyFile(env), 'default key file ', found)
   return found
 }

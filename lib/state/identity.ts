@@ -4,31 +4,28 @@
  * to the keys file without ever clobbering it.
  */
 import { mkdir, readFile, realpath } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { dirname } from 'node:path'
 import { ExitCode } from '../errors.ts'
-import { verifyPrivateFile } from '../sops/keys.ts'
+import { defaultAgeKeyFile, parseIdentityText, verifyPrivateFile } from '../sops/keys.ts'
 import { writeFileAtomic } from './atomic.ts'
 import { StateUnsafeError } from './errors.ts'
 
-const AGE_IDENTITY_LINE = /^AGE-SECRET-KEY-1[0-9A-Z]+$/
-
 /** The keys file sops reads: SOPS_AGE_KEY_FILE, else $XDG_CONFIG_HOME/sops/age/keys.txt, else ~/.config/…. */
 export function identityFilePath(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.SOPS_AGE_KEY_FILE) return env.SOPS_AGE_KEY_FILE
-  const config = env.XDG_CONFIG_HOME || join(env.HOME ?? '', '.config')
-  return join(config, 'sops', 'age', 'keys.txt')
+  return env.SOPS_AGE_KEY_FILE ? env.SOPS_AGE_KEY_FILE : defaultAgeKeyFile(env)
 }
 
 /** The one age identity in a key file (an `age-keygen` output or a keys.txt with a single key). */
 export async function readIdentityFile(path: string): Promise<string> {
-  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new StateUnsafeError(`Cannot read ${path} (${error.code}).`, 'Give the path of an age key file.')
-  })
   await verifyPrivateFile(path)
-  const found = text
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => AGE_IDENTITY_LINE.test(line))
+  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new StateUnsafeError(
+      `Cannot read ${path} (${error.code}).`,
+      'Give the path of an age key file.',
+      ExitCode.notFound,
+    )
+  })
+  const found = await parseIdentityText(text, path)
   if (found.length !== 1)
     throw new StateUnsafeError(
       `${path} holds ${found.length} age identities; import needs exactly one.`,
