@@ -5,9 +5,9 @@
 import { access, constants, stat } from 'node:fs/promises'
 import { credentialPresence } from './credentials.ts'
 import { describeError } from './errors.ts'
+import { detectIdentityReason } from './gate/identity.ts'
 import { buildChildEnv, type Proc } from './proc.ts'
 import { providerDefinition } from './providers/index.ts'
-import { findAgeIdentities } from './sops/index.ts'
 import { openOperatorPaths, readProfile, resolveOperator } from './state/operator.ts'
 import { PROVIDERS } from './state/schema.ts'
 import { cliConfigPath } from './tools/paths.ts'
@@ -68,16 +68,16 @@ async function checkOperator(flag: string | undefined): Promise<Check[]> {
   try {
     const operator = await resolveOperator({ flag })
     const profile = await readProfile(await openOperatorPaths(operator))
-    const keys = await findAgeIdentities()
-    const identity: Check =
-      keys.identities.length > 0
-        ? { name: 'age identity', level: 'ok', detail: `${keys.identities.length} found` }
-        : {
-            name: 'age identity',
-            level: 'fail',
-            detail: `none found (looked at: ${keys.searched.join('; ')})`,
-            fix: 'Run `npm run operator:init -- --operator <name> --import <keyfile>`.',
-          }
+    // The same check the human gate makes: an identity here that matches one of the profile's recipients.
+    const reason = await detectIdentityReason(operator)
+    const identity: Check = reason
+      ? {
+          name: 'age identity',
+          level: 'fail',
+          detail: reason.text,
+          fix: 'Run `npm run operator:init -- --operator <name> --import <keyfile>` with your identity.',
+        }
+      : { name: 'age identity', level: 'ok', detail: 'matches a recipient of the profile' }
     return [
       { name: 'operator', level: 'ok', detail: `${operator} (${profile.recipients.length} recipient(s))` },
       identity,

@@ -3,9 +3,9 @@
  * Lets `--yes` skip the typed confirmation on this terminal for a few minutes (like sudo's timestamp).
  */
 import { runMain } from '../lib/cli/main.ts'
+import { resolveOperatorForGate } from '../lib/flows/operator.ts'
 import { GRANT_DEFAULT_MINUTES, GRANT_MAX_MINUTES, verifyGrantMinutes } from '../lib/gate/grant.ts'
 import { revokeTerminal, unlockTerminal } from '../lib/gate/unlock.ts'
-import { OperatorNotFoundError } from '../lib/state/errors.ts'
 import { resolveOperator } from '../lib/state/operator.ts'
 
 const spec = {
@@ -42,10 +42,7 @@ await runMain(spec, async ({ flags, out }) => {
     return 0
   }
   // No operator is a gate denial (no identity, audited), not a plain error.
-  const operator = await resolveOperator({ flag: flags.operator }).catch((error: unknown) => {
-    if (error instanceof OperatorNotFoundError) return undefined
-    throw error
-  })
+  const operator = await resolveOperatorForGate(flags.operator)
   const grant = await unlockTerminal({ operator, minutes, out })
   if (out.json)
     out.emitJson({
