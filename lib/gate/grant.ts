@@ -6,9 +6,10 @@
  */
 import { createHash } from 'node:crypto'
 import { lstatSync, readFileSync } from 'node:fs'
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { UsageError } from '../errors.ts'
+import { writeFileAtomic } from '../state/atomic.ts'
 import { operatorPaths } from '../state/paths.ts'
 import type { GateReason } from './reasons.ts'
 import type { TerminalBinding } from './terminal.ts'
@@ -63,9 +64,7 @@ export async function writeGrant(
   }
   const path = grantPath(operator, binding, env)
   await mkdir(join(path, '..'), { recursive: true, mode: 0o700 })
-  const temp = `${path}.${process.pid}.tmp`
-  await writeFile(temp, `${JSON.stringify(grant, null, 2)}\n`, { mode: 0o600, flag: 'wx' })
-  await rename(temp, path)
+  await writeFileAtomic(path, `${JSON.stringify(grant, null, 2)}\n`)
   return grant
 }
 

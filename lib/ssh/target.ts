@@ -3,8 +3,9 @@
  * (StrictHostKeyChecking=yes, no trust on first use), our own identity only, never a password, and no
  * user or system ssh_config in the way.
  */
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { writeFileAtomic } from '../state/atomic.ts'
 
 export interface SshTarget {
   host: string
@@ -63,8 +64,12 @@ export function buildDockerHostUrl(target: Pick<SshTarget, 'host' | 'port' | 'us
   return `ssh://${target.user}@${target.host}:${target.port}`
 }
 
-/** Write the pinned known_hosts file (its directory private to the operator). */
+/**
+ * Write the pinned known_hosts file (its directory private to the operator): atomically, so an ssh started by
+ * another command never reads it half-written, and not at all when it already says the same.
+ */
 export async function writeKnownHosts(path: string, content: string): Promise<void> {
+  if ((await readFile(path, 'utf8').catch(() => undefined)) === content) return
   await mkdir(dirname(path), { recursive: true, mode: 0o700 })
-  await writeFile(path, content, { mode: 0o600 })
+  await writeFileAtomic(path, content)
 }
