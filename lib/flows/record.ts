@@ -4,6 +4,7 @@
  * re-run or destroy can use.
  */
 import { randomBytes } from 'node:crypto'
+import { isDeepStrictEqual } from 'node:util'
 import { CliError, ExitCode } from '../errors.ts'
 import { generateHostKey } from '../infra/host-key.ts'
 import type { Proc } from '../proc.ts'
@@ -103,7 +104,9 @@ export async function updateStack(
 ): Promise<StackRecord> {
   const doc = await store.update((d) => {
     const current = requireStack(d, stack)
-    d.stacks[stack] = { ...current, ...patch, status, updatedAt: new Date().toISOString() }
+    const next = { ...current, ...patch, status }
+    // updatedAt moves only when something else did (an unchanged record is then not rewritten at all).
+    if (!isDeepStrictEqual(next, current)) d.stacks[stack] = { ...next, updatedAt: new Date().toISOString() }
     return d
   })
   return requireStack(doc, stack)

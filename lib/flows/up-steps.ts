@@ -54,7 +54,8 @@ export async function runHostPhase(
       .filter(([name, o]) => name.endsWith('_id') && o.value !== null && o.value !== undefined)
       .map(([name, o]) => [name, String(o.value)]),
   )
-  return updateStack(store, req.stackName, 'applying', {
+  // `applying` only when the host was changed just now (applyIfChanged set it); otherwise the status stays.
+  return updateStack(store, req.stackName, planned.hasChanges ? 'applying' : record.status, {
     address,
     ssh,
     dockerHost: readStringOutput(outputs, 'docker_host'),

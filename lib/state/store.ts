@@ -3,8 +3,10 @@
  * version in history/, encrypt only to the operator's (and recovery) recipients, and refuse to overwrite a file
  * that changed on disk since it was read. `update(fn)` = lock + read + fn + write.
  */
+
 import { createHash } from 'node:crypto'
 import { access, readFile } from 'node:fs/promises'
+import { isDeepStrictEqual } from 'node:util'
 import { CliError } from '../errors.ts'
 import {
   type AgeIdentities,
@@ -142,11 +144,13 @@ export class StateStore {
     }
   }
 
-  /** Lock, read, apply `fn` to a copy, write. Returns the document written. */
+  /** Lock, read, apply `fn` to a copy, write (unless nothing changed). Returns the resulting document. */
   async update(fn: (doc: StateDocument) => StateDocument | Promise<StateDocument>): Promise<StateDocument> {
     return this.withLock(async () => {
       const basis = await this.read()
       const next = await fn(structuredClone(basis.doc))
+      // Nothing changed: no rewrite, and no history entry that would push a useful one out.
+      if (basis.hash !== null && isDeepStrictEqual(next, basis.doc)) return next
       await this.write(next, basis)
       return next
     })

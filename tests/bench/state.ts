@@ -9,7 +9,7 @@ import { buildSampleState } from '../state/sample.ts'
 import { buildBenchEnv, medianTime, runOk } from './measure.ts'
 
 const ROUNDS = 7
-const timed = (fn: () => unknown) => medianTime(fn, ROUNDS)
+const timed = (fn: (round: number) => unknown) => medianTime(fn, ROUNDS)
 
 /** Measure and print the table. */
 export default async function benchState(print: (line: string) => void): Promise<void> {
@@ -28,7 +28,13 @@ export default async function benchState(print: (line: string) => void): Promise
 
     const ours = {
       read: await timed(() => store.read()),
-      write: await timed(() => store.update((d) => d)),
+      // One value changes per write (an unchanged document is not rewritten at all).
+      write: await timed((round) =>
+        store.update((d) => {
+          Object.values(d.stacks)[0]!.updatedAt = new Date(Date.UTC(2026, 0, 1, 0, 0, round)).toISOString()
+          return d
+        }),
+      ),
       readCmd: await timed(() =>
         runOk([process.execPath, '--import', 'tsx', 'scripts/state.ts', 'show', '--json'], env),
       ),

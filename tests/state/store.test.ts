@@ -122,6 +122,15 @@ test('a write onto a file that changed on disk since it was read is refused', as
   assert.is((await s.read()).doc.stacks.lab?.image, 'hand-edited:1')
 })
 
+test('an update that changes nothing does not rewrite the file or add a history entry', async () => {
+  const s = await store()
+  const before = readFileSync(s.paths.state, 'utf8')
+  const entries = (await listHistory(s.paths.history)).length
+  await s.update((doc) => doc)
+  assert.is(readFileSync(s.paths.state, 'utf8'), before)
+  assert.is((await listHistory(s.paths.history)).length, entries)
+})
+
 test('history keeps the previous versions up to the retention, and restore brings one back', async () => {
   const s = await store()
   await writeProfile(s.paths, { ...s.profile, historyRetention: 3 })
