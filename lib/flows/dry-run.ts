@@ -5,10 +5,12 @@
  */
 import { readFile } from 'node:fs/promises'
 import type { Output } from '../cli/output.ts'
-import { generateHostKey } from '../infra/host-key.ts'
-import { renderStackInputs, type StackInputs } from '../infra/stack-inputs.ts'
+import type { StackInputs } from '../infra/stack-inputs.ts'
 import type { Proc } from '../proc.ts'
 import { providerDefinition } from '../providers/index.ts'
+import { buildAppInputs, buildHostInputs } from './inputs.ts'
+import { mintStackRecord } from './record.ts'
+import { cloudDockerTarget, type DockerTarget, localDockerTarget } from './targets.ts'
 import type { UpRequest } from './up.ts'
 
 /** A well-formed ed25519 public key of 32 zero bytes, shown when the operator's own key is not there. */
@@ -29,44 +31,26 @@ export interface DryRunReport {
   userData: string | null
 }
 
-/** Render everything `up` would hand to Terraform, with placeholders for every secret. */
+/** Render everything `up` would hand to Terraform, through the same builders, with placeholder secrets. */
 export async function buildDryRun(
   proc: Proc,
   req: Omit<UpRequest, 'operator' | 'yes'>,
 ): Promise<DryRunReport> {
   const def = providerDefinition(req.provider)
+  // A throwaway record: minted tokens and (cloud) a host key that are never stored nor shown.
+  const record = await mintStackRecord(proc, req)
   const phases: DryRunReport['phases'] = []
   let userData: string | null = null
   const steps = ['preflight: human gate signals, operator state, credentials from .env, stack lock']
+  let target: DockerTarget
   if (def.hostStack) {
-    // A throwaway key, so the user data renders exactly as it would; its private half is never shown.
-    const hostKey = await generateHostKey(proc, 'dry-run')
-    const common = {
-      name: req.stackName,
-      operatorPublicKey: await operatorPublicKey(req.sshKey),
-      hostKey,
-      sshSourceRanges: req.sshSourceRanges,
-    }
-    const inputs =
-      req.provider === 'hetzner'
-        ? renderStackInputs('hetzner', {
-            ...common,
-            hcloudToken: '<HCLOUD_TOKEN>',
-            serverType: req.size ?? undefined,
-            location: req.location ?? undefined,
-          })
-        : renderStackInputs('contabo', {
-            ...common,
-            credentials: {
-              clientId: '<id>',
-              clientSecret: '<secret>',
-              user: '<user>',
-              password: '<password>',
-            },
-            imageId: '00000000-0000-0000-0000-000000000000',
-            productId: req.size ?? undefined,
-            region: req.location ?? undefined,
-          })
+    const placeholders = Object.fromEntries(
+      def.credentials.map((name) => [
+        name,
+        name === 'CNTB_IMAGE_ID' ? '00000000-0000-0000-0000-000000000000' : `<${name}>`,
+      ]),
+    )
+    const inputs = await buildHostInputs(req, record, placeholders, await operatorPublicKey(req.sshKey))
     phases.push({ phase: 'host', tfvars: inputs.tfvars, secretVariables: Object.keys(inputs.secretEnv) })
     userData = (inputs.secretEnv.TF_VAR_user_data ?? '').replace(
       /-----BEGIN OPENSSH PRIVATE KEY-----[\s\S]*?-----END OPENSSH PRIVATE KEY-----/,
@@ -78,20 +62,15 @@ export async function buildDryRun(
       'apply exactly that plan; record address, provider ids and the pinned host key',
       'wait for the host: SSH with the pinned key, cloud-init status --wait (0 or 2), docker info',
     )
+    target = cloudDockerTarget('<new host>', 22, 'deploy', req.sshKey, "<the stack's pinned known_hosts>")
   } else {
     steps.push(
       'plan the app phase to a saved, encrypted plan',
       'human gate: show the plan, type the stack name',
     )
+    target = localDockerTarget(req.dockerHost, req.sshKey, req.knownHosts)
   }
-  const app = renderStackInputs('local', {
-    dockerHost:
-      req.dockerHost ?? (def.hostStack ? 'ssh://deploy@<new host>:22' : 'unix:///var/run/docker.sock'),
-    appName: req.stackName,
-    appImage: req.image,
-    env: { DEBUG_SERVER_API_TOKEN: '<minted>', DEBUG_SERVER_RUNNER_TOKEN: '<minted>' },
-    ports: req.ports,
-  })
+  const app = buildAppInputs(req, record, target)
   phases.push({ phase: 'app', tfvars: app.tfvars, secretVariables: Object.keys(app.secretEnv) })
   steps.push(
     'apply the app phase (the debug-server container)',

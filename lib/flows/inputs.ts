@@ -31,8 +31,9 @@ export async function buildHostInputs(
   req: HostSpec,
   record: StackRecord,
   credentials: Record<string, string>,
+  operatorPublicKey?: string,
 ): Promise<StackInputs> {
-  const operatorPublicKey = await readPublicKey(req.sshKey)
+  operatorPublicKey ??= await readPublicKey(req.sshKey)
   const hostKey = {
     privateKey: record.ssh!.hostKeyPrivate,
     publicKey: record.ssh!.hostKeyPublic,
