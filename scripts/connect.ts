@@ -9,6 +9,8 @@ import { openStack, type StackHandle } from '../lib/daytwo/stack.ts'
 import { CliError, ExitCode, UsageError } from '../lib/errors.ts'
 import { resolveStackName, stackFlags } from '../lib/flows/flags.ts'
 import { realProc } from '../lib/proc.ts'
+import { resolveOperator } from '../lib/state/operator.ts'
+import { operatorPaths } from '../lib/state/paths.ts'
 
 const spec = {
   name: 'npm run cloud:connect --',
@@ -97,14 +99,10 @@ await runMain(spec, async ({ flags, positionals, out }) => {
     )
   if (flags.exec && (flags.background || flags.close))
     throw new UsageError('--exec cannot be combined with --background or --close.')
-  const stack = await openStack({
-    operator: flags.operator,
-    stack: name,
-    sshKey: flags['ssh-key'],
-    command: 'cloud:connect',
-  })
   if (flags.close) {
-    const closed = await closeConnection(realProc, stack)
+    // Closing needs only the operator's paths, not the (maybe destroyed) stack's record.
+    const paths = operatorPaths(await resolveOperator({ flag: flags.operator }))
+    const closed = await closeConnection(realProc, { paths, name })
     if (out.json) out.emitJson({ ok: true, stack: name, closed: closed ? { pid: closed.pid } : null })
     else
       out.success(
@@ -112,6 +110,12 @@ await runMain(spec, async ({ flags, positionals, out }) => {
       )
     return 0
   }
+  const stack = await openStack({
+    operator: flags.operator,
+    stack: name,
+    sshKey: flags['ssh-key'],
+    command: 'cloud:connect',
+  })
   if (!stack.ssh)
     throw new CliError(
       `Stack ${name} runs on the local Docker socket ${stack.dockerHost}: there is nothing to tunnel.`,

@@ -162,7 +162,7 @@ async function startBackgroundTunnel(
 }
 
 /** Ask the ControlMaster to exit, wait (≤ 5 s) until its process is gone, remove record and sockets. */
-async function closeRecorded(proc: Proc, stack: StackHandle, record: ConnectionRecord): Promise<void> {
+async function closeRecorded(proc: Proc, stack: StackRef, record: ConnectionRecord): Promise<void> {
   if (await isConnectionAlive(proc, record)) {
     await proc.run(buildControlArgs(record.controlPath, 'exit'), { env: buildChildEnv() })
     const deadline = Date.now() + 5000
@@ -175,8 +175,11 @@ async function closeRecorded(proc: Proc, stack: StackHandle, record: ConnectionR
   await removeConnection(stack.paths, stack.name, record)
 }
 
+/** Which stack's connection: needs no decrypted state, so it works for a destroyed stack too. */
+export type StackRef = Pick<StackHandle, 'paths' | 'name'>
+
 /** `--close`: end the recorded connection of `stack`; returns its record, or undefined when none was open. */
-export async function closeConnection(proc: Proc, stack: StackHandle): Promise<ConnectionRecord | undefined> {
+export async function closeConnection(proc: Proc, stack: StackRef): Promise<ConnectionRecord | undefined> {
   const record = await readConnection(stack.paths, stack.name)
   if (!record) return undefined
   await closeRecorded(proc, stack, record)

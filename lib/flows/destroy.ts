@@ -4,6 +4,7 @@
  * destroy plan that is applied exactly; the record is kept, marked destroyed, in the history.
  */
 import { loadCredentials } from '../credentials.ts'
+import { closeConnection } from '../daytwo/connect.ts'
 import { CliError, ExitCode } from '../errors.ts'
 import { GateDeniedError, requireHuman, verifyMayAsk } from '../gate/index.ts'
 import { appStackDir, providerDefinition } from '../providers/index.ts'
@@ -120,6 +121,8 @@ export async function runDestroy(rt: FlowRuntime, req: DestroyRequest): Promise<
     // The stack's Terraform states are empty now; a stack created later under this name starts afresh (with a new
     // state passphrase, which could not open the old files).
     if (rt.binary.flavor === 'terraform') await rt.sealer().sealAll()
+    // Tunnels to the destroyed host go too (their record lives in the stack folder).
+    await closeConnection(rt.proc, { paths: store.paths, name: req.stackName })
     await removeStackFolder(store.paths, req.stackName)
     return { stack: req.stackName, provider: record.provider, destroyed, releasedSessions: pinned }
   } catch (error) {
