@@ -7,12 +7,11 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ToolMissingError } from '../errors.ts'
 import { buildChildEnv, type Proc } from '../proc.ts'
-import { isExecutableFile } from '../terraform/binary.ts'
 import { buildTfEnv } from '../terraform/env.ts'
-import { cliConfigPath, type ToolName, tofuBinary, toolVersions } from '../tools/paths.ts'
-import { getTool } from '../tools/spec.ts'
+import { cliConfigPath } from '../tools/paths.ts'
+import { getTool, isToolName } from '../tools/spec.ts'
+import { whichTool } from '../tools/stamp.ts'
 import { renderCloudInit } from './cloud-init.ts'
 import { generateHostKey } from './host-key.ts'
 import { checkPolicyDir, parseHcl } from './policy.ts'
@@ -34,10 +33,6 @@ export const CHECK_TARGETS: readonly string[] = [
   'modules/docker_node/examples/basic',
   ...Object.values(STACKS).map((s) => s.dir),
 ]
-
-function isToolName(name: string): name is ToolName {
-  return Object.hasOwn(toolVersions, name)
-}
 
 /** Why a configuration cannot be initialised here (a required provider the Go proxy refuses), if so. */
 export async function whyNoInit(dir: string): Promise<string | undefined> {
@@ -138,9 +133,7 @@ export async function runInfraCheck(
   proc: Proc,
   onResult: (r: CheckResult) => void = () => {},
 ): Promise<CheckResult[]> {
-  const tofu = tofuBinary()
-  if (!isExecutableFile(tofu))
-    throw new ToolMissingError('tofu', `The pinned OpenTofu is not built (${tofu}).`)
+  const tofu = whichTool('tofu')
   const runner: Runner = { proc, tofu, env: buildTfEnv({ cliConfigFile: cliConfigPath() }) }
   const work = await mkdtemp(join(tmpdir(), 'debug-cloud-infra-check-'))
   const results: CheckResult[] = []
