@@ -5,9 +5,9 @@
  */
 import { CliError, ExitCode } from '../errors.ts'
 import { requireStack } from '../flows/record.ts'
-import { parseSshUrl, resolveSshKey } from '../flows/targets.ts'
+import { recordDockerTarget, resolveSshKey } from '../flows/targets.ts'
 import { knownHostsPath } from '../flows/workspace.ts'
-import { buildSshArgs, type SshTarget, writeKnownHosts } from '../ssh/target.ts'
+import { buildSshArgs, type SshTarget } from '../ssh/target.ts'
 import { resolveOperator } from '../state/operator.ts'
 import type { OperatorPaths } from '../state/paths.ts'
 import type { StackRecord, StateDocument } from '../state/schema.ts'
@@ -51,17 +51,6 @@ export async function openStackState(
   return { store, doc: (await store.read()).doc }
 }
 
-/** The SSH target of a record whose Docker host is ssh://, with the pinned known_hosts file. */
-export function buildStackSshTarget(
-  record: StackRecord,
-  knownHostsFile: string,
-  identityFile: string,
-): SshTarget | undefined {
-  if (!record.dockerHost?.startsWith('ssh://')) return undefined
-  const { user, host, port } = parseSshUrl(record.dockerHost)
-  return { host, port, user, identityFile, knownHostsFile }
-}
-
 /** How to reach a record's Docker host; for ssh:// the pinned known_hosts file is written from the record. */
 export async function resolveStackAccess(
   paths: OperatorPaths,
@@ -70,10 +59,13 @@ export async function resolveStackAccess(
   sshKey: string | undefined,
 ): Promise<{ ssh: SshTarget | undefined; dockerHost: string }> {
   if (record.dockerHost === null) throw new StackNotReadyError(name, record.status)
-  const knownHosts = knownHostsPath(paths, name)
-  const ssh = buildStackSshTarget(record, knownHosts, resolveSshKey(sshKey))
-  if (ssh) await writePinnedKnownHosts(record, knownHosts, name)
-  return { ssh, dockerHost: record.dockerHost }
+  const target = await recordDockerTarget(record, knownHostsPath(paths, name), resolveSshKey(sshKey))
+  if (!target)
+    throw new CliError(`Stack ${name} has no pinned host key in its record.`, {
+      hint: 'Re-run `npm run cloud:up` for the stack (with --known-hosts for an existing server) to pin it.',
+      exitCode: ExitCode.badInput,
+    })
+  return { ssh: target.ssh, dockerHost: target.dockerHost }
 }
 
 /** Resolve operator, state and stack; refuses a stack that has no app deployed. */
@@ -89,16 +81,6 @@ export async function openStack(options: {
     throw new StackNotReadyError(options.stack, record.status)
   const access = await resolveStackAccess(store.paths, options.stack, record, options.sshKey)
   return { name: options.stack, operator: store.operator, paths: store.paths, doc, record, ...access }
-}
-
-async function writePinnedKnownHosts(record: StackRecord, file: string, stack: string): Promise<void> {
-  const line = record.ssh?.knownHosts.trim()
-  if (!line)
-    throw new CliError(`Stack ${stack} has no pinned host key in its record.`, {
-      hint: 'Re-run `npm run cloud:up` for the stack (with --known-hosts for an existing server) to pin it.',
-      exitCode: ExitCode.badInput,
-    })
-  await writeKnownHosts(file, `${line}\n`)
 }
 
 /** argv of `docker <args>` against the stack's Docker host: over pinned SSH, or the local socket. */

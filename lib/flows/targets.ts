@@ -30,7 +30,7 @@ export function dockerSshOpts(target: DockerTarget): string[] {
 }
 
 /** Parse `ssh://user@host[:port]`. */
-export function parseSshUrl(url: string): { user: string; host: string; port: number } {
+function parseSshUrl(url: string): { user: string; host: string; port: number } {
   const match = /^ssh:\/\/([a-z_][a-z0-9_-]*)@([A-Za-z0-9.:-]+?)(?::(\d{1,5}))?$/.exec(url)
   if (!match) throw new UsageError(`--docker-host "${url}" is not ssh://user@host[:port] or unix:///path.`)
   return { user: match[1]!, host: match[2]!, port: Number(match[3] ?? 22) }
