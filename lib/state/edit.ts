@@ -44,11 +44,21 @@ export function buildEditorArgv(env: NodeJS.ProcessEnv, file: string): string[] 
   return [...editor, file]
 }
 
-function editorEnv(env: NodeJS.ProcessEnv): Env {
+/** The editor's environment; `withKeys` only for `sops edit`, which must find the operator's identity. */
+function editorEnv(env: NodeJS.ProcessEnv, withKeys: boolean): Env {
+  const names = withKeys
+    ? [
+        'EDITOR',
+        'VISUAL',
+        'SOPS_AGE_KEY',
+        'SOPS_AGE_KEY_CMD',
+        'SOPS_AGE_SSH_PRIVATE_KEY_FILE',
+        'XDG_CONFIG_HOME',
+      ]
+    : ['EDITOR', 'VISUAL']
   const extra: Env = {}
-  for (const name of ['EDITOR', 'VISUAL', 'SOPS_AGE_KEY', 'SOPS_AGE_KEY_CMD', 'XDG_CONFIG_HOME'])
-    if (env[name]) extra[name] = env[name]
-  return buildChildEnv({ ...extra, SOPS_AGE_KEY_FILE: identityFilePath(env) }, env)
+  for (const name of names) if (env[name]) extra[name] = env[name]
+  return buildChildEnv(withKeys ? { ...extra, SOPS_AGE_KEY_FILE: identityFilePath(env) } : extra, env)
 }
 
 /** Edit the operator's state with the real sops or with $EDITOR on a private temp file. */
@@ -64,7 +74,7 @@ async function editWithSops(ctx: EditContext): Promise<EditOutcome> {
   const { state, history } = ctx.store.paths
   const before = (await readTextIfExists(state))!
   const result = await ctx.proc.run([ctx.sopsPath, 'edit', state], {
-    env: editorEnv(ctx.env),
+    env: editorEnv(ctx.env, true),
     stdio: 'inherit',
   })
   const after = await readTextIfExists(state)
@@ -100,7 +110,7 @@ async function editWithTempFile(
     const file = join(dir, 'state.yaml')
     await writeFile(file, YAML.stringify(basis.doc), { mode: 0o600, flag: 'wx' })
     const argv = buildEditorArgv(ctx.env, file)
-    const result = await ctx.proc.run(argv, { env: editorEnv(ctx.env), stdio: 'inherit' })
+    const result = await ctx.proc.run(argv, { env: editorEnv(ctx.env, false), stdio: 'inherit' })
     if (result.exitCode !== 0)
       throw new CliError(
         `The editor (${argv[0]}) exited with ${result.exitCode ?? result.signal}; nothing was changed.`,

@@ -70,7 +70,7 @@ export class StateStore {
   private constructor(
     readonly operator: string,
     readonly paths: OperatorPaths,
-    readonly profile: OperatorProfile,
+    private currentProfile: OperatorProfile,
     readonly keys: AgeIdentities,
     private readonly command: string,
   ) {}
@@ -84,6 +84,11 @@ export class StateStore {
     const paths = await openOperatorPaths(operator, env)
     const profile = await readProfile(paths)
     return new StateStore(operator, paths, profile, await findAgeIdentities(env), command)
+  }
+
+  /** The operator's profile as last read (re-read under the lock by every write). */
+  get profile(): OperatorProfile {
+    return this.currentProfile
   }
 
   /** Every recipient a state file is encrypted to. */
@@ -121,6 +126,8 @@ export class StateStore {
    */
   async write(doc: StateDocument, basis: Pick<LoadedState, 'hash' | 'decrypted'>): Promise<string> {
     const valid = parseState(doc, this.paths.state, this.operator)
+    // A rotate-key since this store was opened changed the recipients: never write to the old ones.
+    this.currentProfile = await readProfile(this.paths)
     const current = await readTextIfExists(this.paths.state)
     if ((current === undefined ? null : hashText(current)) !== basis.hash)
       throw new StateConflictError(this.paths.state)
