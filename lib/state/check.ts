@@ -62,6 +62,13 @@ export class Checker {
     return typeof value === 'string' ? value : ''
   }
 
+  /** A string that is a secret: a bad value is described by its type only, never echoed. */
+  secretString(value: unknown, path: string): string {
+    if (typeof value !== 'string')
+      this.problems.push(`${path}: expected a string, got ${value === null ? 'null' : typeof value}`)
+    return typeof value === 'string' ? value : ''
+  }
+
   nullableString(value: unknown, path: string): string | null {
     return value === null ? null : this.string(value, path)
   }

@@ -194,7 +194,7 @@ function checkStack(c: Checker, value: unknown, p: string): StackRecord {
       port: c.integer(ssh.port, `${p}.ssh.port`, 1, 65535),
       hostKeyPublic: c.string(ssh.hostKeyPublic, `${p}.ssh.hostKeyPublic`),
       hostKeyFingerprint: c.string(ssh.hostKeyFingerprint, `${p}.ssh.hostKeyFingerprint`),
-      hostKeyPrivate: c.string(ssh.hostKeyPrivate, `${p}.ssh.hostKeyPrivate`),
+      hostKeyPrivate: c.secretString(ssh.hostKeyPrivate, `${p}.ssh.hostKeyPrivate`),
       knownHosts: c.string(ssh.knownHosts, `${p}.ssh.knownHosts`),
     },
     dockerHost: c.nullableString(s.dockerHost, `${p}.dockerHost`),
@@ -206,12 +206,14 @@ function checkStack(c: Checker, value: unknown, p: string): StackRecord {
       }
     }),
     tokens: {
-      api: c.string(tokens.api, `${p}.tokens.api`),
-      runner: c.string(tokens.runner, `${p}.tokens.runner`),
+      api: c.secretString(tokens.api, `${p}.tokens.api`),
+      runner: c.secretString(tokens.runner, `${p}.tokens.runner`),
     },
     providerIds: c.stringRecord(s.providerIds, `${p}.providerIds`),
     outputs: c.plainMap(s.outputs, `${p}.outputs`),
-    terraform: { statePassphrase: c.string(terraform.statePassphrase, `${p}.terraform.statePassphrase`) },
+    terraform: {
+      statePassphrase: c.secretString(terraform.statePassphrase, `${p}.terraform.statePassphrase`),
+    },
     lastError: lastError && {
       message: c.string(lastError.message, `${p}.lastError.message`),
       at: c.time(lastError.at, `${p}.lastError.at`),

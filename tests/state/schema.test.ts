@@ -45,7 +45,7 @@ test('every bad value is reported with its path', () => {
   for (const expected of [
     'stacks.stack-0.provider: expected one of hetzner, contabo, local, got "aws"',
     'stacks.stack-0.ssh.port: expected an integer from 1 to 65535, got 70000',
-    'stacks.stack-0.tokens.api: expected a string, got 42',
+    'stacks.stack-0.tokens.api: expected a string, got number',
     'stacks.stack-0.createdAt: expected an ISO-8601 time',
     'stacks.stack-0.endpoints[0].url: expected a URL',
     'stacks.stack-0.adress: unknown field',
