@@ -39,8 +39,10 @@ export async function runMain<F extends Record<string, FlagSpec>>(
   handler: CommandHandler<F>,
   argv: readonly string[] = process.argv.slice(2),
 ): Promise<void> {
-  const wantsJson = argv.includes('--json')
-  const out = new Output({ json: wantsJson, verbose: argv.includes('--verbose') })
+  // Only our own flags count: after `--` they belong to a command we run (connect --exec -- tool --json).
+  const end = argv.indexOf('--')
+  const own = end === -1 ? argv : argv.slice(0, end)
+  const out = new Output({ json: own.includes('--json'), verbose: own.includes('--verbose') })
   try {
     const parsed = parseArgs(spec, argv)
     if (parsed.flags.help) {

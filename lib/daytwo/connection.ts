@@ -4,6 +4,7 @@
  * can end exactly that process and `status` can show it. Nothing secret is in it.
  */
 import { readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { stackFolder } from '../flows/workspace.ts'
 import { buildChildEnv, type Proc } from '../proc.ts'
@@ -56,7 +57,10 @@ export async function removeConnection(
   stack: string,
   record: ConnectionRecord,
 ): Promise<void> {
-  await rm(record.runtimeDir, { recursive: true, force: true })
+  // The record is a file a person could edit: only ever remove a directory connect itself made.
+  const ours = join(tmpdir(), 'dc-connect-')
+  if (record.runtimeDir.startsWith(ours) && !record.runtimeDir.slice(ours.length).includes('/'))
+    await rm(record.runtimeDir, { recursive: true, force: true })
   await rm(connectionRecordPath(paths, stack), { force: true })
 }
 

@@ -7,7 +7,7 @@ import { formatTable } from '../cli/output.ts'
 import { registerSecrets } from '../flows/record.ts'
 import type { FlowRuntime } from '../flows/runtime.ts'
 import type { Proc } from '../proc.ts'
-import { orphanedSessions, pinnedSessions } from '../sessions/inventory.ts'
+import { pinnedSessions, sessionStatusOf } from '../sessions/inventory.ts'
 import type { OperatorPaths } from '../state/paths.ts'
 import type { StackRecord, StateDocument } from '../state/schema.ts'
 import { isConnectionAlive, readConnection } from './connection.ts'
@@ -53,6 +53,7 @@ export async function buildStatusRow(
   const record = doc.stacks[name]!
   const connection = await readConnection(paths, name)
   const alive = connection !== undefined && (await isConnectionAlive(proc, connection))
+  const pinned = pinnedSessions(doc, name).length
   return {
     stack: name,
     provider: record.provider,
@@ -61,8 +62,9 @@ export async function buildStatusRow(
     createdAt: record.createdAt,
     age: formatAge(record.createdAt, now),
     health: null,
-    sessions: pinnedSessions(doc, name).length,
-    orphanedSessions: orphanedSessions(doc).filter((s) => s.stack === name).length,
+    sessions: pinned,
+    // All sessions of one stack share its status: orphaned when the stack is.
+    orphanedSessions: sessionStatusOf(record) === 'orphaned' ? pinned : 0,
     tunnel: alive ? { pid: connection.pid, mode: connection.mode } : null,
     drift: null,
     lastError: record.lastError?.message ?? null,

@@ -62,10 +62,6 @@ export async function readTextIfExists(path: string): Promise<string | undefined
   }
 }
 
-function sameMembers(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && [...a].sort().join() === [...b].sort().join()
-}
-
 export class StateStore {
   private constructor(
     readonly operator: string,
@@ -131,10 +127,8 @@ export class StateStore {
     const current = await readTextIfExists(this.paths.state)
     if ((current === undefined ? null : hashText(current)) !== basis.hash)
       throw new StateConflictError(this.paths.state)
-    const previous =
-      basis.decrypted && sameMembers(basis.decrypted.recipients, this.recipients)
-        ? basis.decrypted
-        : undefined
+    // The codec keeps the data key (and unchanged ENC strings) only when the recipients are the same.
+    const previous = basis.decrypted ?? undefined
     const text = await encryptSopsYaml(serializeState(valid), { recipients: this.recipients, previous })
     if (current !== undefined) await pushHistory(this.paths.history, current, this.profile.historyRetention)
     await writeFileAtomic(this.paths.state, text)

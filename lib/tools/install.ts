@@ -10,6 +10,7 @@ import { delimiter, dirname, join } from 'node:path'
 import type { Output } from '../cli/output.ts'
 import { CliError, ExitCode, ToolMissingError } from '../errors.ts'
 import { buildChildEnv, type Env, type Proc } from '../proc.ts'
+import { writeFileAtomic } from '../state/atomic.ts'
 import { buildCliConfig, mirrorBinaryPath } from './mirror.ts'
 import { cliConfigPath, providerMirrorDir, toolDir } from './paths.ts'
 import {
@@ -176,7 +177,8 @@ async function writeCliConfig(env: NodeJS.ProcessEnv): Promise<void> {
   const current = await readFile(path, 'utf8').catch(() => undefined)
   if (current === text) return
   await mkdir(dirname(path), { recursive: true })
-  await writeFile(path, text)
+  // Atomic: a tofu init running now reads the old config or the new one, never half of it.
+  await writeFileAtomic(path, text, 0o644)
 }
 
 /** Build every missing pinned tool (sequentially: builds are CPU-heavy), then write the CLI config. */
