@@ -159,11 +159,59 @@ export function defaultAgeKeyFile(env: NodeJS.ProcessEnv = process.env): string 
   return join(configHome, 'sops', 'age', 'keys.txt')
 }
 
-/** Find age identities the way sops does; `searched` lists every place looked at, for error messages. */
+const KEY_VARIABLES = [
+  'HOME',
+  'XDG_CONFIG_HOME',
+  'SOPS_AGE_KEY',
+  'SOPS_AGE_KEY_FILE',
+  'SOPS_AGE_KEY_CMD',
+  'SOPS_AGE_SSH_PRIVATE_KEY_FILE',
+]
+const searches = new Map<string, Promise<AgeIdentities>>()
+
+/** What the search depends on: the variables, and when each key file last changed, content or mode (a rotation adds a key; a chmod may make one unsafe). */
+async function searchKey(env: NodeJS.ProcessEnv): Promise<string> {
+  const home = homeOf(env)
+  const files = [
+    env.SOPS_AGE_KEY_FILE,
+    defaultAgeKeyFile(env),
+    join(home, '.ssh', 'id_ed25519'),
+    join(home, '.ssh', 'id_rsa'),
+  ]
+  const times = await Promise.all(
+    files.map((f) =>
+      f
+        ? stat(f).then(
+            (s) => [s.ctimeMs, s.mode],
+            () => null,
+          )
+        : null,
+    ),
+  )
+  return JSON.stringify([KEY_VARIABLES.map((n) => env[n] ?? null), times])
+}
+
+/**
+ * Find age identities the way sops does; `searched` lists every place looked at, for error messages. One search
+ * per process and key set: the gate and the store both ask, and SOPS_AGE_KEY_CMD may need a hardware-key touch.
+ */
 export async function findAgeIdentities(
   env: NodeJS.ProcessEnv = process.env,
   proc: Proc = realProc,
 ): Promise<AgeIdentities> {
+  if (proc !== realProc) return searchAgeIdentities(env, proc)
+  const key = await searchKey(env)
+  let search = searches.get(key)
+  if (!search) {
+    search = searchAgeIdentities(env, proc)
+    searches.set(key, search)
+    search.catch(() => searches.delete(key))
+  }
+  const found = await search
+  return { identities: [...found.identities], searched: [...found.searched] }
+}
+
+async function searchAgeIdentities(env: NodeJS.ProcessEnv, proc: Proc): Promise<AgeIdentities> {
   const found: AgeIdentities = { identities: [], searched: [] }
   const home = homeOf(env)
   if (env.SOPS_AGE_SSH_PRIVATE_KEY_FILE)
