@@ -7,9 +7,8 @@ import { credentialPresence } from './credentials.ts'
 import { describeError } from './errors.ts'
 import { detectIdentityReason } from './gate/identity.ts'
 import { buildChildEnv, type Proc } from './proc.ts'
-import { providerDefinition } from './providers/index.ts'
+import { PROVIDERS, providerModule } from './providers/index.ts'
 import { openOperatorPaths, readProfile, resolveOperator } from './state/operator.ts'
-import { PROVIDERS } from './state/schema.ts'
 import { cliConfigPath } from './tools/paths.ts'
 import { binaryPath, displayVersion, listTools } from './tools/spec.ts'
 import { isToolInstalled } from './tools/stamp.ts'
@@ -95,8 +94,8 @@ async function checkOperator(flag: string | undefined): Promise<Check[]> {
 }
 
 function checkCredentials(): Check[] {
-  return PROVIDERS.filter((p) => providerDefinition(p).credentials.length > 0).map((p): Check => {
-    const present = credentialPresence(providerDefinition(p).credentials)
+  return PROVIDERS.filter((p) => providerModule(p).credentials.length > 0).map((p): Check => {
+    const present = credentialPresence(providerModule(p).credentials.map((c) => c.name))
     const missing = Object.entries(present)
       .filter(([, ok]) => !ok)
       .map(([n]) => n)

@@ -47,6 +47,67 @@ export const ExitCode = {
 } as const
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
+export type ExitCodeName = keyof typeof ExitCode
+
+/** What each code means in a --help line (docs/cli.md has the long form). */
+const SUMMARY: Record<ExitCodeName, string> = {
+  ok: 'ok',
+  failure: 'unexpected error',
+  planChanges: 'the plan has changes',
+  usage: 'bad flags',
+  badInput: 'bad input',
+  notFound: 'not found',
+  toolMissing: 'a tool is missing',
+  io: 'a write failed',
+  lockHeld: 'lock held',
+  permission: 'a key file is readable by others',
+  sopsFormat: 'not a SOPS file',
+  sopsNoKey: 'no age identity',
+  sopsWrongKey: 'wrong age identity',
+  sopsValueTampered: 'a value was tampered with',
+  sopsMacTampered: 'the MAC was tampered with',
+  sopsStructureChanged: 'the structure changed outside sops',
+  sopsUnsupported: 'unsupported SOPS feature',
+  stateConflict: 'the state changed on disk',
+  stateSchema: 'the state is invalid',
+  stateUnsafe: 'an unsafe state path',
+  gateCi: 'CI',
+  gateAgent: 'AI agent',
+  gateNoTty: 'no terminal',
+  gatePipedStdin: 'piped stdin',
+  gateWrongName: 'wrong name typed',
+  gateNoIdentity: 'no operator identity',
+  gateGrantExpired: 'no valid grant for --yes',
+  gateDeclined: 'cancelled',
+  terraformFailed: 'Terraform failed',
+  hostKeyMismatch: 'host key mismatch',
+  hostNotReady: 'host not ready in time',
+  healthCheckFailed: 'health check failed',
+  interrupted: 'interrupted',
+}
+
+/** Code ranges a --help line names at once. */
+const GROUPS = { gate: ['gate', 'refused by the human gate'], sops: ['sops', 'SOPS errors'] } as const
+export type ExitCodeGroup = keyof typeof GROUPS
+
+/** One line of a command's exit codes: a code or group by name, optionally with what it means for that command. */
+export type ExitCodeUse = ExitCodeName | ExitCodeGroup | readonly [ExitCodeName | ExitCodeGroup, string]
+
+/** "Exit codes: 0 up, 41-48 refused by the human gate, …", the numbers taken from the ExitCode table. */
+export function formatExitCodes(uses: readonly ExitCodeUse[]): string {
+  const items = uses.map((use) => {
+    const [name, text] = typeof use === 'string' ? [use, undefined] : use
+    if (name in GROUPS) {
+      const [prefix, groupText] = GROUPS[name as ExitCodeGroup]
+      const codes = Object.entries(ExitCode)
+        .filter(([n]) => n.startsWith(prefix))
+        .map(([, c]) => c)
+      return `${Math.min(...codes)}-${Math.max(...codes)} ${text ?? groupText}`
+    }
+    return `${ExitCode[name as ExitCodeName]} ${text ?? SUMMARY[name as ExitCodeName]}`
+  })
+  return `Exit codes: ${items.join(', ')}.`
+}
 
 export interface CliErrorOptions {
   /** What the user should do next; printed on its own line. */

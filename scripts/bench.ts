@@ -17,6 +17,7 @@ const spec = {
     'Run the benchmarks (all parts, or the ones named) and print tables of medians. The tunnel and launcher parts ' +
     'start test hosts and need root. Figures only: nothing here passes or fails.',
   flags: {},
+  exitCodes: ['ok', 'failure', 'usage'],
 } as const
 
 await runMain(spec, async ({ positionals, out }) => {

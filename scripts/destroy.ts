@@ -23,9 +23,16 @@ const spec = {
       description: 'Also release the debug sessions pinned to this stack (otherwise they block the destroy).',
     },
   },
-  details: `Exit codes: 0 destroyed, 41-48 refused by the human gate, 50 Terraform failed, 64 sessions still pinned,
-66 no such stack (or already destroyed), 75 stack locked, 130 interrupted.
-Example:
+  exitCodes: [
+    ['ok', 'destroyed'],
+    'gate',
+    'terraformFailed',
+    ['usage', 'sessions still pinned'],
+    ['notFound', 'no such stack (or already destroyed)'],
+    ['lockHeld', 'stack locked'],
+    'interrupted',
+  ],
+  details: `Example:
   npm run cloud:destroy -- --stack-name debug-lab --release-sessions`,
 } as const
 

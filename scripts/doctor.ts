@@ -23,7 +23,10 @@ const spec = {
       placeholder: 'path',
     },
   },
-  details: 'Exit codes: 0 everything needed is there (warnings allowed), 69 something needed is missing.',
+  exitCodes: [
+    ['ok', 'everything needed is there (warnings allowed)'],
+    ['toolMissing', 'something needed is missing'],
+  ],
 } as const
 
 await runMain(spec, async ({ flags, out }) => {

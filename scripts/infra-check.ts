@@ -11,6 +11,7 @@ const spec = {
   summary:
     'Check the Terraform modules and stacks (fmt, init, validate, policy) and the rendered cloud-init.',
   flags: {},
+  exitCodes: [['ok', 'every check passed'], ['failure', 'a check failed'], 'toolMissing'],
 } as const
 
 await runMain(spec, async ({ out }) => {

@@ -23,9 +23,14 @@ const spec = {
     operator: stackFlags.operator,
     'ssh-key': stackFlags['ssh-key'],
   },
-  details: `Exit codes: 0 the logs ended (Ctrl-C, container stopped, or all printed), 51 host key mismatch,
-64 bad flags, 66 unknown stack or container gone, 1 the host did not answer.
-Examples:
+  exitCodes: [
+    ['ok', 'the logs ended (Ctrl-C, container stopped, or all printed)'],
+    ['failure', 'the host did not answer'],
+    'hostKeyMismatch',
+    'usage',
+    ['notFound', 'unknown stack or container gone'],
+  ],
+  details: `Examples:
   npm run cloud:logs -- --stack-name debug-dev --tail 100
   npm run cloud:logs -- --stack-name debug-dev --follow --since 10m`,
 } as const

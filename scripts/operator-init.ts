@@ -31,8 +31,12 @@ const spec = {
       repeatable: true,
     },
   },
-  details:
-    'Exit codes: 0 created; 64 bad flags or the operator exists; 65 bad key file; 77 key file readable by others.',
+  exitCodes: [
+    ['ok', 'created'],
+    ['usage', 'bad flags or the operator exists'],
+    ['badInput', 'bad key file'],
+    'permission',
+  ],
 } as const
 
 await runMain(spec, async ({ flags, out }) => {

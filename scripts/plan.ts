@@ -14,8 +14,13 @@ const spec = {
     'Plan a stack without changing anything and print what cloud:up would do. Exit 0: no changes; 2: changes. ' +
     'Asks for confirmation only for hetzner/contabo, because planning uses your provider credentials.',
   flags: planFlags,
-  details: `Exit codes: 0 no changes, 2 changes, 41-48 refused by the human gate (cloud providers), 50 Terraform failed.
-Example:
+  exitCodes: [
+    ['ok', 'no changes'],
+    ['planChanges', 'changes'],
+    ['gate', 'refused by the human gate (cloud providers)'],
+    'terraformFailed',
+  ],
+  details: `Example:
   npm run cloud:plan -- --provider local --image ghcr.io/org/debug-server:1.2`,
 } as const
 
@@ -26,8 +31,6 @@ await runMain(spec, async ({ flags, out }) => {
       ...buildStackRequest(flags),
       operator: await resolveOperatorForGate(flags.operator),
       yes: flags.yes,
-      readinessTimeoutMs: 0,
-      healthTimeoutMs: 0,
     })
     if (out.json) out.data(JSON.stringify({ type: 'result', ok: true, ...report }))
     else for (const line of describePlanReport(report)) out.info(line)

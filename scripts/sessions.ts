@@ -5,10 +5,10 @@
 import { closest } from '../lib/cli/args.ts'
 import { runMain } from '../lib/cli/main.ts'
 import { UsageError } from '../lib/errors.ts'
+import { PROVIDERS, type ProviderName } from '../lib/providers/index.ts'
 import { runSessionVerb, SESSION_VERBS, type SessionVerb } from '../lib/sessions/commands.ts'
 import { SESSION_STATUSES, type SessionStatus } from '../lib/sessions/inventory.ts'
 import { resolveOperator } from '../lib/state/operator.ts'
-import { PROVIDERS, type Provider } from '../lib/state/schema.ts'
 import { StateStore } from '../lib/state/store.ts'
 
 const spec = {
@@ -51,10 +51,17 @@ const spec = {
     '  show <id>                                                      one session and its host',
     'Status: active (host ready), pending (host planned or applying), orphaned (host failed, interrupted,',
     'being destroyed, destroyed, or missing). These verbs change local state only: no confirmation is asked.',
-    'Exit codes: 0 ok; 20-26 SOPS errors; 30 changed on disk; 31 state invalid (e.g. a hand edit);',
-    '64 usage or bad session id; 65 refused by a rule (already pinned, stack destroyed); 66 no such session,',
-    'stack or operator; 75 state lock still held after 15 s.',
   ].join('\n'),
+  exitCodes: [
+    'ok',
+    'sops',
+    'stateConflict',
+    ['stateSchema', 'state invalid (e.g. a hand edit)'],
+    ['usage', 'usage or bad session id'],
+    ['badInput', 'refused by a rule (already pinned, stack destroyed)'],
+    ['notFound', 'no such session, stack or operator'],
+    ['lockHeld', 'state lock still held after 15 s'],
+  ],
 } as const
 
 function verifyVerb(verb: string | undefined): SessionVerb {
@@ -79,7 +86,7 @@ await runMain(spec, async ({ flags, positionals, out }) => {
       label: flags.label,
       note: flags.note,
       created: flags.created,
-      provider: flags.provider as Provider | undefined,
+      provider: flags.provider as ProviderName | undefined,
       status: flags.status as SessionStatus | undefined,
       json: flags.json,
     },

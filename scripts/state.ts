@@ -38,9 +38,19 @@ const spec = {
     '  verify                   check MAC and schema of the state and every history entry',
     '  rotate-key               new identity; state and history re-encrypted to it',
     '  decrypt <file>           print any SOPS YAML/JSON file readable with your keys (MAC verified)',
-    'Exit codes: 0 ok; 20-26 SOPS errors (21 no key, 22 wrong key, 23/24 tampered); 30 changed on disk;',
-    '31 schema; 32 unsafe path; 41-48 the human gate refused; 64 usage; 66 no operator; 75 lock held; 77 key file mode.',
   ].join('\n'),
+  exitCodes: [
+    'ok',
+    'sops',
+    'stateConflict',
+    'stateSchema',
+    'stateUnsafe',
+    'gate',
+    'usage',
+    ['notFound', 'no operator'],
+    'lockHeld',
+    'permission',
+  ],
 } as const
 
 function verifyVerb(verb: string | undefined): StateVerb {

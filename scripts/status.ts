@@ -26,8 +26,12 @@ const spec = {
       placeholder: 'tofu|terraform',
     },
   },
-  details: `Exit codes: 0 listed (with --refresh: and no drift), 1 --refresh found drift, 66 no operator.
-Examples:
+  exitCodes: [
+    ['ok', 'listed (with --refresh: and no drift)'],
+    ['failure', '--refresh found drift'],
+    ['notFound', 'no operator'],
+  ],
+  details: `Examples:
   npm run cloud:status
   npm run cloud:status -- --refresh --json`,
 } as const

@@ -21,7 +21,8 @@ const spec = {
       choices: names,
     },
   },
-  details: `Tools: ${names.join(', ')} (versions in lib/tools/versions.json).\nExit codes: 0 ok, 69 a tool is missing or failed to build, 64 bad flags.`,
+  exitCodes: ['ok', ['toolMissing', 'a tool is missing or failed to build'], 'usage'],
+  details: `Tools: ${names.join(', ')} (versions in lib/tools/versions.json).`,
 } as const
 
 await runMain(spec, async ({ flags, positionals, out }) => {

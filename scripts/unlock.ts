@@ -26,10 +26,7 @@ const spec = {
       placeholder: 'name',
     },
   },
-  details: [
-    'Exit codes: 0 unlocked or revoked; 41 CI; 42 AI agent; 43 no terminal; 44 piped stdin;',
-    '45 wrong name typed; 46 no operator identity; 48 cancelled; 64 bad flags.',
-  ].join('\n'),
+  exitCodes: [['ok', 'unlocked or revoked'], 'gate', 'usage'],
 } as const
 
 await runMain(spec, async ({ flags, out }) => {

@@ -21,9 +21,17 @@ const spec = {
       default: '600',
     },
   },
-  details: `Exit codes: 0 up (or already converged), 41-48 refused by the human gate, 50 Terraform failed,
-51 host key mismatch, 52 host not ready in time, 53 health check failed, 75 stack locked, 130 interrupted.
-Examples:
+  exitCodes: [
+    ['ok', 'up (or already converged)'],
+    'gate',
+    'terraformFailed',
+    'hostKeyMismatch',
+    'hostNotReady',
+    'healthCheckFailed',
+    ['lockHeld', 'stack locked'],
+    'interrupted',
+  ],
+  details: `Examples:
   npm run cloud:up -- --provider local
   npm run cloud:up -- --provider hetzner --env prod --image ghcr.io/org/debug-server:latest
   npm run cloud:up -- --provider contabo --stack-name debug-lab --dry-run`,

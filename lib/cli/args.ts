@@ -3,7 +3,7 @@
  * closest known one; `--help`, `--json` and `--verbose` exist on every command.
  */
 import minimist from 'minimist'
-import { UsageError } from '../errors.ts'
+import { type ExitCodeUse, formatExitCodes, UsageError } from '../errors.ts'
 
 export interface StringFlag {
   type: 'string'
@@ -36,7 +36,9 @@ export interface CommandSpec<F extends Record<string, FlagSpec>> {
   /** Positional arguments, shown in the usage line, e.g. `<verb> [file]`. */
   positionals?: string
   flags: F
-  /** Extra paragraphs after the flag list: exit codes, examples. */
+  /** The exit codes the command can return (rendered from the ExitCode table). */
+  exitCodes: readonly ExitCodeUse[]
+  /** Extra paragraphs after the exit codes: examples. */
   details?: string
 }
 
@@ -177,6 +179,7 @@ export function formatHelp<F extends Record<string, FlagSpec>>(spec: CommandSpec
     'Flags:',
     ...rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right}`),
   ]
-  if (spec.details) lines.push('', spec.details.trimEnd())
+  lines.push('', formatExitCodes(spec.exitCodes))
+  if (spec.details) lines.push(spec.details.trimEnd())
   return `${lines.join('\n')}\n`
 }

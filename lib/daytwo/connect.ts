@@ -5,22 +5,15 @@
  * background ssh detaches itself once every forward listens (`-f` with ExitOnForwardFailure) and
  * `--close` ends it through its control socket.
  */
-
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CliError, ExitCode } from '../errors.ts'
 import { buildChildEnv, type Proc } from '../proc.ts'
-import { HostKeyMismatchError, isHostKeyFailure } from '../ssh/ready.ts'
+import { HostKeyMismatchError, TunnelError } from '../ssh/errors.ts'
+import { isHostKeyFailure } from '../ssh/ready.ts'
 import { buildSshArgs, type SshTarget } from '../ssh/target.ts'
-import {
-  buildTunnelArgs,
-  type Forward,
-  findFreePort,
-  isForwardOpen,
-  openTunnel,
-  TunnelError,
-} from '../ssh/tunnel.ts'
+import { buildTunnelArgs, type Forward, findFreePort, isForwardOpen, openTunnel } from '../ssh/tunnel.ts'
 import { isProcessDead } from '../state/lock.ts'
 import {
   buildControlArgs,
@@ -31,6 +24,7 @@ import {
   removeConnection,
   writeConnection,
 } from './connection.ts'
+import { AlreadyConnectedError } from './errors.ts'
 import { type AppForward, chooseLocalPorts } from './ports.ts'
 import { publishedPorts, type StackHandle } from './stack.ts'
 
@@ -44,15 +38,6 @@ export interface OpenConnection {
   ended: Promise<void>
   /** End the ssh process and remove the record and sockets. */
   close(): Promise<void>
-}
-
-export class AlreadyConnectedError extends CliError {
-  constructor(stack: string, pid: number) {
-    super(`Stack ${stack} already has an open connection (ssh pid ${pid}).`, {
-      hint: `Use it, or end it first with \`npm run cloud:connect -- --stack-name ${stack} --close\`.`,
-      exitCode: ExitCode.failure,
-    })
-  }
 }
 
 /** The remote Docker socket path from the host's DOCKER_HOST (`unix://…`), or Docker's default when unset. */

@@ -6,10 +6,10 @@
 import { readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { stackFolder } from '../flows/workspace.ts'
 import { buildChildEnv, type Proc } from '../proc.ts'
 import { writeFileAtomic } from '../state/atomic.ts'
 import type { OperatorPaths } from '../state/paths.ts'
+import { stackFolder } from '../state/workspace.ts'
 
 export interface ConnectionRecord {
   pid: number

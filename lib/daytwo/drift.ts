@@ -2,8 +2,9 @@
  * What `status --refresh` observed about one stack, and the drift between that and the record: pure
  * functions over the observation, so every rule is tested without a host.
  */
-import type { Phase } from '../flows/workspace.ts'
+
 import type { StackRecord } from '../state/schema.ts'
+import type { Phase } from '../state/workspace.ts'
 
 export interface ContainerState {
   id: string

@@ -3,14 +3,15 @@
  * line, every known secret of the stack redacted. Over SSH the remote `docker logs` is tied to the session's
  * stdin, so it ends with the connection (Ctrl-C) instead of lingering on the host until the next log line.
  */
-import { CliError, ExitCode, UsageError } from '../errors.ts'
+import { CliError, UsageError } from '../errors.ts'
 import { registerSecrets } from '../flows/record.ts'
 import { buildChildEnv, type Proc } from '../proc.ts'
-import { HostKeyMismatchError, isHostKeyFailure } from '../ssh/ready.ts'
+import { HostKeyMismatchError, TunnelError } from '../ssh/errors.ts'
+import { isHostKeyFailure } from '../ssh/ready.ts'
 import { buildSshArgs } from '../ssh/target.ts'
-import { TunnelError } from '../ssh/tunnel.ts'
 import type { StackRecord } from '../state/schema.ts'
 import { Redactor } from '../terraform/redact.ts'
+import { ContainerNotFoundError } from './errors.ts'
 import { appContainerName, type StackHandle } from './stack.ts'
 
 export interface LogsOptions {
@@ -24,15 +25,6 @@ export interface LogsOptions {
 export interface LogSink {
   stdout(line: string): void
   stderr(line: string): void
-}
-
-export class ContainerNotFoundError extends CliError {
-  constructor(container: string, stack: string) {
-    super(`The app container ${container} of stack ${stack} does not exist on its host.`, {
-      hint: 'It was removed outside this tool: `npm run cloud:status -- --refresh` shows the drift, `npm run cloud:up` recreates it.',
-      exitCode: ExitCode.notFound,
-    })
-  }
 }
 
 const SINCE = /^(?:\d+(?:\.\d+)?|(?:\d+[hms])+|\d{4}-\d{2}-\d{2}(?:T[0-9:.]+(?:Z|[+-]\d{2}:\d{2})?)?)$/

@@ -4,7 +4,7 @@
  * busy port. Only TCP ports can be forwarded by SSH.
  */
 import { createServer } from 'node:net'
-import { CliError, ExitCode } from '../errors.ts'
+import { PortsBusyError } from './errors.ts'
 import type { PublishedPort } from './stack.ts'
 
 export interface AppForward {
@@ -14,15 +14,6 @@ export interface AppForward {
   remote: { host: string; port: number }
   /** The port the operator would expect (the external one) was busy and another was picked. */
   moved: boolean
-}
-
-export class PortsBusyError extends CliError {
-  constructor(readonly ports: readonly number[]) {
-    super(`Local port${ports.length > 1 ? 's' : ''} ${ports.join(', ')} already in use on 127.0.0.1.`, {
-      hint: 'Stop what listens there (see `ss -ltnp`), close an older tunnel with `npm run cloud:connect -- --close`, or drop --strict-ports to get free ports instead.',
-      exitCode: ExitCode.failure,
-    })
-  }
 }
 
 /** True when nothing listens on 127.0.0.1:port (binding it succeeds). */

@@ -3,15 +3,14 @@
  * no refresh, no plan), and one pinned SSH call that both proves the host answers with its pinned key and
  * asks Docker about the app container.
  */
-import { buildPhaseEnv } from '../flows/phase.ts'
+import { buildAppPhase, buildHostPhase, phaseTerraform } from '../flows/phase.ts'
 import type { FlowRuntime } from '../flows/runtime.ts'
-import { hasPhaseState, type Phase, preparePhaseWorkspace } from '../flows/workspace.ts'
 import { buildChildEnv } from '../proc.ts'
-import { appStackDir, providerDefinition } from '../providers/index.ts'
+import { providerModule } from '../providers/index.ts'
 import { isHostKeyFailure } from '../ssh/ready.ts'
 import type { OperatorPaths } from '../state/paths.ts'
 import type { StackRecord } from '../state/schema.ts'
-import { Terraform } from '../terraform/terraform.ts'
+import { hasPhaseState, type Phase, preparePhaseWorkspace } from '../state/workspace.ts'
 import type { HostObservation, Observation } from './drift.ts'
 import { parseInspect } from './drift.ts'
 import { appContainerName, buildDockerArgv, type StackHandle } from './stack.ts'
@@ -21,7 +20,7 @@ const PROOF_OUTPUT: Record<Phase, string> = { host: 'public_ipv4', app: 'contain
 
 /** Phases a stack of this provider has. */
 export function stackPhases(record: StackRecord): Phase[] {
-  return providerDefinition(record.provider).hostStack ? ['host', 'app'] : ['app']
+  return providerModule(record.provider).host ? ['host', 'app'] : ['app']
 }
 
 /** True when the phase's state exists and its proof output is set. Never plans, refreshes or applies. */
@@ -37,23 +36,15 @@ export async function probeTerraformPhase(
   // The HashiCorp binary's state is sealed between runs; reading its outputs would unseal it under a running
   // up's feet, so its presence is the evidence here (OpenTofu's outputs are read below).
   if (rt.binary.flavor === 'terraform') return true
-  const configDir = phase === 'app' ? appStackDir : providerDefinition(record.provider).hostStack!
-  const spec = {
-    phase,
-    configDir,
-    workspace,
-    inputs: { tfvars: {}, secretEnv: {} },
-    statePassphrase: record.terraform.statePassphrase,
-  }
-  const terraform = new Terraform({
-    proc: rt.proc,
-    renderer: rt.renderer,
-    redactor: rt.redactor,
-    binary: rt.binary,
-    workdir: configDir,
-    env: buildPhaseEnv(rt, spec),
-    statePath: workspace.statePath,
-  })
+  // Reading outputs needs no inputs: only the stack, its state and the state's passphrase.
+  const place = { paths, stackName: stack }
+  const none = { tfvars: {}, secretEnv: {} }
+  const host = providerModule(record.provider).host
+  const spec =
+    phase === 'host' && host
+      ? await buildHostPhase(place, host, record, none)
+      : await buildAppPhase(place, record, none)
+  const terraform = phaseTerraform(rt, spec)
   const outputs = await terraform.output()
   const proof = outputs[PROOF_OUTPUT[phase]]?.value
   return proof !== undefined && proof !== null && proof !== ''

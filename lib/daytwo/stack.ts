@@ -4,14 +4,15 @@
  * known_hosts file is (re)written from the record, which is the one source of truth for the host key.
  */
 import { CliError, ExitCode } from '../errors.ts'
-import { requireStack } from '../flows/record.ts'
 import { recordDockerTarget, resolveSshKey } from '../flows/targets.ts'
-import { knownHostsPath } from '../flows/workspace.ts'
 import { buildSshArgs, type SshTarget } from '../ssh/target.ts'
 import { resolveOperator } from '../state/operator.ts'
 import type { OperatorPaths } from '../state/paths.ts'
+import { requireStack } from '../state/records.ts'
 import type { StackRecord, StateDocument } from '../state/schema.ts'
 import { StateStore } from '../state/store.ts'
+import { knownHostsPath } from '../state/workspace.ts'
+import { StackNotReadyError } from './errors.ts'
 
 export interface StackHandle {
   name: string
@@ -30,15 +31,6 @@ export interface PublishedPort {
   external: number
   internal: number
   protocol: string
-}
-
-export class StackNotReadyError extends CliError {
-  constructor(stack: string, status: string) {
-    super(`Stack ${stack} is ${status}: it has no running app to reach.`, {
-      hint: `Bring it up with \`npm run cloud:up -- --stack-name ${stack}\`, or see \`npm run cloud:status\`.`,
-      exitCode: ExitCode.notFound,
-    })
-  }
 }
 
 /** Open the operator's state and the record of `stack`. */

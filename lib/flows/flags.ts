@@ -2,8 +2,9 @@
  * Flags shared by cloud:up, cloud:plan and cloud:destroy, and their validation into a typed stack request.
  */
 import { UsageError } from '../errors.ts'
-import { type ProviderName, providerDefinition } from '../providers/index.ts'
-import { PROVIDERS, STACK_NAME } from '../state/schema.ts'
+import { isProviderName, PROVIDERS, type ProviderName } from '../providers/index.ts'
+import { type PortMapping, STACK_NAME } from '../state/schema.ts'
+import type { StackRequest } from './requests.ts'
 import { resolveSshKey } from './targets.ts'
 
 export const stackFlags = {
@@ -87,13 +88,6 @@ export const stackFlags = {
   },
 } as const
 
-export interface PortMapping {
-  ip: string
-  external: number
-  internal: number
-  protocol: 'tcp' | 'udp'
-}
-
 /** Parse `--ports`: `[hostIp:]external:internal[/proto]`, comma-separated. */
 export function parsePorts(text: string): PortMapping[] {
   return text.split(',').map((raw) => {
@@ -148,9 +142,10 @@ export function resolveStackName(given: string | undefined, env: string): string
   return name
 }
 
-/** The provider name from --provider (already checked against the choices by the parser). */
+/** The provider name from --provider (the parser checked it against the choices; this narrows the type). */
 export function toProvider(value: string): ProviderName {
-  return providerDefinition(value as ProviderName).name
+  if (!isProviderName(value)) throw new UsageError(`--provider must be one of ${PROVIDERS.join(', ')}.`)
+  return value
 }
 
 /** The image `cloud:up` runs when --image is not given. */
@@ -173,7 +168,7 @@ export interface StackFlagValues {
 }
 
 /** Validate the stack flags into the request shape of the flows (timeouts are the caller's). */
-export function buildStackRequest(flags: StackFlagValues) {
+export function buildStackRequest(flags: StackFlagValues): StackRequest {
   return {
     provider: toProvider(flags.provider),
     env: flags.env,

@@ -1,94 +1,67 @@
 /**
- * The inputs `up` and `destroy` hand to each phase, built from the request and the stack record, so a
- * destroy plans against exactly what up applied.
+ * The inputs each phase is planned with, built from the request and the stack record, so that `up`, `plan`,
+ * `--dry-run` and `destroy` all hand Terraform the same shape (destroy and day two from the record alone).
  */
 import { readFile } from 'node:fs/promises'
 import { CliError, ExitCode } from '../errors.ts'
-import { renderStackInputs, type StackInputs } from '../infra/stack-inputs.ts'
-import type { ProviderName } from '../providers/index.ts'
-import type { StackRecord } from '../state/schema.ts'
-import { ANYWHERE, type PortMapping } from './flags.ts'
+import type { HostKey } from '../infra/host-key.ts'
+import { buildAppStackInputs, type StackInputs } from '../infra/stack-inputs.ts'
+import type { HostInputRequest } from '../providers/types.ts'
+import type { PortMapping, StackRecord } from '../state/schema.ts'
+import { ANYWHERE } from './flags.ts'
 import { type DockerTarget, dockerSshOpts } from './targets.ts'
 
-export interface HostSpec {
-  /** Who may reach SSH on the VM (default: anywhere). */
-  sshSourceRanges?: readonly string[]
-  stackName: string
-  env: string
-  provider: ProviderName
-  sshKey: string
-}
-
-export interface AppSpec {
-  stackName: string
-  env: string
-  image: string
-  ports: readonly PortMapping[]
-}
-
-/** Inputs of a provider's host stack: the pinned host key in the user data, credentials as TF_VAR_* only. */
-export async function buildHostInputs(
-  req: HostSpec,
-  record: StackRecord,
-  credentials: Record<string, string>,
-  operatorPublicKey?: string,
-): Promise<StackInputs> {
-  operatorPublicKey ??= await readPublicKey(req.sshKey)
-  const hostKey = {
-    privateKey: record.ssh!.hostKeyPrivate,
-    publicKey: record.ssh!.hostKeyPublic,
-    fingerprint: record.ssh!.hostKeyFingerprint,
-  }
-  const common = {
-    name: req.stackName,
-    operatorPublicKey,
-    hostKey,
-    sshSourceRanges: req.sshSourceRanges ?? ANYWHERE,
-  }
-  if (req.provider === 'hetzner') {
-    return renderStackInputs('hetzner', {
-      ...common,
-      hcloudToken: credentials.HCLOUD_TOKEN!,
-      serverType: record.size ?? undefined,
-      location: record.location ?? undefined,
-      labels: { 'managed-by': 'debug-cloud', stack: req.stackName, env: req.env },
+/** The pre-generated host key of a cloud stack's record (minted with the record, so always there). */
+export function recordedHostKey(stackName: string, record: StackRecord): HostKey {
+  if (!record.ssh || record.ssh.hostKeyPrivate === '')
+    throw new CliError(`Stack ${stackName} has no pre-generated host key in its record.`, {
+      hint: 'The record was edited by hand: restore it with `npm run state -- history` and `state -- restore <n>`.',
+      exitCode: ExitCode.stateSchema,
     })
+  const { hostKeyPrivate, hostKeyPublic, hostKeyFingerprint } = record.ssh
+  return { privateKey: hostKeyPrivate, publicKey: hostKeyPublic, fingerprint: hostKeyFingerprint }
+}
+
+/** What a provider's host stack is built from: the record's key, size and location, the request's SSH ranges. */
+export function buildHostRequest(
+  spec: { stackName: string; env: string; sshSourceRanges?: readonly string[] },
+  record: StackRecord,
+  credentials: Readonly<Record<string, string>>,
+  operatorPublicKey: string,
+): HostInputRequest {
+  return {
+    stackName: spec.stackName,
+    env: spec.env,
+    size: record.size,
+    location: record.location,
+    operatorPublicKey,
+    hostKey: recordedHostKey(spec.stackName, record),
+    sshSourceRanges: spec.sshSourceRanges ?? ANYWHERE,
+    credentials,
   }
-  return renderStackInputs('contabo', {
-    ...common,
-    credentials: {
-      clientId: credentials.CNTB_OAUTH2_CLIENT_ID!,
-      clientSecret: credentials.CNTB_OAUTH2_CLIENT_SECRET!,
-      user: credentials.CNTB_OAUTH2_USER!,
-      password: credentials.CNTB_OAUTH2_PASS!,
-    },
-    imageId: credentials.CNTB_IMAGE_ID!,
-    productId: record.size ?? undefined,
-    region: record.location ?? undefined,
-  })
 }
 
 /** Inputs of the app stack: the image, ports and minted tokens (sensitive) for the container. */
-export function buildAppInputs(req: AppSpec, record: StackRecord, target: DockerTarget): StackInputs {
-  return renderStackInputs('local', {
+export function buildAppInputs(
+  spec: { stackName: string; env: string; image: string; ports: readonly PortMapping[] },
+  record: StackRecord,
+  target: DockerTarget,
+): StackInputs {
+  return buildAppStackInputs({
     dockerHost: target.dockerHost,
     sshOpts: dockerSshOpts(target),
-    appName: req.stackName,
-    appImage: req.image,
+    appName: spec.stackName,
+    appImage: spec.image,
     env: { DEBUG_SERVER_API_TOKEN: record.tokens.api, DEBUG_SERVER_RUNNER_TOKEN: record.tokens.runner },
-    ports: req.ports.map((p) => ({
-      internal: p.internal,
-      external: p.external,
-      ip: p.ip,
-      protocol: p.protocol,
-    })),
-    labels: { 'managed-by': 'debug-cloud', stack: req.stackName, env: req.env },
+    ports: spec.ports.map((p) => ({ ...p })),
+    labels: { 'managed-by': 'debug-cloud', stack: spec.stackName, env: spec.env },
     restartPolicy: 'unless-stopped',
     pullPolicy: 'missing',
   })
 }
 
-async function readPublicKey(privateKeyPath: string): Promise<string> {
+/** The public half of the operator's SSH key (authorised for the deploy user of a new VM). */
+export async function readPublicKey(privateKeyPath: string): Promise<string> {
   return (
     await readFile(`${privateKeyPath}.pub`, 'utf8').catch((error: unknown) => {
       throw new CliError(`Cannot read ${privateKeyPath}.pub, the public half of your SSH key.`, {

@@ -7,19 +7,24 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { loadCredentials } from '../credentials.ts'
-import { requireHuman } from '../gate/index.ts'
-import { appStackDir, providerDefinition } from '../providers/index.ts'
-import { resolveOperator } from '../state/operator.ts'
-import { StateStore } from '../state/store.ts'
+import { providerModule } from '../providers/index.ts'
+import type { Phase } from '../state/workspace.ts'
+import { knownHostsPath } from '../state/workspace.ts'
 import type { PlanSummary } from '../terraform/plan-summary.ts'
-import { buildAppInputs, buildHostInputs } from './inputs.ts'
-import { describePlan, planPhase } from './phase.ts'
+import { buildAppInputs, buildHostRequest, readPublicKey } from './inputs.ts'
+import {
+  buildAppPhase,
+  buildHostPhase,
+  describePlan,
+  PHASE_LABEL,
+  planPhase,
+  type StackPlace,
+} from './phase.ts'
 import { mintStackRecord, registerSecrets } from './record.ts'
+import type { Asker, StackRequest } from './requests.ts'
 import type { FlowRuntime } from './runtime.ts'
+import { runStackSession } from './session.ts'
 import { localDockerTarget, recordDockerTarget } from './targets.ts'
-import type { UpRequest } from './up.ts'
-import { acquireStackLock, knownHostsPath, type Phase, preparePhaseWorkspace } from './workspace.ts'
 
 export interface PlanReport {
   stack: string
@@ -32,88 +37,74 @@ export interface PlanReport {
 }
 
 /** Plan every phase that can be planned now and summarise it. */
-export async function runPlan(rt: FlowRuntime, req: UpRequest): Promise<PlanReport> {
-  const def = providerDefinition(req.provider)
-  if (def.credentials.length > 0) {
-    await requireHuman({
-      command: 'cloud:plan',
-      operator: req.operator,
-      confirmName: req.stackName,
-      yes: req.yes,
-      out: rt.out,
-      summary: [
-        `Plan stack ${req.stackName} on ${req.provider} with your ${def.credentials.join(', ')} (changes nothing).`,
-      ],
-    })
-  }
-  // Without the gate (local) nothing has resolved the operator yet: resolve it strictly here.
-  const store = await StateStore.open(req.operator ?? (await resolveOperator({})), process.env, 'cloud:plan')
-  rt.useStore(store)
-  await rt.prepareTools()
-  const existing = (await store.read()).doc.stacks[req.stackName]
-  const exists = existing !== undefined && existing.status !== 'destroyed'
-  const record = exists ? existing : await mintStackRecord(rt.proc, req)
-  registerSecrets(rt, record)
-  const credentials = loadCredentials(def.credentials)
-  // Credentials reach Terraform inside TF_VAR_* values; each one is also redacted on its own.
-  rt.redactor.add(...Object.values(credentials))
-  const scratch = exists ? undefined : await mkdtemp(join(tmpdir(), 'debug-cloud-plan-'))
-  const paths = scratch ? { ...store.paths, dir: scratch } : store.paths
-  const release = await acquireStackLock(paths, req.stackName, 'cloud:plan')
-  const report: PlanReport = {
-    stack: req.stackName,
-    provider: req.provider,
-    exists,
-    hasChanges: false,
-    phases: [],
-    notes: [],
-  }
-  try {
-    if (def.hostStack) {
-      const host = await planPhase(rt, {
-        phase: 'host',
-        configDir: def.hostStack,
-        workspace: await preparePhaseWorkspace(paths, req.stackName, 'host'),
-        inputs: await buildHostInputs(req, record, credentials),
-        statePassphrase: record.terraform.statePassphrase,
-      })
-      report.phases.push({ phase: 'host', summary: host.summary ?? null })
-      report.hasChanges ||= host.hasChanges
+export async function runPlan(rt: FlowRuntime, req: StackRequest & Asker): Promise<PlanReport> {
+  const provider = providerModule(req.provider)
+  const gated = provider.credentials.length > 0
+  return runStackSession(rt, { ...req, command: 'cloud:plan', gated }, async (s) => {
+    if (gated)
+      await s.approve([
+        `Plan stack ${req.stackName} on ${req.provider} with your ${provider.credentials.map((c) => c.name).join(', ')} (changes nothing).`,
+      ])
+    const credentials = s.credentials(provider)
+    const existing = (await s.store.read()).doc.stacks[req.stackName]
+    const exists = existing !== undefined && existing.status !== 'destroyed'
+    const record = exists ? existing : await mintStackRecord(rt.proc, provider, req)
+    registerSecrets(rt, record)
+    const scratch = exists ? undefined : await mkdtemp(join(tmpdir(), 'debug-cloud-plan-'))
+    const place: StackPlace = {
+      paths: scratch ? { ...s.paths, dir: scratch } : s.paths,
+      stackName: req.stackName,
     }
-    const target = def.hostStack
-      ? await recordDockerTarget(record, knownHostsPath(paths, req.stackName), req.sshKey)
-      : localDockerTarget(req.dockerHost, req.sshKey, req.knownHosts)
-    if (target) {
-      const app = await planPhase(rt, {
-        phase: 'app',
-        configDir: appStackDir,
-        workspace: await preparePhaseWorkspace(paths, req.stackName, 'app'),
-        inputs: buildAppInputs(req, record, target),
-        statePassphrase: record.terraform.statePassphrase,
-      })
-      report.phases.push({ phase: 'app', summary: app.summary ?? null })
-      report.hasChanges ||= app.hasChanges
-    } else {
-      report.notes.push(
-        'The app phase is planned once the VM exists (cloud:up plans it right after the host is ready).',
-      )
-      report.hasChanges = true
+    const report: PlanReport = {
+      stack: req.stackName,
+      provider: req.provider,
+      exists,
+      hasChanges: false,
+      phases: [],
+      notes: [],
     }
-    return report
-  } finally {
-    // Seal before a scratch workspace disappears (terraform binary only; OpenTofu encrypts natively).
-    if (rt.binary.flavor === 'terraform') await rt.sealer().sealAll()
-    await release()
-    if (scratch) await rm(scratch, { recursive: true, force: true })
-  }
+    const add = (phase: Phase, planned: { hasChanges: boolean; summary?: PlanSummary | undefined }) => {
+      report.phases.push({ phase, summary: planned.summary ?? null })
+      report.hasChanges ||= planned.hasChanges
+    }
+    try {
+      if (provider.host) {
+        const request = buildHostRequest(req, record, credentials, await readPublicKey(req.sshKey))
+        add(
+          'host',
+          await planPhase(
+            rt,
+            await buildHostPhase(place, provider.host, record, provider.host.buildInputs(request)),
+          ),
+        )
+      }
+      const target = provider.host
+        ? await recordDockerTarget(record, knownHostsPath(place.paths, req.stackName), req.sshKey)
+        : localDockerTarget(req.dockerHost, req.sshKey, req.knownHosts)
+      if (target)
+        add(
+          'app',
+          await planPhase(rt, await buildAppPhase(place, record, buildAppInputs(req, record, target))),
+        )
+      else {
+        report.notes.push(
+          'The app phase is planned once the VM exists (cloud:up plans it right after the host is ready).',
+        )
+        report.hasChanges = true
+      }
+      return report
+    } finally {
+      // Seal before a scratch workspace disappears (terraform binary only; OpenTofu encrypts natively).
+      if (rt.binary.flavor === 'terraform') await rt.sealer().sealAll()
+      if (scratch) await rm(scratch, { recursive: true, force: true })
+    }
+  })
 }
 
 /** The human-readable plan report. */
 export function describePlanReport(report: PlanReport): string[] {
   const lines = [`Stack ${report.stack} on ${report.provider}${report.exists ? '' : ' (not created yet)'}:`]
-  for (const { phase, summary } of report.phases) {
-    const label = phase === 'app' ? 'App (container)' : 'Host (VM)'
-    lines.push(...(summary ? describePlan(label, summary) : [`${label}: no changes.`]))
-  }
+  for (const { phase, summary } of report.phases)
+    lines.push(...(summary ? describePlan(phase, summary) : [`${PHASE_LABEL[phase]}: no changes.`]))
   return [...lines, ...report.notes]
 }

@@ -1,15 +1,14 @@
 /**
- * The stack record in the operator's encrypted state: created with freshly minted secrets, then moved
- * through its statuses as `up` and `destroy` progress, so a failed or interrupted run leaves a record that a
- * re-run or destroy can use.
+ * The stack record as the flows create and finish it: freshly minted secrets (registered with the redactor
+ * before anything may print them), and a failed or interrupted run recorded on the stack, so a re-run or
+ * destroy can use what is left.
  */
 import { randomBytes } from 'node:crypto'
-import { isDeepStrictEqual } from 'node:util'
-import { CliError, ExitCode } from '../errors.ts'
 import { generateHostKey } from '../infra/host-key.ts'
 import type { Proc } from '../proc.ts'
-import { type ProviderName, providerDefinition } from '../providers/index.ts'
-import type { StackRecord, StackStatus, StateDocument } from '../state/schema.ts'
+import type { ProviderModule } from '../providers/types.ts'
+import { updateStack } from '../state/records.ts'
+import { type PortMapping, type StackRecord, stackSecrets } from '../state/schema.ts'
 import type { StateStore } from '../state/store.ts'
 import { formatDiagnostic } from '../terraform/diagnostics.ts'
 import { TerraformFailedError, TerraformInterruptedError } from '../terraform/errors.ts'
@@ -21,9 +20,10 @@ export function mintToken(): string {
 }
 
 export interface NewStack {
-  provider: ProviderName
+  provider: StackRecord['provider']
   env: string
   image: string
+  ports: PortMapping[]
   size: string | null
   location: string | null
 }
@@ -50,25 +50,27 @@ export function buildStackRecord(spec: NewStack, now = new Date()): StackRecord 
 }
 
 /**
- * A new record for a request: minted secrets, the provider's defaults, and for a cloud provider a
- * freshly generated host key (the VM gets it through cloud-init; it is pinned before the first connection).
+ * A new record for a request: minted secrets, the provider's defaults, and for a cloud provider a freshly
+ * generated host key (the VM gets it through cloud-init; it is pinned before the first connection).
  */
 export async function mintStackRecord(
   proc: Proc,
-  req: Pick<NewStack, 'provider' | 'env' | 'image'> & {
+  provider: ProviderModule,
+  req: Omit<NewStack, 'provider' | 'size' | 'location'> & {
+    provider: NewStack['provider']
     size: string | undefined
     location: string | undefined
   },
 ): Promise<StackRecord> {
-  const def = providerDefinition(req.provider)
   const record = buildStackRecord({
     provider: req.provider,
     env: req.env,
     image: req.image,
-    size: req.size ?? def.defaultSize,
-    location: req.location ?? def.defaultLocation,
+    ports: req.ports,
+    size: req.size ?? provider.defaultSize,
+    location: req.location ?? provider.defaultLocation,
   })
-  if (def.hostStack) {
+  if (provider.host) {
     const key = await generateHostKey(proc)
     record.ssh = {
       user: 'deploy',
@@ -82,44 +84,9 @@ export async function mintStackRecord(
   return record
 }
 
-/** The record of `stack`, or an error saying it is unknown. */
-export function requireStack(doc: StateDocument, stack: string): StackRecord {
-  const record = doc.stacks[stack]
-  if (!record) {
-    const known = Object.keys(doc.stacks)
-    throw new CliError(`No stack named "${stack}" in ${doc.operator}'s state.`, {
-      hint: known.length > 0 ? `Known stacks: ${known.join(', ')}.` : 'Create one with `npm run cloud:up`.',
-      exitCode: ExitCode.notFound,
-    })
-  }
-  return record
-}
-
-/** Persist a status change (and any other fields) of one stack. */
-export async function updateStack(
-  store: StateStore,
-  stack: string,
-  status: StackStatus,
-  patch: Partial<StackRecord> = {},
-): Promise<StackRecord> {
-  const doc = await store.update((d) => {
-    const current = requireStack(d, stack)
-    const next = { ...current, ...patch, status }
-    // updatedAt moves only when something else did (an unchanged record is then not rewritten at all).
-    if (!isDeepStrictEqual(next, current)) d.stacks[stack] = { ...next, updatedAt: new Date().toISOString() }
-    return d
-  })
-  return requireStack(doc, stack)
-}
-
 /** Register every secret of a record with the redactor before anything may print it. */
 export function registerSecrets(rt: Pick<FlowRuntime, 'redactor'>, record: StackRecord): void {
-  rt.redactor.add(
-    record.tokens.api,
-    record.tokens.runner,
-    record.terraform.statePassphrase,
-    record.ssh?.hostKeyPrivate,
-  )
+  rt.redactor.add(...stackSecrets(record))
 }
 
 /** A failed or interrupted run leaves the stack `failed`/`interrupted` with the (redacted) reason. */

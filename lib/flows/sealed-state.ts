@@ -13,7 +13,7 @@ import { encryptSopsYaml } from '../sops/index.ts'
 import { writeFileAtomic } from '../state/atomic.ts'
 import { SEALED_TF_STATE } from '../state/paths.ts'
 import type { StateStore } from '../state/store.ts'
-import type { PhaseWorkspace } from './workspace.ts'
+import type { PhaseWorkspace } from '../state/workspace.ts'
 
 export interface PlaintextRun {
   statePath: string

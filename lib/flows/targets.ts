@@ -19,6 +19,11 @@ export interface DockerTarget {
   ssh?: SshTarget
 }
 
+/** A Docker host reached over pinned SSH. */
+export interface SshDockerTarget extends DockerTarget {
+  ssh: SshTarget
+}
+
 /** The operator's SSH private key: --ssh-key, else ~/.ssh/id_ed25519. */
 export function resolveSshKey(flag: string | undefined): string {
   return flag ?? join(homedir(), '.ssh', 'id_ed25519')
@@ -81,7 +86,7 @@ export function cloudDockerTarget(
   user: string,
   sshKey: string,
   knownHostsFile: string,
-): DockerTarget {
+): SshDockerTarget {
   const ssh = { host: address, port, user, identityFile: sshKey, knownHostsFile }
   return { dockerHost: buildDockerHostUrl(ssh), ssh }
 }

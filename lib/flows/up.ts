@@ -1,52 +1,22 @@
 /**
- * `cloud:up` as a list of named steps: preflight → plan the host phase → gate (approve exactly that plan) →
- * apply → wait for the host → app phase → health check → persist → how to connect. Every step persists
- * what it learned, so a failed or interrupted run leaves a record that a re-run (which converges) or
- * `cloud:destroy` can use.
+ * `cloud:up` as a list of named steps inside a stack session: the record (minted when new) → the host (a cloud
+ * provider's host phase and readiness wait, or the existing host) → the app phase → health check → ready. The
+ * person is asked once, before the first change. Every step persists what it learned, so a failed or
+ * interrupted run leaves a record that a re-run (which converges) or `cloud:destroy` can use.
  */
-import { loadCredentials } from '../credentials.ts'
 import { CliError, ExitCode } from '../errors.ts'
-import { GateDeniedError, requireHuman, verifyMayAsk } from '../gate/index.ts'
-import { appStackDir, type ProviderName, providerDefinition } from '../providers/index.ts'
-import { verifyDockerSocket } from '../ssh/health.ts'
-import { waitForHost } from '../ssh/ready.ts'
+import { type ProviderName, providerModule } from '../providers/index.ts'
+import type { ProviderModule } from '../providers/types.ts'
+import { requireStack, updateStack } from '../state/records.ts'
 import type { StackRecord } from '../state/schema.ts'
-import { StateStore } from '../state/store.ts'
-import type { PortMapping } from './flags.ts'
 import { checkAppHealth } from './health.ts'
 import { buildAppInputs } from './inputs.ts'
-import { planPhase } from './phase.ts'
-import { mintStackRecord, recordFailure, registerSecrets, requireStack, updateStack } from './record.ts'
+import { buildAppPhase, planPhase } from './phase.ts'
+import { mintStackRecord, registerSecrets } from './record.ts'
+import type { UpRequest } from './requests.ts'
 import type { FlowRuntime } from './runtime.ts'
-import { cloudDockerTarget, type DockerTarget, localDockerTarget, recordDockerTarget } from './targets.ts'
-import {
-  applyIfChanged,
-  endpointsOf,
-  pinExistingHost,
-  plainOutputs,
-  runHostPhase,
-  type UpContext,
-} from './up-steps.ts'
-import { acquireStackLock, knownHostsPath, preparePhaseWorkspace } from './workspace.ts'
-
-export interface UpRequest {
-  provider: ProviderName
-  env: string
-  stackName: string
-  image: string
-  ports: PortMapping[]
-  location: string | undefined
-  size: string | undefined
-  dockerHost: string | undefined
-  knownHosts: string | undefined
-  sshKey: string
-  sshSourceRanges: readonly string[]
-  /** Undefined when no operator exists here: the gate then refuses (no identity). */
-  operator: string | undefined
-  yes: boolean
-  readinessTimeoutMs: number
-  healthTimeoutMs: number
-}
+import { runStackSession, type StackSession } from './session.ts'
+import { bringUpHost, plainOutputs, type ReachedHost, RunGate, reachExistingHost } from './up-host.ts'
 
 export interface UpResult {
   stack: string
@@ -63,122 +33,61 @@ export interface UpResult {
 /** Bring the stack up (or converge it); see the module comment for the steps. */
 export async function runUp(rt: FlowRuntime, req: UpRequest): Promise<UpResult> {
   const started = performance.now()
-  const { out } = rt
-  const gate = { command: 'cloud:up', operator: req.operator, confirmName: req.stackName, yes: req.yes, out }
-  out.step('Preflight: human gate signals, operator state, credentials, stack lock')
-  await verifyMayAsk({ ...gate, summary: [] })
-  // The gate refuses when no operator resolved, so from here on there is one.
-  const store = await StateStore.open(req.operator!, process.env, 'cloud:up')
-  rt.useStore(store)
-  await rt.prepareTools()
-  const def = providerDefinition(req.provider)
-  const credentials = loadCredentials(def.credentials)
-  // Credentials reach Terraform inside TF_VAR_* values; each one is also redacted on its own.
-  rt.redactor.add(...Object.values(credentials))
-  const release = await acquireStackLock(store.paths, req.stackName, 'cloud:up')
-  try {
-    const initial = await ensureRecord(rt, store, req)
-    let approved = false
-    const ctx: UpContext = {
-      rt,
-      store,
-      req,
-      changed: () => approved,
-      approve: async (summary) => {
-        if (approved) return
-        await rt.time('human', () =>
-          requireHuman({ ...gate, summary: [...describeStack(req, initial), ...summary] }),
-        )
-        approved = true
-      },
-    }
-    try {
-      const result = await runSteps(ctx, initial, def.hostStack, credentials)
-      const { terraform, wait, human } = rt.timings
-      const totalMs = performance.now() - started
-      return { ...result, timings: { totalMs, terraformMs: terraform, waitMs: wait, humanMs: human } }
-    } catch (error) {
-      if (!(error instanceof GateDeniedError)) await recordFailure(rt, store, req.stackName, error)
-      throw error
-    }
-  } finally {
-    await release()
-  }
+  const provider = providerModule(req.provider)
+  const session = { ...req, command: 'cloud:up', gated: true }
+  const result = await runStackSession(rt, session, async (s) => {
+    const credentials = s.credentials(provider)
+    const initial = await ensureRecord(s, provider, req)
+    return s.recordingFailures(async () => {
+      const gate = new RunGate(s, describeStack(req, initial))
+      const reached = provider.host
+        ? await bringUpHost(s, gate, provider.host, req, initial, credentials)
+        : await reachExistingHost(s, req, initial)
+      return deployApp(s, gate, req, reached)
+    })
+  })
+  const { terraform, wait, human } = rt.timings
+  const totalMs = performance.now() - started
+  return { ...result, timings: { totalMs, terraformMs: terraform, waitMs: wait, humanMs: human } }
 }
 
-async function runSteps(
-  ctx: UpContext,
-  initial: StackRecord,
-  hostStack: string | null,
-  credentials: Record<string, string>,
+/** The app phase on the reached host, the health check, and the stack recorded as ready. */
+async function deployApp(
+  s: StackSession,
+  gate: RunGate,
+  req: UpRequest,
+  { record, target }: ReachedHost,
 ): Promise<Omit<UpResult, 'timings'>> {
-  const { rt, store, req } = ctx
-  let record = initial
-  let target: DockerTarget
-  if (hostStack) {
-    record = await runHostPhase(ctx, record, hostStack, credentials)
-    target = cloudDockerTarget(
-      record.address!,
-      record.ssh!.port,
-      record.ssh!.user,
-      req.sshKey,
-      knownHostsPath(store.paths, req.stackName),
-    )
-    rt.out.step(`Waiting for ${record.address}: SSH with the pinned host key, cloud-init, Docker`)
-    await rt.time('wait', () =>
-      waitForHost(rt.proc, target.ssh!, {
-        timeoutMs: req.readinessTimeoutMs,
-        signal: rt.interrupts.signal,
-        onProgress: (stage, problem) => rt.out.detail(problem ? `  ${stage}: ${problem}` : `  ${stage}…`),
-      }),
-    )
-  } else {
-    target = localDockerTarget(req.dockerHost, req.sshKey, req.knownHosts)
-    record = await pinExistingHost(store, req, record, target)
-    // From here on the pin is the recorded one, in the stack's own known_hosts file.
-    target = (await recordDockerTarget(record, knownHostsPath(store.paths, req.stackName), req.sshKey))!
-    if (!target.ssh) await verifyDockerSocket(target.dockerHost)
-    else {
-      rt.out.step(`Waiting for ${target.ssh.host}: SSH with the pinned host key, Docker`)
-      const ssh = target.ssh
-      await rt.time('wait', () =>
-        waitForHost(rt.proc, ssh, {
-          timeoutMs: req.readinessTimeoutMs,
-          signal: rt.interrupts.signal,
-          stages: ['ssh', 'docker'],
-        }),
-      )
-    }
-  }
-  rt.out.step('App phase: the debug-server container')
-  const app = await planPhase(rt, {
-    phase: 'app',
-    configDir: appStackDir,
-    workspace: await preparePhaseWorkspace(store.paths, req.stackName, 'app'),
-    inputs: buildAppInputs(req, record, target),
-    statePassphrase: record.terraform.statePassphrase,
-  })
-  const appOutputs = await applyIfChanged(ctx, app, 'App (container)')
-  rt.out.step(`Health check: GET /healthz on port ${req.ports[0]!.external}`)
-  await rt.time('wait', () => checkAppHealth(rt.proc, target, req.ports[0]!, req.healthTimeoutMs))
-  const endpoints = endpointsOf(appOutputs)
-  record = await updateStack(store, req.stackName, 'ready', {
+  s.rt.out.step('App phase: the debug-server container')
+  const app = await planPhase(s.rt, await buildAppPhase(s, record, buildAppInputs(req, record, target)))
+  const outputs = await gate.applyIfChanged(app)
+  s.rt.out.step(`Health check: GET /healthz on port ${req.ports[0]?.external}`)
+  await s.rt.time('wait', () => checkAppHealth(s.rt.proc, target, req.ports, req.healthTimeoutMs))
+  const endpoints = endpointsOf(outputs.endpoint_urls?.value)
+  const ready = await updateStack(s.store, s.stackName, 'ready', {
+    ports: req.ports,
     dockerHost: target.dockerHost,
     endpoints,
-    outputs: { ...record.outputs, app: plainOutputs(appOutputs) },
+    outputs: { ...record.outputs, app: plainOutputs(outputs) },
     lastError: null,
   })
   return {
-    stack: req.stackName,
+    stack: s.stackName,
     provider: req.provider,
-    changed: ctx.changed(),
-    address: record.address,
+    changed: gate.changed,
+    address: ready.address,
     dockerHost: target.dockerHost,
     endpoints,
   }
 }
 
-/** Plan the host phase, apply it when it changes anything, and record address, ids and the pinned key. */
+/** The app's endpoint URLs from the app stack's `endpoint_urls` output. */
+function endpointsOf(urls: unknown): { name: string; url: string }[] {
+  if (!urls || typeof urls !== 'object') return []
+  return Object.entries(urls as Record<string, unknown>).map(([name, url]) => ({ name, url: String(url) }))
+}
+
+/** The lines that open the gate's summary: which stack, where, what. */
 function describeStack(req: UpRequest, record: StackRecord): string[] {
   return [
     `Stack ${req.stackName} (${record.status === 'planned' ? 'new' : record.status}) on ${req.provider}, operator ${req.operator}`,
@@ -187,12 +96,11 @@ function describeStack(req: UpRequest, record: StackRecord): string[] {
 }
 
 /** The existing record (same provider) or a new one, persisted as `planned` with freshly minted secrets. */
-async function ensureRecord(rt: FlowRuntime, store: StateStore, req: UpRequest): Promise<StackRecord> {
-  const { doc } = await store.read()
-  const existing = doc.stacks[req.stackName]
+async function ensureRecord(s: StackSession, provider: ProviderModule, req: UpRequest): Promise<StackRecord> {
+  const existing = (await s.store.read()).doc.stacks[req.stackName]
   let record: StackRecord
   if (existing && existing.status !== 'destroyed') {
-    if (existing.provider !== req.provider) {
+    if (existing.provider !== req.provider)
       throw new CliError(
         `Stack ${req.stackName} already exists on ${existing.provider}, not ${req.provider}.`,
         {
@@ -200,16 +108,15 @@ async function ensureRecord(rt: FlowRuntime, store: StateStore, req: UpRequest):
           exitCode: ExitCode.usage,
         },
       )
-    }
     record = existing
   } else {
-    record = await mintStackRecord(rt.proc, req)
-    const saved = await store.update((d) => {
-      d.stacks[req.stackName] = record
+    const minted = await mintStackRecord(s.rt.proc, provider, req)
+    const saved = await s.store.update((d) => {
+      d.stacks[req.stackName] = minted
       return d
     })
     record = requireStack(saved, req.stackName)
   }
-  registerSecrets(rt, record)
+  registerSecrets(s.rt, record)
   return record
 }

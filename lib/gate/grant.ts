@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { UsageError } from '../errors.ts'
 import { writeFileAtomic } from '../state/atomic.ts'
 import { operatorPaths } from '../state/paths.ts'
-import type { GateReason } from './reasons.ts'
+import type { GateReason } from './errors.ts'
 import type { TerminalBinding } from './terminal.ts'
 
 export const GRANT_DEFAULT_MINUTES = 5

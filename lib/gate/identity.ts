@@ -6,7 +6,7 @@ import { recipientOf } from '../sops/age.ts'
 import { findAgeIdentities } from '../sops/index.ts'
 import { readProfile, stateRecipients } from '../state/operator.ts'
 import { OPERATOR_NAME, operatorPaths } from '../state/paths.ts'
-import type { GateReason } from './reasons.ts'
+import type { GateReason } from './errors.ts'
 
 function noIdentity(text: string, signal: string): GateReason {
   return { code: 'no-identity', text, signals: [signal] }

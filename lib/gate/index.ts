@@ -7,15 +7,15 @@
  */
 import type { Output } from '../cli/output.ts'
 import { appendAudit, buildAuditEntry } from './audit.ts'
+import { GateDeniedError, type GateReason, sortReasons } from './errors.ts'
 import { checkGrant } from './grant.ts'
 import { detectIdentityReason } from './identity.ts'
 import { buildPromptLines, confirmOnTerminal } from './prompt.ts'
-import { GateDeniedError, type GateReason, sortReasons } from './reasons.ts'
 import { detectAgentReason, detectCiReason } from './signals.ts'
 import { buildTerminalReason, readTerminalBinding, readTerminalState } from './terminal.ts'
 
 export { type AuditEntry, appendAudit, buildAuditEntry } from './audit.ts'
-export { GateDeniedError, type GateReason } from './reasons.ts'
+export { GateDeniedError, type GateReason } from './errors.ts'
 
 export interface GateRequest {
   /** e.g. 'cloud:up', 'cloud:destroy', 'state show --reveal' */
@@ -42,7 +42,9 @@ export async function collectDenials(req: Pick<GateRequest, 'operator' | 'yes'>)
   return sortReasons(reasons.filter((r): r is GateReason => r !== undefined))
 }
 
-async function deny(req: GateRequest, reasons: GateReason[]): Promise<never> {
+type GateCheck = Omit<GateRequest, 'summary' | 'out'>
+
+async function deny(req: GateCheck, reasons: GateReason[]): Promise<never> {
   await appendAudit(
     buildAuditEntry({
       operator: req.operator ?? null,
@@ -58,11 +60,13 @@ async function deny(req: GateRequest, reasons: GateReason[]): Promise<never> {
 
 /**
  * Preflight for slow commands: refuse now (audited, GateDeniedError) when nobody could approve later, so
- * no planning happens first. Asks nothing; requireHuman runs the same checks again when it asks.
+ * no planning happens first. Asks nothing; requireHuman runs the same checks again when it asks. Returns the
+ * operator, who exists from here on (no operator is a denial).
  */
-export async function verifyMayAsk(req: GateRequest): Promise<void> {
+export async function verifyMayAsk(req: GateCheck): Promise<string> {
   const denials = await collectDenials(req)
-  if (denials.length > 0) await deny(req, denials)
+  if (denials.length > 0 || req.operator === undefined) return deny(req, denials)
+  return req.operator
 }
 
 /**

@@ -6,7 +6,7 @@ import { openSync } from 'node:fs'
 import { ReadStream, WriteStream } from 'node:tty'
 import { input } from '@inquirer/prompts'
 import type { ChalkInstance } from 'chalk'
-import type { GateReason } from './reasons.ts'
+import type { GateReason } from './errors.ts'
 
 export interface ConfirmRequest {
   command: string

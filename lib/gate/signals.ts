@@ -6,7 +6,7 @@
  */
 import { determineAgent } from '@vercel/detect-agent'
 import { detectAgent, detectProvider } from 'std-env'
-import type { GateReason } from './reasons.ts'
+import type { GateReason } from './errors.ts'
 
 /** Present with ANY value (also empty, also `CI=false`) means CI. */
 export const CI_VARIABLES = [

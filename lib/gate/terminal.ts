@@ -4,7 +4,7 @@
  * Linux /proc is read directly; where it is missing there is no binding and so no grant.
  */
 import { closeSync, openSync, readFileSync, readlinkSync } from 'node:fs'
-import type { GateReason } from './reasons.ts'
+import type { GateReason } from './errors.ts'
 
 /** Whether /dev/tty (the controlling terminal) can be opened for reading and writing. */
 export function hasControllingTerminal(): boolean {

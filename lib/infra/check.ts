@@ -8,6 +8,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildChildEnv, type Proc } from '../proc.ts'
+import { PROVIDERS, providerModule } from '../providers/index.ts'
 import { buildTfEnv } from '../terraform/env.ts'
 import { cliConfigPath } from '../tools/paths.ts'
 import { getTool, isToolName } from '../tools/spec.ts'
@@ -16,7 +17,7 @@ import { renderCloudInit } from './cloud-init.ts'
 import { generateHostKey } from './host-key.ts'
 import { checkPolicyDir, parseHcl } from './policy.ts'
 import { buildCloudInitSamples } from './samples.ts'
-import { STACKS, TERRAFORM_ROOT } from './stacks.ts'
+import { APP_STACK, TERRAFORM_ROOT } from './stacks.ts'
 
 export type CheckName = 'fmt' | 'init' | 'validate' | 'policy' | 'cloud-init'
 
@@ -31,7 +32,8 @@ export interface CheckResult {
 export const CHECK_TARGETS: readonly string[] = [
   'modules/docker_node',
   'modules/docker_node/examples/basic',
-  ...Object.values(STACKS).map((s) => s.dir),
+  ...PROVIDERS.flatMap((p) => providerModule(p).host?.stack ?? []),
+  APP_STACK,
 ]
 
 /** Why a configuration cannot be initialised here (a required provider the Go proxy refuses), if so. */

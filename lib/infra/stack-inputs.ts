@@ -1,20 +1,14 @@
 /**
- * Renders each stack's inputs: non-secret values as an object for `<name>.auto.tfvars.json` (0600), secrets
- * only as `TF_VAR_*` entries for the child's environment (user data with the host private key, API tokens,
- * the container env, TLS keys). Unset options are left out so the HCL defaults apply.
+ * What the stacks' inputs are made of: non-secret values for the var file (0600), secrets only as `TF_VAR_*`
+ * entries for the child's environment (user data with the host private key, API tokens, the container env,
+ * TLS keys). The app stack's inputs are built here; each host stack's by its provider module (lib/providers).
+ * Unset options are left out so the HCL defaults apply.
  */
 import { chmod, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import {
-  type CloudInitInput,
-  type DockerInstall,
-  type DockerTlsServer,
-  renderCloudInit,
-} from './cloud-init.ts'
+import { type CloudInitInput, renderCloudInit } from './cloud-init.ts'
 import { InfraInputError } from './errors.ts'
-import { type FirewallPort, verifyFirewallSpec } from './firewall.ts'
+import { type FirewallSpec, verifyFirewallSpec } from './firewall.ts'
 import type { HostKey } from './host-key.ts'
-import type { StackProvider } from './stacks.ts'
 
 type TfValue = string | number | boolean | null | TfValue[] | { [key: string]: TfValue }
 export type Tfvars = Record<string, TfValue>
@@ -22,34 +16,6 @@ export type Tfvars = Record<string, TfValue>
 export interface StackInputs {
   tfvars: Tfvars
   secretEnv: Record<`TF_VAR_${string}`, string>
-}
-
-interface HostOptions {
-  name: string
-  operatorPublicKey: string
-  hostKey: HostKey
-  sshSourceRanges: readonly string[]
-  appFirewallPorts?: readonly FirewallPort[]
-  dockerInstall?: DockerInstall
-  dockerTls?: DockerTlsServer
-  dockerTlsSourceRanges?: readonly string[]
-}
-
-export interface HetznerOptions extends HostOptions {
-  hcloudToken: string
-  serverType?: string
-  image?: 'debian-12' | 'debian-13' | 'ubuntu-24.04' | 'ubuntu-22.04'
-  location?: string
-  labels?: Readonly<Record<string, string>>
-}
-
-export interface ContaboOptions extends HostOptions {
-  credentials: { clientId: string; clientSecret: string; user: string; password: string }
-  imageId: string
-  os?: 'debian' | 'ubuntu'
-  productId?: string
-  region?: string
-  period?: 1 | 3 | 6 | 12
 }
 
 export interface AppPort {
@@ -82,88 +48,32 @@ export interface AppOptions {
   pullPolicy?: 'missing' | 'always' | 'never'
 }
 
-export interface StackOptions {
-  hetzner: HetznerOptions
-  contabo: ContaboOptions
-  local: AppOptions
-}
-
 /** Drop undefined entries so HCL defaults apply. */
 function defined(values: Record<string, TfValue | undefined>): Tfvars {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Tfvars
 }
 
-function userData(options: HostOptions, extra: Partial<CloudInitInput>): string {
+/** A host's user data: Docker from the distribution, the pre-generated host key, the operator's key. */
+export function buildHostUserData(
+  host: { operatorPublicKey: string; hostKey: HostKey },
+  extra: Partial<CloudInitInput> = {},
+): string {
   return renderCloudInit({
-    hostKey: options.hostKey,
-    authorizedKeys: [options.operatorPublicKey],
-    dockerInstall: options.dockerInstall ?? 'distro',
-    ...(options.dockerTls ? { dockerTls: options.dockerTls } : {}),
+    hostKey: host.hostKey,
+    authorizedKeys: [host.operatorPublicKey],
+    dockerInstall: 'distro',
     ...extra,
   })
 }
 
-function firewallOf(options: HostOptions) {
-  const spec = {
-    sshSourceRanges: options.sshSourceRanges,
-    appPorts: options.appFirewallPorts ?? [],
-    ...(options.dockerTlsSourceRanges ? { dockerTlsSourceRanges: options.dockerTlsSourceRanges } : {}),
-  }
-  verifyFirewallSpec(spec, options.dockerTls !== undefined)
+/** `spec`, once every range and port in it is acceptable (the launcher never exposes Docker over TLS). */
+export function verifiedFirewall(spec: FirewallSpec): FirewallSpec {
+  verifyFirewallSpec(spec, false)
   return spec
 }
 
-function renderHetzner(o: HetznerOptions): StackInputs {
-  const firewall = firewallOf(o)
-  const tfvars = defined({
-    name: o.name,
-    server_type: o.serverType,
-    image: o.image,
-    location: o.location,
-    operator_ssh_public_key: o.operatorPublicKey.trim(),
-    host_key_fingerprint: o.hostKey.fingerprint,
-    ssh_source_ranges: [...firewall.sshSourceRanges],
-    app_firewall_ports: firewall.appPorts.map((p) => ({
-      port: p.port,
-      protocol: p.protocol,
-      source_ranges: [...p.sourceRanges],
-    })),
-    docker_tls_source_ranges: firewall.dockerTlsSourceRanges
-      ? [...firewall.dockerTlsSourceRanges]
-      : undefined,
-    labels: o.labels ? { ...o.labels } : undefined,
-  })
-  const os = o.image?.startsWith('ubuntu') ? 'ubuntu' : 'debian'
-  return { tfvars, secretEnv: { TF_VAR_hcloud_token: o.hcloudToken, TF_VAR_user_data: userData(o, { os }) } }
-}
-
-function renderContabo(o: ContaboOptions): StackInputs {
-  const hostFirewall = firewallOf(o)
-  const tfvars = defined({
-    name: o.name,
-    product_id: o.productId,
-    region: o.region,
-    image_id: o.imageId,
-    period: o.period,
-    operator_ssh_public_key: o.operatorPublicKey.trim(),
-    host_key_fingerprint: o.hostKey.fingerprint,
-  })
-  const { clientId, clientSecret, user, password } = o.credentials
-  return {
-    tfvars,
-    secretEnv: {
-      TF_VAR_contabo_credentials: JSON.stringify({
-        client_id: clientId,
-        client_secret: clientSecret,
-        user,
-        password,
-      }),
-      TF_VAR_user_data: userData(o, { hostFirewall, ...(o.os ? { os: o.os } : {}) }),
-    },
-  }
-}
-
-function renderApp(o: AppOptions): StackInputs {
+/** Inputs of the app stack (the container on a Docker host that answers), the one app phase of every provider. */
+export function buildAppStackInputs(o: AppOptions): StackInputs {
   if (o.dockerHost.startsWith('tcp://') && o.dockerTls === undefined)
     throw new InfraInputError(
       'dockerHost',
@@ -208,23 +118,8 @@ function renderApp(o: AppOptions): StackInputs {
   return { tfvars, secretEnv }
 }
 
-/** Render the inputs of one stack (`local` is the APP phase of every provider). */
-export function renderStackInputs<P extends StackProvider>(
-  provider: P,
-  options: StackOptions[P],
-): StackInputs {
-  const renderers: { [K in StackProvider]: (o: StackOptions[K]) => StackInputs } = {
-    hetzner: renderHetzner,
-    contabo: renderContabo,
-    local: renderApp,
-  }
-  return renderers[provider](options)
-}
-
-/** Write `<name>.auto.tfvars.json` (mode 0600, also when it existed) into `dir`; returns its path. */
-export async function writeTfvars(dir: string, tfvars: Tfvars, name = 'debug-cloud'): Promise<string> {
-  const path = join(dir, `${name}.auto.tfvars.json`)
+/** Write the non-secret var file (JSON, mode 0600 also over an existing file). */
+export async function writeVarFile(path: string, tfvars: Tfvars): Promise<void> {
   await writeFile(path, `${JSON.stringify(tfvars, null, 2)}\n`, { mode: 0o600 })
   await chmod(path, 0o600)
-  return path
 }

@@ -1,26 +1,16 @@
 /**
- * The Terraform root configurations under infra/terraform and which phase each one is. HOST stacks create a
- * VM; the APP stack (local_docker_node) runs the container on a Docker host that already answers.
+ * The Terraform root configurations under infra/terraform: each cloud provider's HOST stack (named by its
+ * provider module) creates a VM; the one APP stack runs the container on a Docker host that already answers.
  */
 import { join } from 'node:path'
-
-export type StackProvider = 'hetzner' | 'contabo' | 'local'
-
-export interface StackInfo {
-  dir: string
-  phase: 'host' | 'app'
-}
-
-export const STACKS: Readonly<Record<StackProvider, StackInfo>> = {
-  hetzner: { dir: 'hetzner_docker_node', phase: 'host' },
-  contabo: { dir: 'contabo_docker_node', phase: 'host' },
-  local: { dir: 'local_docker_node', phase: 'app' },
-}
 
 /** infra/terraform inside the repository. */
 export const TERRAFORM_ROOT = join(import.meta.dirname, '..', '..', 'infra', 'terraform')
 
-/** Absolute directory of a provider's stack (for the app phase of every provider: `stackDir('local')`). */
-export function stackDir(provider: StackProvider, root: string = TERRAFORM_ROOT): string {
-  return join(root, STACKS[provider].dir)
+/** The app phase of every provider: the debug-server container through modules/docker_node. */
+export const APP_STACK = 'app_docker_node'
+
+/** Absolute directory of a root configuration (a provider's host stack, or APP_STACK). */
+export function stackDir(stack: string, root: string = TERRAFORM_ROOT): string {
+  return join(root, stack)
 }

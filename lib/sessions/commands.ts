@@ -4,7 +4,7 @@
  */
 import type { Output } from '../cli/output.ts'
 import { ExitCode, UsageError } from '../errors.ts'
-import { requireStack } from '../flows/record.ts'
+import { requireStack } from '../state/records.ts'
 import type { Provider } from '../state/schema.ts'
 import type { StateStore } from '../state/store.ts'
 import { countByStatus, formatCounts, formatSessionDetails, formatSessionTable } from './format.ts'

@@ -5,7 +5,7 @@
  */
 import { closest } from '../cli/args.ts'
 import { UsageError } from '../errors.ts'
-import { requireStack } from '../flows/record.ts'
+import { requireStack } from '../state/records.ts'
 import {
   type Provider,
   SESSION_ID,

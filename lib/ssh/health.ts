@@ -3,15 +3,7 @@
  */
 import { request } from 'node:http'
 import { CliError, ExitCode } from '../errors.ts'
-
-export class HealthCheckError extends CliError {
-  constructor(url: string, seconds: number, lastProblem: string) {
-    super(`The debug server did not become healthy at ${url} within ${seconds}s: ${lastProblem}`, {
-      hint: 'Look at the container output with `npm run cloud:logs -- --stack-name <name>`; re-run cloud:up once fixed.',
-      exitCode: ExitCode.healthCheckFailed,
-    })
-  }
-}
+import { HealthCheckError } from './errors.ts'
 
 /** One GET; resolves with the status code, or rejects on a connection error or after `timeoutMs`. */
 export function httpStatus(url: string, timeoutMs = 2000): Promise<number> {

@@ -3,39 +3,10 @@
  * "done with recoverable errors" since cloud-init 23.4), and Docker answers — all under one overall timeout.
  * A host key mismatch is not retried: it is named at once.
  */
-import { CliError, ExitCode } from '../errors.ts'
 import type { Proc } from '../proc.ts'
 import { buildChildEnv } from '../proc.ts'
+import { HostKeyMismatchError, HostNotReadyError, WaitInterruptedError } from './errors.ts'
 import { buildSshArgs, type SshTarget } from './target.ts'
-
-export class HostKeyMismatchError extends CliError {
-  constructor(readonly host: string) {
-    super(`The SSH host key of ${host} does not match the key pinned for it: refusing to connect.`, {
-      hint:
-        'Someone may be intercepting the connection, or the host was rebuilt outside this tool. Check the host ' +
-        'console; if the rebuild was yours, run `npm run cloud:status -- --refresh` and re-run `cloud:up`.',
-      exitCode: ExitCode.hostKeyMismatch,
-    })
-  }
-}
-
-export class HostNotReadyError extends CliError {
-  constructor(host: string, seconds: number, lastProblem: string) {
-    super(`${host} was not ready after ${seconds}s: ${lastProblem}`, {
-      hint: 'The VM may still be booting or cloud-init failed. Re-run the same command to resume waiting, or look at /var/log/cloud-init-output.log on the host.',
-      exitCode: ExitCode.hostNotReady,
-    })
-  }
-}
-
-export class WaitInterruptedError extends CliError {
-  constructor(host: string) {
-    super(`Interrupted while waiting for ${host}.`, {
-      hint: 'Nothing was left half-done by the wait itself; run the same command again to resume.',
-      exitCode: ExitCode.interrupted,
-    })
-  }
-}
 
 export type ReadinessStage = 'ssh' | 'cloud-init' | 'docker'
 

@@ -4,9 +4,9 @@
  * forward fail at once instead of leaving a half-open tunnel.
  */
 import { createConnection, createServer } from 'node:net'
-import { CliError, ExitCode } from '../errors.ts'
 import { buildChildEnv, type Child, type Proc } from '../proc.ts'
-import { HostKeyMismatchError, isHostKeyFailure } from './ready.ts'
+import { HostKeyMismatchError, TunnelError } from './errors.ts'
+import { isHostKeyFailure } from './ready.ts'
 import { buildSshArgs, type SshTarget } from './target.ts'
 
 /** Where the host connects to: a TCP `host:port` or an absolute unix socket path. */
@@ -23,15 +23,6 @@ export interface Tunnel {
   /** Resolves when the ssh process has exited (closed, or the connection dropped). */
   readonly ended: Promise<void>
   close(): Promise<void>
-}
-
-export class TunnelError extends CliError {
-  constructor(host: string, detail: string) {
-    super(`Could not open the SSH tunnel to ${host}: ${detail}`, {
-      hint: 'A local port may be in use (try other ports), or the host does not answer SSH: run `npm run cloud:status -- --refresh`.',
-      exitCode: ExitCode.failure,
-    })
-  }
 }
 
 /** A TCP port on 127.0.0.1 that is free right now. */

@@ -65,3 +65,13 @@ export class OperatorNotFoundError extends CliError {
     super(message, { hint, exitCode: ExitCode.notFound })
   }
 }
+
+/** A file the store could not decrypt or verify; keeps the codec's exit code and hint, adds the path. */
+export class StateReadError extends CliError {
+  constructor(
+    readonly file: string,
+    cause: CliError,
+  ) {
+    super(`${file}: ${cause.message}`, { hint: cause.hint, exitCode: cause.exitCode, cause })
+  }
+}

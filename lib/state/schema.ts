@@ -1,12 +1,37 @@
 /**
- * The operator state document (schema version 1): its types, a hand-written validator that names every bad
- * path, the migrations table (files from a newer version are refused), the secret paths, and redaction.
+ * The operator state document as one table of fields (lib/state/fields.ts): the types, the validator that names
+ * every bad path, the secret paths and the redaction all come from it. Also the migrations table (files from a
+ * newer version are refused) and the stored form of sessions.
  */
+import { PROVIDERS, type ProviderName } from '../providers/index.ts'
 import { Checker, isPlainObject, type Plain } from './check.ts'
 import { StateSchemaError } from './errors.ts'
+import {
+  collectSecrets,
+  type Field,
+  type Infer,
+  integer,
+  list,
+  map,
+  nullable,
+  nullableString,
+  nullableTime,
+  oneOf,
+  plainMap,
+  record,
+  redactSecrets,
+  secret,
+  secretPaths,
+  string,
+  stringList,
+  stringRecord,
+  time,
+  url,
+} from './fields.ts'
 
-export const CURRENT_SCHEMA_VERSION = 2
-export const PROVIDERS = ['hetzner', 'contabo', 'local'] as const
+export { REDACTED } from './fields.ts'
+
+export const CURRENT_SCHEMA_VERSION = 3
 export const STACK_STATUSES = [
   'planned',
   'applying',
@@ -17,51 +42,69 @@ export const STACK_STATUSES = [
   'destroyed',
 ] as const
 
-export type Provider = (typeof PROVIDERS)[number]
+export type Provider = ProviderName
 export type StackStatus = (typeof STACK_STATUSES)[number]
 
-export interface SshRecord {
-  user: string
-  port: number
-  hostKeyPublic: string
-  hostKeyFingerprint: string
-  /** SECRET */
-  hostKeyPrivate: string
-  knownHosts: string
-}
+/** Stack names end up in paths and resource names: lower-case slugs. */
+export const STACK_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/
+export const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
-export interface StackRecord {
-  provider: Provider
-  env: string
-  status: StackStatus
-  createdAt: string
-  updatedAt: string
-  image: string
-  size: string | null
-  location: string | null
-  address: string | null
-  ssh: SshRecord | null
-  dockerHost: string | null
-  endpoints: { name: string; url: string }[]
-  /** SECRET: both tokens. */
-  tokens: { api: string; runner: string }
-  providerIds: Record<string, string>
-  outputs: Record<string, unknown>
-  /** SECRET: the passphrase of the encrypted Terraform state. */
-  terraform: { statePassphrase: string }
-  lastError: { message: string; at: string; diagnostics: string[] } | null
-  releasedAt: string | null
-}
+const SSH = record({
+  user: string,
+  port: integer(1, 65535),
+  hostKeyPublic: string,
+  hostKeyFingerprint: string,
+  hostKeyPrivate: secret,
+  knownHosts: string,
+})
 
-export interface SessionRecord {
-  id: string
-  stack: string
-  label: string | null
-  note: string | null
-  createdAt: string
-  pinnedAt: string
-  movedFrom: string | null
-}
+/** A port the app publishes on its Docker host: `[ip:]external:internal[/protocol]`. */
+const PORT = record({
+  ip: string,
+  external: integer(1, 65535),
+  internal: integer(1, 65535),
+  protocol: oneOf(['tcp', 'udp'] as const),
+})
+
+const STACK = record({
+  provider: oneOf(PROVIDERS),
+  env: string,
+  status: oneOf(STACK_STATUSES),
+  createdAt: time,
+  updatedAt: time,
+  image: string,
+  /** What up asked for, so destroy and day two plan against exactly what was applied. */
+  ports: list(PORT),
+  size: nullableString,
+  location: nullableString,
+  address: nullableString,
+  ssh: nullable(SSH),
+  dockerHost: nullableString,
+  endpoints: list(record({ name: string, url })),
+  tokens: record({ api: secret, runner: secret }),
+  providerIds: stringRecord,
+  outputs: plainMap,
+  /** The passphrase of the stack's encrypted Terraform state. */
+  terraform: record({ statePassphrase: secret }),
+  lastError: nullable(record({ message: string, at: time, diagnostics: stringList })),
+  releasedAt: nullableTime,
+})
+
+/** The fields of a session as stored (the id is its key). */
+const SESSION = record({
+  stack: string,
+  label: nullableString,
+  note: nullableString,
+  createdAt: time,
+  pinnedAt: time,
+  movedFrom: nullableString,
+})
+const SESSION_FIELDS = Object.keys(SESSION.inner ?? {})
+
+export type SshRecord = Infer<typeof SSH>
+export type PortMapping = Infer<typeof PORT>
+export type StackRecord = Infer<typeof STACK>
+export type SessionRecord = { id: string } & Infer<typeof SESSION>
 
 /** A type alias (not an interface) so it is assignable to the codec's plain-data parameter. */
 export type StateDocument = {
@@ -71,43 +114,49 @@ export type StateDocument = {
   sessions: Record<string, SessionRecord>
 }
 
-/** Stack names end up in paths and resource names: lower-case slugs. */
-export const STACK_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/
-export const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+/** The secret-bearing part of the document (sessions hold none). */
+const SECRET_BEARING = record({
+  stacks: map(STACK_NAME, 'lower-case letters, digits and dashes', STACK),
+})
 
 /** Dotted paths of every secret value (`*` = any key of a map). */
-export const SECRET_PATHS = [
-  'stacks.*.ssh.hostKeyPrivate',
-  'stacks.*.tokens.api',
-  'stacks.*.tokens.runner',
-  'stacks.*.terraform.statePassphrase',
-] as const
-
-export const REDACTED = '<redacted>'
+export const SECRET_PATHS: readonly string[] = secretPaths(SECRET_BEARING)
 
 /** Turns a version-n document into a version-(n+1) document. */
 export type Migration = (doc: Plain) => Plain
-
-/** The fields of a session as stored in the file (the id is its key). */
-const SESSION_FIELDS = ['stack', 'label', 'note', 'createdAt', 'pinnedAt', 'movedFrom'] as const
 
 /** One session as stored from version 2 on: a single JSON string, so 10,000 sessions stay quick to read. */
 function compactSession(session: Plain): string {
   return JSON.stringify(Object.fromEntries(SESSION_FIELDS.map((k) => [k, session[k] ?? null])))
 }
 
+/** What cloud:up published before version 3 recorded the ports: the app's output, else the default. */
+function recordedPorts(stack: Plain): unknown {
+  const app = isPlainObject(stack.outputs) ? stack.outputs.app : undefined
+  const published = isPlainObject(app) ? app.published_ports : undefined
+  return Array.isArray(published)
+    ? published
+    : [{ ip: '127.0.0.1', external: 8080, internal: 8080, protocol: 'tcp' }]
+}
+
+/** Apply `fn` to every entry of the map `value` (anything else is left for the validator to report). */
+function mapEntries(value: unknown, fn: (v: unknown) => unknown): unknown {
+  return isPlainObject(value) ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fn(v)])) : value
+}
+
 /**
  * Migration from version n is at key n.
  * 1 → 2: each session, a map of seven values, becomes one JSON string (7× fewer YAML nodes and ciphertexts).
+ * 2 → 3: each stack records the ports it publishes.
  */
 export const MIGRATIONS: Readonly<Record<number, Migration>> = {
   1: (doc) => ({
     ...doc,
-    sessions: isPlainObject(doc.sessions)
-      ? Object.fromEntries(
-          Object.entries(doc.sessions).map(([id, v]) => [id, isPlainObject(v) ? compactSession(v) : v]),
-        )
-      : doc.sessions,
+    sessions: mapEntries(doc.sessions, (v) => (isPlainObject(v) ? compactSession(v) : v)),
+  }),
+  2: (doc) => ({
+    ...doc,
+    stacks: mapEntries(doc.stacks, (v) => (isPlainObject(v) ? { ...v, ports: recordedPorts(v) } : v)),
   }),
 }
 
@@ -152,77 +201,6 @@ export function migrateState(
   return doc
 }
 
-function checkStack(c: Checker, value: unknown, p: string): StackRecord {
-  const s = c.record(value, p, [
-    'provider',
-    'env',
-    'status',
-    'createdAt',
-    'updatedAt',
-    'image',
-    'size',
-    'location',
-    'address',
-    'ssh',
-    'dockerHost',
-    'endpoints',
-    'tokens',
-    'providerIds',
-    'outputs',
-    'terraform',
-    'lastError',
-    'releasedAt',
-  ])
-  const sshKeys = ['user', 'port', 'hostKeyPublic', 'hostKeyFingerprint', 'hostKeyPrivate', 'knownHosts']
-  const ssh = s.ssh === null ? null : c.record(s.ssh, `${p}.ssh`, sshKeys)
-  const tokens = c.record(s.tokens, `${p}.tokens`, ['api', 'runner'])
-  const terraform = c.record(s.terraform, `${p}.terraform`, ['statePassphrase'])
-  const lastError =
-    s.lastError === null ? null : c.record(s.lastError, `${p}.lastError`, ['message', 'at', 'diagnostics'])
-  return {
-    provider: c.oneOf(s.provider, `${p}.provider`, PROVIDERS),
-    env: c.string(s.env, `${p}.env`),
-    status: c.oneOf(s.status, `${p}.status`, STACK_STATUSES),
-    createdAt: c.time(s.createdAt, `${p}.createdAt`),
-    updatedAt: c.time(s.updatedAt, `${p}.updatedAt`),
-    image: c.string(s.image, `${p}.image`),
-    size: c.nullableString(s.size, `${p}.size`),
-    location: c.nullableString(s.location, `${p}.location`),
-    address: c.nullableString(s.address, `${p}.address`),
-    ssh: ssh && {
-      user: c.string(ssh.user, `${p}.ssh.user`),
-      port: c.integer(ssh.port, `${p}.ssh.port`, 1, 65535),
-      hostKeyPublic: c.string(ssh.hostKeyPublic, `${p}.ssh.hostKeyPublic`),
-      hostKeyFingerprint: c.string(ssh.hostKeyFingerprint, `${p}.ssh.hostKeyFingerprint`),
-      hostKeyPrivate: c.secretString(ssh.hostKeyPrivate, `${p}.ssh.hostKeyPrivate`),
-      knownHosts: c.string(ssh.knownHosts, `${p}.ssh.knownHosts`),
-    },
-    dockerHost: c.nullableString(s.dockerHost, `${p}.dockerHost`),
-    endpoints: c.list(s.endpoints, `${p}.endpoints`).map((item, i) => {
-      const e = c.record(item, `${p}.endpoints[${i}]`, ['name', 'url'])
-      return {
-        name: c.string(e.name, `${p}.endpoints[${i}].name`),
-        url: c.url(e.url, `${p}.endpoints[${i}].url`),
-      }
-    }),
-    tokens: {
-      api: c.secretString(tokens.api, `${p}.tokens.api`),
-      runner: c.secretString(tokens.runner, `${p}.tokens.runner`),
-    },
-    providerIds: c.stringRecord(s.providerIds, `${p}.providerIds`),
-    outputs: c.plainMap(s.outputs, `${p}.outputs`),
-    terraform: {
-      statePassphrase: c.secretString(terraform.statePassphrase, `${p}.terraform.statePassphrase`),
-    },
-    lastError: lastError && {
-      message: c.string(lastError.message, `${p}.lastError.message`),
-      at: c.time(lastError.at, `${p}.lastError.at`),
-      diagnostics: c.stringList(lastError.diagnostics, `${p}.lastError.diagnostics`),
-    },
-    releasedAt: c.nullableTime(s.releasedAt, `${p}.releasedAt`),
-  }
-}
-
 /** A stored session: its JSON string (or, after a hand edit, a map) decoded, or a problem recorded. */
 function decodeSession(c: Checker, value: unknown, p: string): unknown {
   if (typeof value !== 'string') return value
@@ -236,27 +214,26 @@ function decodeSession(c: Checker, value: unknown, p: string): unknown {
   }
 }
 
-function checkSession(c: Checker, value: unknown, p: string, id: string, stacks: object): SessionRecord {
-  let fields = decodeSession(c, value, p)
-  // An `id` is optional inside the record (the key is the id), but must agree when given.
-  if (isPlainObject(fields) && 'id' in fields) {
-    const { id: given, ...rest } = fields
-    if (given !== id) c.problems.push(`${p}.id: ${JSON.stringify(given)} differs from its key "${id}"`)
-    fields = rest
+/** Sessions are stored compactly (see compactSession) and must name a stack of the document. */
+function sessionsField(stacks: object): Field<Record<string, SessionRecord>> {
+  const one: Field<SessionRecord> = {
+    kind: 'leaf',
+    check(c, value, p) {
+      const id = p.slice(p.indexOf('.') + 1)
+      let fields = decodeSession(c, value, p)
+      // An `id` is optional inside the record (the key is the id), but must agree when given.
+      if (isPlainObject(fields) && 'id' in fields) {
+        const { id: given, ...rest } = fields
+        if (given !== id) c.problems.push(`${p}.id: ${JSON.stringify(given)} differs from its key "${id}"`)
+        fields = rest
+      }
+      const session = { id, ...SESSION.check(c, fields, p) }
+      if (isPlainObject(fields) && typeof fields.stack === 'string' && !(fields.stack in stacks))
+        c.problems.push(`${p}.stack: no stack named "${fields.stack}" in stacks`)
+      return session
+    },
   }
-  const s = c.record(fields, p, SESSION_FIELDS)
-  const session: SessionRecord = {
-    id,
-    stack: c.string(s.stack, `${p}.stack`),
-    label: c.nullableString(s.label, `${p}.label`),
-    note: c.nullableString(s.note, `${p}.note`),
-    createdAt: c.time(s.createdAt, `${p}.createdAt`),
-    pinnedAt: c.time(s.pinnedAt, `${p}.pinnedAt`),
-    movedFrom: c.nullableString(s.movedFrom, `${p}.movedFrom`),
-  }
-  if (typeof s.stack === 'string' && !(s.stack in stacks))
-    c.problems.push(`${p}.stack: no stack named "${s.stack}" in stacks`)
-  return session
+  return map(SESSION_ID, 'letters, digits, ".", "_" and "-"', one)
 }
 
 /** Migrate and validate a decrypted document; throws StateSchemaError listing every problem with its path. */
@@ -268,34 +245,21 @@ export function parseState(raw: unknown, file: string, expectedOperator?: string
     'stacks',
     'sessions',
   ])
-  const operator = c.string(d.operator, 'operator')
+  const operator = string.check(c, d.operator, 'operator')
   if (expectedOperator !== undefined && typeof d.operator === 'string' && operator !== expectedOperator)
     c.problems.push(`operator: the file belongs to "${operator}", not "${expectedOperator}"`)
-  const stacks: Record<string, StackRecord> = {}
-  for (const [name, value] of c.map(d.stacks, 'stacks', STACK_NAME, 'lower-case letters, digits and dashes'))
-    stacks[name] = checkStack(c, value, `stacks.${name}`)
-  const sessions: Record<string, SessionRecord> = {}
-  for (const [id, value] of c.map(d.sessions, 'sessions', SESSION_ID, 'letters, digits, ".", "_" and "-"'))
-    sessions[id] = checkSession(c, value, `sessions.${id}`, id, stacks)
+  const { stacks } = SECRET_BEARING.check(c, { stacks: d.stacks }, '')
+  const sessions = sessionsField(stacks).check(c, d.sessions, 'sessions')
   if (c.problems.length > 0) throw new StateSchemaError(file, c.problems)
   return { schemaVersion: CURRENT_SCHEMA_VERSION, operator, stacks, sessions }
 }
 
-function redactAt(node: unknown, segments: readonly string[]): void {
-  if (!isPlainObject(node) || segments.length === 0) return
-  const [head, ...rest] = segments
-  const keys = head === '*' ? Object.keys(node) : [head!]
-  for (const key of keys) {
-    if (!(key in node)) continue
-    if (rest.length === 0) {
-      if (typeof node[key] === 'string' && node[key] !== '') node[key] = REDACTED
-    } else redactAt(node[key], rest)
-  }
-}
-
 /** A deep copy of `doc` with every non-empty secret replaced by "<redacted>". */
 export function redactState(doc: StateDocument): StateDocument {
-  const copy = structuredClone(doc)
-  for (const path of SECRET_PATHS) redactAt(copy, path.split('.'))
-  return copy
+  return { ...structuredClone(doc), ...redactSecrets(SECRET_BEARING, { stacks: doc.stacks }) }
+}
+
+/** Every secret of one stack record, for the redactor. */
+export function stackSecrets(stack: StackRecord): string[] {
+  return collectSecrets(STACK, stack)
 }

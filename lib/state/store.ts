@@ -3,7 +3,6 @@
  * version in history/, encrypt only to the operator's (and recovery) recipients, and refuse to overwrite a file
  * that changed on disk since it was read. `update(fn)` = lock + read + fn + write.
  */
-
 import { createHash } from 'node:crypto'
 import { access, readFile } from 'node:fs/promises'
 import { isDeepStrictEqual } from 'node:util'
@@ -16,7 +15,7 @@ import {
   findAgeIdentities,
 } from '../sops/index.ts'
 import { writeFileAtomic } from './atomic.ts'
-import { StateConflictError, StateIoError } from './errors.ts'
+import { StateConflictError, StateIoError, StateReadError } from './errors.ts'
 import { historyEntry, listHistory, pushHistory } from './history.ts'
 import { acquireLock, buildHolder, type ReleaseLock } from './lock.ts'
 import { type OperatorProfile, openOperatorPaths, readProfile, stateRecipients } from './operator.ts'
@@ -35,16 +34,6 @@ export interface DecryptedFile {
   text: string
   hash: string
   decrypted: DecryptedSops
-}
-
-/** A file the store could not decrypt or verify; keeps the codec's exit code and hint, adds the path. */
-export class StateReadError extends CliError {
-  constructor(
-    readonly file: string,
-    cause: CliError,
-  ) {
-    super(`${file}: ${cause.message}`, { hint: cause.hint, exitCode: cause.exitCode, cause })
-  }
 }
 
 /** SHA-256 hex of a file's text, the basis of optimistic concurrency. */

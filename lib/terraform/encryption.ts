@@ -3,21 +3,11 @@
  * derived from the stack's passphrase (kept in the operator's encrypted state), aes_gcm, enforced for both the
  * state and saved plans so nothing is ever written unencrypted.
  */
-import { CliError, ExitCode } from '../errors.ts'
 import type { Env } from '../proc.ts'
+import { EncryptionPassphraseError } from './errors.ts'
 
 /** OpenTofu's pbkdf2 key provider refuses shorter passphrases. */
 export const MIN_PASSPHRASE_LENGTH = 16
-
-/** The passphrase is unusable; says how to get a good one. */
-export class EncryptionPassphraseError extends CliError {
-  constructor(message: string) {
-    super(message, {
-      hint: 'The launcher mints a random passphrase per stack and keeps it in the encrypted operator state; do not set one by hand.',
-      exitCode: ExitCode.badInput,
-    })
-  }
-}
 
 /** HCL templates interpolate `${…}` and `%{…}` even in JSON syntax; doubling the sigil makes them literal. */
 function escapeTemplate(text: string): string {

@@ -4,8 +4,8 @@
  * `TF_VAR_*`, provider credentials, and the state-encryption config. Nothing else from this process:
  * ambient TF_CLI_ARGS*, TF_VAR_*, TF_WORKSPACE, TF_LOG*, TF_DATA_DIR never reach the child.
  */
-import { CliError, ExitCode } from '../errors.ts'
 import { buildChildEnv, type Env } from '../proc.ts'
+import { TfEnvError } from './errors.ts'
 
 export interface TfEnvOptions {
   /** TF_CLI_CONFIG_FILE: the CLI config that points provider installation at the offline mirror. */
@@ -21,16 +21,6 @@ export interface TfEnvOptions {
 
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/
 const CREDENTIAL_NAME = /^[A-Z][A-Z0-9_]*$/
-
-/** A programming error in the launcher's wiring, named so it is fixed where it starts. */
-export class TfEnvError extends CliError {
-  constructor(message: string) {
-    super(message, {
-      hint: 'This is a bug in the launcher wiring; report it with the command you ran.',
-      exitCode: ExitCode.badInput,
-    })
-  }
-}
 
 function verifyNames(values: Readonly<Record<string, string>>, pattern: RegExp, what: string): void {
   for (const name of Object.keys(values)) {

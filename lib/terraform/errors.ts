@@ -43,3 +43,33 @@ export function verifyRunSucceeded(result: TfRunResult): TfRunResult {
   if (result.status === 'failed') throw new TerraformFailedError(result)
   return result
 }
+
+/** The passphrase is unusable; says how to get a good one. */
+export class EncryptionPassphraseError extends CliError {
+  constructor(message: string) {
+    super(message, {
+      hint: 'The launcher mints a random passphrase per stack and keeps it in the encrypted operator state; do not set one by hand.',
+      exitCode: ExitCode.badInput,
+    })
+  }
+}
+
+/** An output the launcher needs is missing or has the wrong type. */
+export class TerraformOutputError extends CliError {
+  constructor(message: string) {
+    super(message, {
+      hint: "The stack's outputs are the contract the launcher reads: check the stack's outputs.tf matches docs/spec.md.",
+      exitCode: ExitCode.terraformFailed,
+    })
+  }
+}
+
+/** A programming error in the launcher's wiring, named so it is fixed where it starts. */
+export class TfEnvError extends CliError {
+  constructor(message: string) {
+    super(message, {
+      hint: 'This is a bug in the launcher wiring; report it with the command you ran.',
+      exitCode: ExitCode.badInput,
+    })
+  }
+}

@@ -2,7 +2,7 @@
  * Root outputs read with `output -json` (sensitive values included: they go to encrypted state only) into a
  * typed map, with checked accessors for the outputs the launcher relies on.
  */
-import { CliError, ExitCode } from '../errors.ts'
+import { TerraformOutputError } from './errors.ts'
 
 export interface TfOutput {
   sensitive: boolean
@@ -12,16 +12,6 @@ export interface TfOutput {
 }
 
 export type TfOutputs = Record<string, TfOutput>
-
-/** An output the launcher needs is missing or has the wrong type. */
-export class TerraformOutputError extends CliError {
-  constructor(message: string) {
-    super(message, {
-      hint: "The stack's outputs are the contract the launcher reads: check the stack's outputs.tf matches docs/spec.md.",
-      exitCode: ExitCode.terraformFailed,
-    })
-  }
-}
 
 /** Parse the `output -json` document. */
 export function parseOutputs(text: string): TfOutputs {

@@ -1,9 +1,8 @@
 /**
  * A saved plan (`show -json <planfile>`) summarised for the human gate: counts, each resource's action and the
- * names (never values) of the attributes that change, and loud flags for provider quirks that destroy data:
- * an in-place update of a `contabo_instance` touching user_data/ssh_keys/image_id/root_password reinstalls
- * the VM (disk wiped), deleting one cancels the contract, and an `hcloud_server` replacement recreates the
- * server with a new disk and address. The show document contains secrets; nothing of it but names is kept.
+ * names (never values) of the attributes that change, and loud flags for the provider quirks that destroy data
+ * (each provider module says which: lib/providers). The show document contains secrets; nothing of it but names
+ * is kept.
  */
 import { isDeepStrictEqual } from 'node:util'
 
@@ -29,8 +28,6 @@ export interface PlanSummary {
   destructive: ResourceChange[]
   hasChanges: boolean
 }
-
-const CONTABO_REINSTALL = ['user_data', 'ssh_keys', 'image_id', 'root_password']
 
 type Json = Record<string, unknown>
 const obj = (v: unknown): Json =>
@@ -58,24 +55,16 @@ function changedAttributes(change: Json): string[] {
   return changed.filter((n) => !(n in unknown && !(n in before))).sort()
 }
 
-function destructiveReason(type: string, action: ResourceAction, attributes: string[]): string | undefined {
-  if (type === 'contabo_instance' && action === 'update') {
-    const touched = attributes.filter((a) => CONTABO_REINSTALL.includes(a))
-    if (touched.length > 0) {
-      return `DESTRUCTIVE REINSTALL: Contabo reinstalls this VM in place (its disk is wiped) because ${touched.join(', ')} changed.`
-    }
-  }
-  if (type === 'contabo_instance' && (action === 'delete' || action === 'replace')) {
-    return 'Contabo cancels the contract of this VM when it is destroyed.'
-  }
-  if (type === 'hcloud_server' && action === 'replace') {
-    return `REPLACEMENT: the server is destroyed and recreated (new disk, new IP address) because ${attributes.join(', ') || 'its configuration'} changed.`
-  }
-  return undefined
-}
+/** A planned change as a provider's quirk check sees it (names only, never values). */
+export type PlannedChange = Pick<ResourceChange, 'type' | 'action' | 'changedAttributes'>
+
+/** Why a planned change destroys data or money on a provider, or undefined when it does not. */
+export type PlanQuirk = (change: PlannedChange) => string | undefined
+
+const noQuirks: PlanQuirk = () => undefined
 
 /** Summarise a parsed `show -json <planfile>` document. */
-export function buildPlanSummary(plan: unknown): PlanSummary {
+export function buildPlanSummary(plan: unknown, destructiveReason: PlanQuirk = noQuirks): PlanSummary {
   const rawChanges = obj(plan).resource_changes
   const resources: ResourceChange[] = []
   for (const raw of Array.isArray(rawChanges) ? rawChanges : []) {
@@ -85,7 +74,7 @@ export function buildPlanSummary(plan: unknown): PlanSummary {
     if (action === 'no-op' || action === 'read') continue
     const type = String(item.type ?? '')
     const attributes = action === 'update' || action === 'replace' ? changedAttributes(change) : []
-    const reason = destructiveReason(type, action, attributes)
+    const reason = destructiveReason({ type, action, changedAttributes: attributes })
     resources.push({
       address: String(item.address ?? ''),
       type,

@@ -19,7 +19,7 @@ import { type DiagnosticReport, describeDiagnostic } from './diagnostics.ts'
 import { TerraformFailedError } from './errors.ts'
 import { toDiagnostic } from './events.ts'
 import { parseOutputs, type TfOutputs } from './outputs.ts'
-import { buildPlanSummary, type PlanSummary } from './plan-summary.ts'
+import { buildPlanSummary, type PlanQuirk, type PlanSummary } from './plan-summary.ts'
 import { runStreaming, type StreamContext, type TfRunResult } from './runner.ts'
 
 export interface TerraformOptions extends StreamContext {
@@ -28,7 +28,7 @@ export interface TerraformOptions extends StreamContext {
   workdir: string
   /** The complete child environment (buildTfEnv). */
   env: Env
-  /** `-state=` path: the private plaintext copy with HashiCorp Terraform (plaintext-state.ts). */
+  /** `-state=` path: the phase's state file (with HashiCorp Terraform its private plaintext copy: lib/flows/sealed-state.ts). */
   statePath?: string
 }
 
@@ -82,9 +82,9 @@ export class Terraform {
     return { plan, apply: await this.apply(options.planFile) }
   }
 
-  /** The saved plan, summarised for the gate. */
-  async showPlan(planFile: string): Promise<PlanSummary> {
-    return buildPlanSummary(JSON.parse(await this.quiet(buildShowPlanArgs(planFile))))
+  /** The saved plan, summarised for the gate, with the provider's quirks flagged. */
+  async showPlan(planFile: string, quirk?: PlanQuirk): Promise<PlanSummary> {
+    return buildPlanSummary(JSON.parse(await this.quiet(buildShowPlanArgs(planFile))), quirk)
   }
 
   /** Every root output with its value. */

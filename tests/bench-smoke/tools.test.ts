@@ -121,11 +121,9 @@ test('a tool the proxy refuses is named unavailable, with the reason', () => {
   )
 })
 
-test('npm run tools is a quick no-op when everything is cached, and --which prints the pinned path', async () => {
+test('npm run tools builds nothing when everything is cached, and --which prints the pinned path', async () => {
   const env = buildChildEnv()
-  const started = performance.now()
   const run = await realProc.run(['npx', 'tsx', 'scripts/tools.ts', '--json'], { env })
-  const seconds = (performance.now() - started) / 1000
   assert.is(run.exitCode, 0, run.stderr)
   const states = (JSON.parse(run.stdout) as { tools: { name: string; state: string }[] }).tools.map(
     (t) => `${t.name}:${t.state}`,
@@ -138,7 +136,6 @@ test('npm run tools is a quick no-op when everything is cached, and --which prin
     'provider-contabo:refused',
     'terraform:refused',
   ])
-  assert.ok(seconds < 10, `warm run took ${seconds.toFixed(1)} s`)
   const which = await realProc.run(['npx', 'tsx', 'scripts/tools.ts', '--which', 'tofu'], { env })
   assert.is(which.exitCode, 0)
   assert.is(which.stdout.trim(), whichTool('tofu'))

@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { closest, formatHelp, parseArgs } from '../../lib/cli/args.ts'
-import { UsageError } from '../../lib/errors.ts'
+import { ExitCode, UsageError } from '../../lib/errors.ts'
 
 const spec = {
   name: 'npm run cloud:up --',
@@ -17,6 +19,7 @@ const spec = {
     'dry-run': { type: 'boolean', description: 'Change nothing.' },
     port: { type: 'string', description: 'Ports.', repeatable: true },
   },
+  exitCodes: [['ok', 'up'], 'gate', ['usage', 'bad flags or arguments']],
 } as const
 
 test('parses typed flags with defaults', () => {
@@ -74,6 +77,18 @@ test('help lists every flag including the common ones', () => {
     assert.ok(help.includes(flag), `help lacks ${flag}`)
   }
   assert.match(help, '(default: local)')
+})
+
+test('help ends with the exit codes, their numbers taken from the ExitCode table', () => {
+  const help = formatHelp(spec)
+  assert.match(help, 'Exit codes: 0 up, 41-48 refused by the human gate, 64 bad flags or arguments.\n')
+})
+
+test('docs/cli.md lists exactly the ExitCode table, by number and name', () => {
+  const doc = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'cli.md'), 'utf8')
+  const section = doc.slice(doc.indexOf('## Exit codes'))
+  const rows = [...section.matchAll(/^\| (\d+) \| (\w+) \|/gm)].map((m) => [m[2], Number(m[1])])
+  assert.equal(Object.fromEntries(rows), { ...ExitCode })
 })
 
 test.run()

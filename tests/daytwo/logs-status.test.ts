@@ -9,10 +9,10 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { StatusRow } from '../../lib/daytwo/status.ts'
-import { requireStack } from '../../lib/flows/record.ts'
-import { stackFolder } from '../../lib/flows/workspace.ts'
 import { operatorPaths } from '../../lib/state/paths.ts'
+import { requireStack } from '../../lib/state/records.ts'
 import { StateStore } from '../../lib/state/store.ts'
+import { stackFolder } from '../../lib/state/workspace.ts'
 import { spawnTsxPty } from '../helpers/pty.ts'
 import { testUnless, whyNotRoot } from '../helpers/skip.ts'
 import { APP_PORT, bringUp, type LiveStack, OPERATOR, STACK } from './stack.ts'
@@ -50,18 +50,16 @@ test.after(async () => {
 testUnless(
   test,
   whyNotRoot(),
-  'logs --follow shows a request within a second, token redacted; Ctrl-C leaves nothing on the host',
+  'logs --follow streams a new request as it happens, token redacted; Ctrl-C leaves nothing on the host',
   async () => {
     const token = requireStack((await (await StateStore.open(OPERATOR, live!.env)).read()).doc, STACK).tokens
       .api
     // The last line so far is cloud:up's health check; the next one must be ours.
     const session = logs('--follow', '--tail', '1')
     await session.expect('response:200', 15_000)
-    const sent = Date.now()
     await requestOnHost()
+    // Streamed while following (the bench measures how fast: `npm run bench -- launcher`).
     await session.expect('response:200', 5000)
-    const latency = Date.now() - sent
-    assert.ok(latency < 1000, `the request's line arrived after ${latency} ms`)
     // The app prints its own token to its log (as a careless app might): it arrives redacted.
     await docker('exec', STACK, 'sh', '-c', 'echo "token=$DEBUG_SERVER_API_TOKEN" >/proc/1/fd/1')
     await session.expect('token=[redacted]', 5000)

@@ -12,8 +12,9 @@ import {
   type Observation,
   parseInspect,
 } from '../../lib/daytwo/drift.ts'
+import { PortsBusyError } from '../../lib/daytwo/errors.ts'
 import { buildLogsArgs, buildRemoteLogsCommand } from '../../lib/daytwo/logs.ts'
-import { chooseLocalPorts, PortsBusyError } from '../../lib/daytwo/ports.ts'
+import { chooseLocalPorts } from '../../lib/daytwo/ports.ts'
 import { buildEnvFile } from '../../lib/daytwo/reveal.ts'
 import { formatAge } from '../../lib/daytwo/status.ts'
 import { CliError, UsageError } from '../../lib/errors.ts'
@@ -21,7 +22,7 @@ import { buildStackRecord } from '../../lib/flows/record.ts'
 
 const record = {
   ...buildStackRecord(
-    { provider: 'local', env: 'dev', image: 'img', size: null, location: null },
+    { provider: 'local', env: 'dev', image: 'img', ports: [], size: null, location: null },
     new Date('2026-01-01T10:00:00Z'),
   ),
   status: 'ready' as const,

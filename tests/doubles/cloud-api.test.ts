@@ -11,9 +11,10 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { generateHostKey, type HostKey } from '../../lib/infra/host-key.ts'
 import { parseHcl } from '../../lib/infra/policy.ts'
-import { renderStackInputs, type StackInputs } from '../../lib/infra/stack-inputs.ts'
-import { stackDir } from '../../lib/infra/stacks.ts'
+import type { StackInputs } from '../../lib/infra/stack-inputs.ts'
+import { stackDir as stackDirOf } from '../../lib/infra/stacks.ts'
 import { type Env, realProc } from '../../lib/proc.ts'
+import { providerModule } from '../../lib/providers/index.ts'
 import { buildPlanArgs, buildShowPlanArgs } from '../../lib/terraform/args.ts'
 import { buildEncryptionEnv } from '../../lib/terraform/encryption.ts'
 import { buildTfEnv } from '../../lib/terraform/env.ts'
@@ -150,25 +151,26 @@ async function prepare(kind: StackKind, mutate: (inputs: StackInputs) => void = 
     host: { name: 'dcbench250', address: '192.0.2.1' },
     hostKey: 'user-data',
   })
-  const common = {
-    name: 'lab',
+  const credentials: Record<string, string> =
+    kind === 'hetzner'
+      ? { HCLOUD_TOKEN: 'h'.repeat(64) }
+      : {
+          CNTB_OAUTH2_CLIENT_ID: 'client-id-123',
+          CNTB_OAUTH2_CLIENT_SECRET: 'client-secret-123',
+          CNTB_OAUTH2_USER: 'user@example.test',
+          CNTB_OAUTH2_PASS: 'password-123',
+          CNTB_IMAGE_ID: 'd64d5c6c-9dda-4e38-8174-0ee282474d8a',
+        }
+  const inputs = hostOf(kind).buildInputs({
+    stackName: 'lab',
+    env: 'dev',
+    size: null,
+    location: null,
     operatorPublicKey: keys.operator.publicKey,
     hostKey: keys.host,
     sshSourceRanges: ['0.0.0.0/0'],
-  }
-  const inputs =
-    kind === 'hetzner'
-      ? renderStackInputs('hetzner', { ...common, hcloudToken: 'h'.repeat(64) })
-      : renderStackInputs('contabo', {
-          ...common,
-          credentials: {
-            clientId: 'client-id-123',
-            clientSecret: 'client-secret-123',
-            user: 'user@example.test',
-            password: 'password-123',
-          },
-          imageId: 'd64d5c6c-9dda-4e38-8174-0ee282474d8a',
-        })
+    credentials,
+  })
   mutate(inputs)
   const varFile = join(dir, 'inputs.tfvars.json')
   writeFileSync(varFile, JSON.stringify(inputs.tfvars), { mode: 0o600 })
@@ -192,6 +194,14 @@ async function prepare(kind: StackKind, mutate: (inputs: StackInputs) => void = 
   ]
   return { dir, bin, varFile, env, inputs, argv }
 }
+
+function hostOf(kind: StackKind) {
+  const host = providerModule(kind).host
+  if (!host) throw new Error(`${kind} has a host phase`)
+  return host
+}
+
+const stackDir = (kind: StackKind) => stackDirOf(hostOf(kind).stack)
 
 const runIn = (kind: StackKind, argv: string[], env: Env) => realProc.run(argv, { env, cwd: stackDir(kind) })
 

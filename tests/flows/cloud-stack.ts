@@ -7,7 +7,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { requireStack } from '../../lib/flows/record.ts'
+import { requireStack } from '../../lib/state/records.ts'
 import type { StackRecord } from '../../lib/state/schema.ts'
 import { StateStore } from '../../lib/state/store.ts'
 import { tofuBinary, toolCacheRoot } from '../../lib/tools/paths.ts'

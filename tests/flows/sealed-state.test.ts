@@ -14,12 +14,12 @@ import { Output } from '../../lib/cli/output.ts'
 import { applyPhase, type PhaseSpec, planPhase } from '../../lib/flows/phase.ts'
 import { createRuntime, type FlowRuntime } from '../../lib/flows/runtime.ts'
 import { StateSealer } from '../../lib/flows/sealed-state.ts'
-import { preparePhaseWorkspace } from '../../lib/flows/workspace.ts'
 import { realProc } from '../../lib/proc.ts'
 import { decryptSops, SopsWrongKeyError } from '../../lib/sops/index.ts'
 import { initOperator } from '../../lib/state/init.ts'
 import { rotateKey } from '../../lib/state/rotate.ts'
 import { StateStore } from '../../lib/state/store.ts'
+import { preparePhaseWorkspace } from '../../lib/state/workspace.ts'
 import { findOnPath } from '../../lib/terraform/binary.ts'
 import { sopsBinary } from '../../lib/tools/paths.ts'
 import { testUnless } from '../helpers/skip.ts'
@@ -65,6 +65,7 @@ test.before(async () => {
     workspace: await preparePhaseWorkspace(store.paths, 'tfbin', 'app'),
     inputs: { tfvars: {}, secretEnv: { TF_VAR_token: SECRET } },
     statePassphrase: 'unused-with-terraform-0123',
+    destroy: false,
   }
 })
 

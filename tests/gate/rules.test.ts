@@ -9,6 +9,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { ExitCode, UsageError } from '../../lib/errors.ts'
 import { appendAudit, buildAuditEntry, resolveAuditPath } from '../../lib/gate/audit.ts'
+import { GateDeniedError, type GateReason } from '../../lib/gate/errors.ts'
 import {
   checkGrant,
   GRANT_MAX_MINUTES,
@@ -16,7 +17,6 @@ import {
   verifyGrantMinutes,
   writeGrant,
 } from '../../lib/gate/grant.ts'
-import { GateDeniedError, type GateReason } from '../../lib/gate/reasons.ts'
 import { findAgentVariables, findCiVariables } from '../../lib/gate/signals.ts'
 import { buildTerminalReason, type TerminalBinding } from '../../lib/gate/terminal.ts'
 

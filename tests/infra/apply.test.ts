@@ -1,5 +1,5 @@
 /**
- * The real thing: OpenTofu applies the app stack (local_docker_node → modules/docker_node) onto a test host's
+ * The real thing: OpenTofu applies the app stack (app_docker_node → modules/docker_node) onto a test host's
  * dockerd over ssh:// with the pinned host key, the container answers /healthz with its env and ports, a
  * second plan is empty, destroy removes it, and a wrong host key fails naming the host.
  */
@@ -9,8 +9,8 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { buildKnownHostsLine, generateHostKey } from '../../lib/infra/host-key.ts'
-import { renderStackInputs, writeTfvars } from '../../lib/infra/stack-inputs.ts'
-import { STACKS, TERRAFORM_ROOT } from '../../lib/infra/stacks.ts'
+import { buildAppStackInputs, writeVarFile } from '../../lib/infra/stack-inputs.ts'
+import { APP_STACK, TERRAFORM_ROOT } from '../../lib/infra/stacks.ts'
 import { buildChildEnv, realProc } from '../../lib/proc.ts'
 import { buildTfEnv } from '../../lib/terraform/env.ts'
 import { cliConfigPath, tofuBinary } from '../../lib/tools/paths.ts'
@@ -23,7 +23,7 @@ const APP = 'debug-server-apply-test'
 const TOKEN = 'debug-token-7f3a'
 
 function appInputs(host: TestHost, sshOpts: readonly string[]) {
-  return renderStackInputs('local', {
+  return buildAppStackInputs({
     dockerHost: host.dockerHost,
     sshOpts,
     appName: APP,
@@ -62,9 +62,9 @@ testUnless(
       const host = bench.hosts[0]
       assert.ok(host, 'bench host')
       await cp(TERRAFORM_ROOT, join(work, 'terraform'), { recursive: true })
-      const dir = join(work, 'terraform', STACKS.local.dir)
+      const dir = join(work, 'terraform', APP_STACK)
       const inputs = appInputs(host, host.sshOpts)
-      await writeTfvars(dir, inputs.tfvars)
+      await writeVarFile(join(dir, 'debug-cloud.auto.tfvars.json'), inputs.tfvars)
 
       const init = await tofu(dir, {}, ['init', '-input=false', '-no-color'])
       assert.is(init.exitCode, 0, init.stderr)
@@ -115,7 +115,7 @@ testUnless(
         o.startsWith('UserKnownHostsFile=') ? `UserKnownHostsFile=${wrongKnownHosts}` : o,
       )
       const wrong = appInputs(host, wrongOpts)
-      await writeTfvars(dir, wrong.tfvars)
+      await writeVarFile(join(dir, 'debug-cloud.auto.tfvars.json'), wrong.tfvars)
       const refused = await tofu(dir, wrong.secretEnv, [
         'apply',
         '-auto-approve',

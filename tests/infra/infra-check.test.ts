@@ -28,7 +28,7 @@ test('infra:check is green on the real tree; only contabo init/validate skip, wi
 // The Go module proxy refuses the contabo provider, so its init/validate cannot run here: a loud, counted skip.
 testUnless(
   test,
-  await whyNoInit(stackDir('contabo')),
+  await whyNoInit(stackDir('contabo_docker_node')),
   'contabo_docker_node: init + validate with the real provider schema',
   () => {
     const contabo = results.filter(

@@ -41,13 +41,11 @@ test('a write waits for a lock another command holds, and gives up naming the ho
   await op.seed({ lab: 'ready' })
   const writer = await op.store()
   const release = await acquireLock(writer.paths.lock, buildHolder('test holder'))
-  const start = performance.now()
   const pending = updateInventory(writer, pin('w1'), 5000)
   await sleep(400)
   assert.not.ok((await writer.read()).doc.sessions.w1, 'nothing written while the lock is held')
   await release()
   await pending
-  assert.ok(performance.now() - start >= 400)
   assert.ok((await writer.read()).doc.sessions.w1)
   const held = await acquireLock(writer.paths.lock, buildHolder('test holder'))
   try {

@@ -2,11 +2,11 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { formatCounts, formatSessionDetails } from '../../lib/sessions/format.ts'
 import { buildSessionView } from '../../lib/sessions/inventory.ts'
-import type { StateDocument } from '../../lib/state/schema.ts'
+import { CURRENT_SCHEMA_VERSION, type StateDocument } from '../../lib/state/schema.ts'
 import { buildSampleSession, buildSampleStack } from '../state/sample.ts'
 
 const doc: StateDocument = {
-  schemaVersion: 2,
+  schemaVersion: CURRENT_SCHEMA_VERSION,
   operator: 'alice',
   stacks: { lab: buildSampleStack('lab') },
   sessions: {},

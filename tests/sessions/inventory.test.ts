@@ -12,7 +12,12 @@ import {
   sessionStatusOf,
   unpinSession,
 } from '../../lib/sessions/inventory.ts'
-import type { StackRecord, StackStatus, StateDocument } from '../../lib/state/schema.ts'
+import {
+  CURRENT_SCHEMA_VERSION,
+  type StackRecord,
+  type StackStatus,
+  type StateDocument,
+} from '../../lib/state/schema.ts'
 import { buildSampleSession, buildSampleStack } from '../state/sample.ts'
 
 const now = new Date('2025-03-01T10:00:00.000Z')
@@ -25,7 +30,7 @@ function stack(name: string, status: StackStatus, provider: StackRecord['provide
 /** Stacks in every interesting status, two sessions on `lab`, one each on `fresh` and `gone`. */
 function buildDoc(): StateDocument {
   return {
-    schemaVersion: 2,
+    schemaVersion: CURRENT_SCHEMA_VERSION,
     operator: 'alice',
     stacks: {
       lab: stack('lab', 'ready'),

@@ -1,12 +1,8 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Proc, RunResult } from '../../lib/proc.ts'
-import {
-  HostKeyMismatchError,
-  HostNotReadyError,
-  WaitInterruptedError,
-  waitForHost,
-} from '../../lib/ssh/ready.ts'
+import { HostKeyMismatchError, HostNotReadyError, WaitInterruptedError } from '../../lib/ssh/errors.ts'
+import { waitForHost } from '../../lib/ssh/ready.ts'
 import { buildSshArgs, type SshTarget } from '../../lib/ssh/target.ts'
 
 const target: SshTarget = {

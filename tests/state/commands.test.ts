@@ -69,7 +69,7 @@ test('operator:init creates the identity 0600 and the profile; a second init is 
 
 test('edit through the real sops edit: a valid change is saved, an invalid one rolled back', async () => {
   const editor = join(t.dir, 'add-stack.sh')
-  const stack = `  lab:\\n    provider: local\\n    env: dev\\n    status: planned\\n    createdAt: "2025-01-01T00:00:00Z"\\n    updatedAt: "2025-01-01T00:00:00Z"\\n    image: img\\n    size: null\\n    location: null\\n    address: null\\n    ssh: null\\n    dockerHost: null\\n    endpoints: []\\n    tokens:\\n      api: sekrit-api\\n      runner: sekrit-runner\\n    providerIds: {}\\n    outputs: {}\\n    terraform:\\n      statePassphrase: sekrit-pass\\n    lastError: null\\n    releasedAt: null\\n`
+  const stack = `  lab:\\n    provider: local\\n    env: dev\\n    status: planned\\n    createdAt: "2025-01-01T00:00:00Z"\\n    updatedAt: "2025-01-01T00:00:00Z"\\n    image: img\\n    ports: []\\n    size: null\\n    location: null\\n    address: null\\n    ssh: null\\n    dockerHost: null\\n    endpoints: []\\n    tokens:\\n      api: sekrit-api\\n      runner: sekrit-runner\\n    providerIds: {}\\n    outputs: {}\\n    terraform:\\n      statePassphrase: sekrit-pass\\n    lastError: null\\n    releasedAt: null\\n`
   writeFileSync(
     editor,
     `#!/bin/sh\nsed -i 's/^stacks: {}$/stacks:/' "$1"\nawk -v s="${stack}" '{print} /^stacks:$/{printf "%s", s}' "$1" > "$1.new" && cat "$1.new" > "$1" && rm "$1.new"\n`,

@@ -1,7 +1,12 @@
 /**
  * Realistic state documents for tests and the benchmark: every field of a stack filled, secrets included.
  */
-import type { SessionRecord, StackRecord, StateDocument } from '../../lib/state/schema.ts'
+import {
+  CURRENT_SCHEMA_VERSION,
+  type SessionRecord,
+  type StackRecord,
+  type StateDocument,
+} from '../../lib/state/schema.ts'
 
 /** One fully populated stack record named `name`. */
 export function buildSampleStack(name: string): StackRecord {
@@ -13,6 +18,7 @@ export function buildSampleStack(name: string): StackRecord {
     createdAt: at,
     updatedAt: at,
     image: 'ghcr.io/example/debug-server:1.2.3',
+    ports: [{ ip: '127.0.0.1', external: 18080, internal: 8080, protocol: 'tcp' }],
     size: 'cx22',
     location: 'fsn1',
     address: '10.200.0.2',
@@ -50,7 +56,7 @@ export function buildSampleSession(id: string, stack: string): SessionRecord {
 
 /** A state document with `stacks` stacks and `sessions` sessions spread over them. */
 export function buildSampleState(operator: string, stacks: number, sessions: number): StateDocument {
-  const doc: StateDocument = { schemaVersion: 2, operator, stacks: {}, sessions: {} }
+  const doc: StateDocument = { schemaVersion: CURRENT_SCHEMA_VERSION, operator, stacks: {}, sessions: {} }
   for (let i = 0; i < stacks; i++) doc.stacks[`stack-${i}`] = buildSampleStack(`stack-${i}`)
   for (let i = 0; i < sessions; i++)
     doc.sessions[`s-${i}`] = buildSampleSession(`s-${i}`, `stack-${i % stacks}`)

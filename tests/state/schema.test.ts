@@ -1,12 +1,17 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { StateSchemaError } from '../../lib/state/errors.ts'
 import {
   buildEmptyState,
+  CURRENT_SCHEMA_VERSION,
   migrateState,
   parseState,
   REDACTED,
   redactState,
+  SECRET_PATHS,
+  type StateDocument,
   serializeState,
 } from '../../lib/state/schema.ts'
 import { buildSampleState } from './sample.ts'
@@ -66,11 +71,11 @@ test('a file of another operator is refused', () => {
 
 test('a schema version from the future is refused with an upgrade hint', () => {
   try {
-    parseState({ ...buildEmptyState('alice'), schemaVersion: 3 }, 'f')
+    parseState({ ...buildEmptyState('alice'), schemaVersion: CURRENT_SCHEMA_VERSION + 1 }, 'f')
     assert.unreachable()
   } catch (error) {
     assert.instance(error, StateSchemaError)
-    assert.match((error as StateSchemaError).message, 'schemaVersion 3 is newer')
+    assert.match((error as StateSchemaError).message, `schemaVersion ${CURRENT_SCHEMA_VERSION + 1} is newer`)
     assert.match((error as StateSchemaError).hint ?? '', 'newer debug-cloud')
   }
   assert.equal(
@@ -128,16 +133,46 @@ test('redaction replaces every secret and nothing else', () => {
     assert.not.match(text, secret)
 })
 
+/** A stack record as versions 1 and 2 stored it: without `ports`. */
+function withoutPorts(doc: StateDocument): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(doc.stacks).map(([name, { ports: _p, ...rest }]) => [name, rest]))
+}
+
+const DEFAULT_PORT = { ip: '127.0.0.1', external: 8080, internal: 8080, protocol: 'tcp' }
+
 test('version 1 files migrate: each session map becomes one compact JSON string (schema v2)', () => {
   const doc = buildSampleState('alice', 1, 1)
+  doc.stacks['stack-0']!.ports = [{ ...DEFAULT_PORT, protocol: 'tcp' }]
   const [id, session] = Object.entries(doc.sessions)[0]!
-  const v1 = { ...doc, schemaVersion: 1, sessions: { [id]: { ...session } } }
+  const v1 = { ...doc, schemaVersion: 1, stacks: withoutPorts(doc), sessions: { [id]: { ...session } } }
   assert.equal(parseState(v1, 'f', 'alice'), doc)
   const stored = serializeState(doc) as { schemaVersion: number; sessions: Record<string, string> }
-  assert.is(stored.schemaVersion, 2)
+  assert.is(stored.schemaVersion, 3)
   const { id: _id, ...fields } = session
   assert.is(stored.sessions[id], JSON.stringify(fields))
   assert.equal(parseState(stored, 'f', 'alice'), doc)
+})
+
+test('version 2 files migrate: each stack records its ports, from the app output or the old default', () => {
+  const doc = buildSampleState('alice', 2, 0)
+  const published = [{ ip: '0.0.0.0', external: 9000, internal: 80, protocol: 'udp' }]
+  doc.stacks['stack-0']!.outputs = { app: { published_ports: published } }
+  const v2 = { ...doc, schemaVersion: 2, stacks: withoutPorts(doc) }
+  const migrated = parseState(v2, 'f', 'alice')
+  assert.equal(migrated.stacks['stack-0']!.ports, published)
+  assert.equal(migrated.stacks['stack-1']!.ports, [DEFAULT_PORT])
+})
+
+test('the secret paths are the four secrets of a stack, as docs/spec.md lists them', () => {
+  const spec = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'spec.md'), 'utf8')
+  const documented = spec.match(/`stacks\.\*\.[A-Za-z.]+`/g)?.map((p) => p.slice(1, -1)) ?? []
+  assert.equal([...new Set(documented)].sort(), [...SECRET_PATHS].sort())
+  assert.equal([...SECRET_PATHS].sort(), [
+    'stacks.*.ssh.hostKeyPrivate',
+    'stacks.*.terraform.statePassphrase',
+    'stacks.*.tokens.api',
+    'stacks.*.tokens.runner',
+  ])
 })
 
 test.run()

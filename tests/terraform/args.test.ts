@@ -11,8 +11,9 @@ import {
   buildVersionArgs,
 } from '../../lib/terraform/args.ts'
 import { resolveTfBinary } from '../../lib/terraform/binary.ts'
-import { buildEncryptionEnv, EncryptionPassphraseError } from '../../lib/terraform/encryption.ts'
-import { buildTfEnv, TfEnvError } from '../../lib/terraform/env.ts'
+import { buildEncryptionEnv } from '../../lib/terraform/encryption.ts'
+import { buildTfEnv } from '../../lib/terraform/env.ts'
+import { EncryptionPassphraseError, TfEnvError } from '../../lib/terraform/errors.ts'
 
 /** uvu's `throws` takes a predicate, not a class. */
 const isA = (kind: abstract new (...args: never[]) => Error) => (error: unknown) => error instanceof kind

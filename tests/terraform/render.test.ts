@@ -1,8 +1,10 @@
 import { Chalk } from 'chalk'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { contabo } from '../../lib/providers/contabo.ts'
+import { hetzner } from '../../lib/providers/hetzner.ts'
 import { parseEventLine, type TfEvent } from '../../lib/terraform/events.ts'
-import { buildPlanSummary } from '../../lib/terraform/plan-summary.ts'
+import { buildPlanSummary, type PlanQuirk } from '../../lib/terraform/plan-summary.ts'
 import { chooseRenderMode, createRenderer } from '../../lib/terraform/progress.ts'
 import { JsonRenderer, PlainRenderer } from '../../lib/terraform/render.ts'
 import { TerminalRenderer } from '../../lib/terraform/render-terminal.ts'
@@ -100,43 +102,49 @@ const change = (
   change: { actions, before, after, after_unknown: {}, ...extra },
 })
 
+/** The quirks of both cloud providers, as the gate would see them in one plan. */
+const bothProviders = (c: Parameters<PlanQuirk>[0]) => hetzner.host?.quirk(c) ?? contabo.host?.quirk(c)
+
 test('plan summary: counts, attribute names only, Contabo reinstall and hcloud replacement flagged loudly', () => {
   // A show -json document in the recorded format (resource_changes[].change), values invented.
-  const summary = buildPlanSummary({
-    resource_changes: [
-      change(
-        'contabo_instance.vm',
-        'contabo_instance',
-        ['update'],
-        { user_data: 'a', name: 'x', root_password: 1 },
-        {
-          user_data: 'b',
-          name: 'x',
-          root_password: 1,
-        },
-      ),
-      change(
-        'contabo_instance.tags',
-        'contabo_instance',
-        ['update'],
-        { display_name: 'a' },
-        { display_name: 'b' },
-      ),
-      change(
-        'hcloud_server.vm',
-        'hcloud_server',
-        ['delete', 'create'],
-        { user_data: 'S3CRET' },
-        { user_data: 'N3W' },
-        {
-          replace_paths: [['user_data']],
-        },
-      ),
-      change('hcloud_firewall.fw', 'hcloud_firewall', ['create'], null, { name: 'fw' }),
-      change('hcloud_ssh_key.k', 'hcloud_ssh_key', ['no-op'], {}, {}),
-      change('docker_container.app', 'docker_container', ['delete'], { name: 'app' }, null),
-    ],
-  })
+  const summary = buildPlanSummary(
+    {
+      resource_changes: [
+        change(
+          'contabo_instance.vm',
+          'contabo_instance',
+          ['update'],
+          { user_data: 'a', name: 'x', root_password: 1 },
+          {
+            user_data: 'b',
+            name: 'x',
+            root_password: 1,
+          },
+        ),
+        change(
+          'contabo_instance.tags',
+          'contabo_instance',
+          ['update'],
+          { display_name: 'a' },
+          { display_name: 'b' },
+        ),
+        change(
+          'hcloud_server.vm',
+          'hcloud_server',
+          ['delete', 'create'],
+          { user_data: 'S3CRET' },
+          { user_data: 'N3W' },
+          {
+            replace_paths: [['user_data']],
+          },
+        ),
+        change('hcloud_firewall.fw', 'hcloud_firewall', ['create'], null, { name: 'fw' }),
+        change('hcloud_ssh_key.k', 'hcloud_ssh_key', ['no-op'], {}, {}),
+        change('docker_container.app', 'docker_container', ['delete'], { name: 'app' }, null),
+      ],
+    },
+    bothProviders,
+  )
   assert.equal([summary.adds, summary.changes, summary.destroys, summary.replaces], [2, 2, 2, 1])
   assert.is(summary.hasChanges, true)
   assert.equal(

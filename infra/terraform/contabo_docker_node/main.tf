@@ -1,5 +1,5 @@
 # HOST phase for Contabo: an SSH key secret and an x86 VPS whose cloud-init installs Docker and an nftables
-# host firewall (Contabo has no cloud firewall). The container is deployed by the APP phase (../local_docker_node).
+# host firewall (Contabo has no cloud firewall). The container is deployed by the APP phase (../app_docker_node).
 provider "contabo" {
   oauth2_client_id     = var.contabo_credentials.client_id
   oauth2_client_secret = var.contabo_credentials.client_secret

@@ -1,5 +1,5 @@
 # HOST phase for Hetzner Cloud: SSH key, firewall and an x86 server whose cloud-init installs Docker.
-# The container is deployed by the APP phase (../local_docker_node) once the host answers over SSH.
+# The container is deployed by the APP phase (../app_docker_node) once the host answers over SSH.
 provider "hcloud" {
   token = var.hcloud_token
 }

@@ -9,8 +9,8 @@
 import { existsSync } from 'node:fs'
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { acquireLock, buildHolder, type ReleaseLock } from '../state/lock.ts'
-import { type OperatorPaths, SEALED_TF_STATE } from '../state/paths.ts'
+import { acquireLock, buildHolder, type ReleaseLock } from './lock.ts'
+import { type OperatorPaths, SEALED_TF_STATE } from './paths.ts'
 
 export type Phase = 'host' | 'app'
 

@@ -1,0 +1,161 @@
+/**
+ * The `cloud:connect` command: close an earlier connection, or open pinned SSH tunnels to a stack's app ports
+ * and Docker socket — in the foreground until Ctrl-C, in the background until --close, or around one command
+ * (--exec) — and hand the API token over only after the gate (--print-env, --exec).
+ */
+import type { Output } from '../cli/output.ts'
+import { CliError, ExitCode, UsageError } from '../errors.ts'
+import { resolveStackName } from '../flows/flags.ts'
+import { realProc } from '../proc.ts'
+import { resolveOperator } from '../state/operator.ts'
+import { operatorPaths } from '../state/paths.ts'
+import { closeConnection, type OpenConnection, openConnection } from './connect.ts'
+import { approveReveal, execWithEnv, type RevealEnv, writeEnvFile } from './reveal.ts'
+import { waitForStop } from './signals.ts'
+import { openStack, type StackHandle } from './stack.ts'
+
+export interface ConnectFlags {
+  'stack-name': string | undefined
+  operator: string | undefined
+  'ssh-key': string | undefined
+  background: boolean
+  close: boolean
+  'strict-ports': boolean
+  'print-env': string | undefined
+  exec: boolean
+  yes: boolean
+}
+
+function requireStackName(given: string | undefined): string {
+  if (given === undefined)
+    throw new UsageError('--stack-name is required.', 'List your stacks with `npm run cloud:status`.')
+  return resolveStackName(given, 'dev')
+}
+
+function printConnection(
+  out: Output,
+  stack: StackHandle,
+  conn: OpenConnection,
+  envFile: string | undefined,
+): void {
+  const { record } = conn
+  if (out.json) {
+    out.emitJson({
+      ok: true,
+      stack: stack.name,
+      pid: record.pid,
+      mode: record.mode,
+      urls: record.urls,
+      dockerHost: record.dockerHost,
+      envFile: envFile ?? null,
+    })
+    return
+  }
+  for (const f of conn.forwards)
+    if (f.moved) out.warn(`Local port ${f.remote.port} is busy: ${f.name} is on ${f.localPort} instead.`)
+  out.success(
+    `Connected to ${stack.name} (${stack.ssh?.host}) with the pinned host key; ssh pid ${record.pid}.`,
+  )
+  for (const u of record.urls) out.info(`  ${u.name}: ${u.url}`)
+  out.info(`  DOCKER_HOST=${record.dockerHost}`)
+  if (envFile) out.info(`  Env file (0600, holds the API token): ${envFile}`)
+}
+
+/** Run `cloud:connect` with its parsed flags; returns the exit code. */
+export async function runConnectCommand(
+  flags: ConnectFlags,
+  positionals: string[],
+  out: Output,
+): Promise<number> {
+  const name = requireStackName(flags['stack-name'])
+  verifyModes(flags, positionals)
+  if (flags.close) return closeTunnels(flags.operator, name, out)
+  const stack = await openStack({
+    operator: flags.operator,
+    stack: name,
+    sshKey: flags['ssh-key'],
+    command: 'cloud:connect',
+  })
+  const ssh = stack.ssh
+  if (!ssh)
+    throw new CliError(
+      `Stack ${name} runs on the local Docker socket ${stack.dockerHost}: there is nothing to tunnel.`,
+      {
+        hint: `Reach the app at ${stack.record.endpoints.map((e) => e.url).join(', ') || 'its published ports'}.`,
+        exitCode: ExitCode.usage,
+      },
+    )
+  const envFile = flags['print-env']
+  if (envFile !== undefined || flags.exec) {
+    const what = [envFile && `the file ${envFile}`, flags.exec && `the command ${positionals[0]}`]
+    const to = what.filter(Boolean).join(' and ')
+    await approveReveal({
+      command: 'cloud:connect',
+      operator: stack.operator,
+      stack: name,
+      what: to,
+      yes: flags.yes,
+      out,
+    })
+  }
+  const conn = await openConnection(
+    realProc,
+    { ...stack, ssh },
+    { strictPorts: flags['strict-ports'], background: flags.background },
+  )
+  let keep = flags.background
+  try {
+    const env: RevealEnv = {
+      DEBUG_SERVER_URL: conn.record.urls[0]?.url ?? '',
+      DEBUG_SERVER_API_TOKEN: stack.record.tokens.api,
+      DOCKER_HOST: conn.record.dockerHost,
+    }
+    printConnection(out, stack, conn, envFile === undefined ? undefined : await writeEnvFile(envFile, env))
+    if (flags.exec) return await execWithEnv(realProc, positionals, env)
+    if (flags.background) {
+      out.info(`Close with: npm run cloud:connect -- --stack-name ${name} --close`)
+      return 0
+    }
+    keep = false
+    return await holdUntilStopped(conn, name, out)
+  } catch (error) {
+    keep = false
+    throw error
+  } finally {
+    if (!keep) await conn.close()
+  }
+}
+
+/** --exec takes the command after --, and no --background or --close. */
+function verifyModes(flags: ConnectFlags, positionals: string[]): void {
+  if (flags.exec !== positionals.length > 0)
+    throw new UsageError(
+      flags.exec ? '--exec needs a command after --.' : `Unexpected argument ${positionals[0]}.`,
+      'Example: --exec -- docker ps',
+    )
+  if (flags.exec && (flags.background || flags.close))
+    throw new UsageError('--exec cannot be combined with --background or --close.')
+}
+
+/** --close: needs only the operator's paths, not the (maybe destroyed) stack's record. */
+async function closeTunnels(operator: string | undefined, name: string, out: Output): Promise<number> {
+  const paths = operatorPaths(await resolveOperator({ flag: operator }))
+  const closed = await closeConnection(realProc, { paths, name })
+  if (out.json) out.emitJson({ ok: true, stack: name, closed: closed ? { pid: closed.pid } : null })
+  else
+    out.success(
+      closed ? `Closed the tunnels of ${name} (ssh pid ${closed.pid}).` : `${name} had no open tunnels.`,
+    )
+  return 0
+}
+
+/** The foreground mode: until Ctrl-C (exit 0) or the tunnel ending on its own (an error). */
+async function holdUntilStopped(conn: OpenConnection, name: string, out: Output): Promise<number> {
+  out.info('Press Ctrl-C to close.')
+  if ((await waitForStop(conn.ended)) === 'ended')
+    throw new CliError(`The tunnel to ${name} ended (connection lost or closed with --close).`, {
+      hint: 'Run cloud:connect again; `npm run cloud:status -- --refresh` shows whether the host answers.',
+    })
+  out.success(`Closed the tunnels of ${name}.`)
+  return 0
+}

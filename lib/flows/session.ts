@@ -1,0 +1,97 @@
+/**
+ * The stack session every infrastructure flow runs in, set up once: the human gate's preflight (CI and agents
+ * are refused before any work), the operator resolved and its store opened, the pinned tools prepared, the stack
+ * lock held, credentials loaded and registered with the redactor, and failures recorded on the stack where the
+ * flow says its record exists. The flow itself is only its steps.
+ */
+import { loadCredentials } from '../credentials.ts'
+import { GateDeniedError, requireHuman, verifyMayAsk } from '../gate/index.ts'
+import type { ProviderModule } from '../providers/types.ts'
+import { resolveOperator } from '../state/operator.ts'
+import type { OperatorPaths } from '../state/paths.ts'
+import { StateStore } from '../state/store.ts'
+import { acquireStackLock } from '../state/workspace.ts'
+import { recordFailure } from './record.ts'
+import type { Asker } from './requests.ts'
+import type { FlowRuntime } from './runtime.ts'
+
+export interface SessionRequest extends Asker {
+  command: string
+  stackName: string
+  /** False only for what needs no approval (planning a local stack): then nothing is gated. */
+  gated: boolean
+}
+
+export class StackSession {
+  constructor(
+    readonly rt: FlowRuntime,
+    readonly store: StateStore,
+    readonly request: SessionRequest,
+  ) {}
+
+  get stackName(): string {
+    return this.request.stackName
+  }
+
+  get operator(): string {
+    return this.store.operator
+  }
+
+  get paths(): OperatorPaths {
+    return this.store.paths
+  }
+
+  /** The human gate: show `summary`, and return only once the person typed the stack name. */
+  approve(summary: string[]): Promise<void> {
+    const { command, yes, stackName } = this.request
+    return this.rt.time('human', () =>
+      requireHuman({
+        command,
+        operator: this.operator,
+        confirmName: stackName,
+        yes,
+        out: this.rt.out,
+        summary,
+      }),
+    )
+  }
+
+  /** The provider's credentials; each value is registered with the redactor (they reach Terraform as TF_VAR_*). */
+  credentials(provider: ProviderModule): Record<string, string> {
+    const found = loadCredentials(provider.credentials.map((c) => c.name))
+    this.rt.redactor.add(...Object.values(found))
+    return found
+  }
+
+  /** Run `steps` on the existing record: a failure or interruption in them is recorded on the stack (a refusal
+   * at the gate changed nothing, so it is not). */
+  async recordingFailures<T>(steps: () => Promise<T>): Promise<T> {
+    try {
+      return await steps()
+    } catch (error) {
+      if (!(error instanceof GateDeniedError)) await recordFailure(this.rt, this.store, this.stackName, error)
+      throw error
+    }
+  }
+}
+
+/** Run `steps` inside a stack session (see the module comment); the lock is released on every path. */
+export async function runStackSession<T>(
+  rt: FlowRuntime,
+  request: SessionRequest,
+  steps: (session: StackSession) => Promise<T>,
+): Promise<T> {
+  rt.out.step('Preflight: human gate signals, operator state, tools, stack lock')
+  const operator = request.gated
+    ? await verifyMayAsk({ ...request, confirmName: request.stackName })
+    : await resolveOperator({ flag: request.operator })
+  const store = await StateStore.open(operator, process.env, request.command)
+  rt.useStore(store)
+  await rt.prepareTools()
+  const release = await acquireStackLock(store.paths, request.stackName, request.command)
+  try {
+    return await steps(new StackSession(rt, store, request))
+  } finally {
+    await release()
+  }
+}
