@@ -45,7 +45,6 @@ export interface ReferenceArchive {
   configDigest: string
   /** The value of the inputs label. */
   inputs: string
-  labels: Record<string, string>
 }
 
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex')
@@ -143,6 +142,5 @@ export function buildReferenceArchive(
     bytes,
     configDigest: `sha256:${configHex}`,
     inputs,
-    labels: { ...labels, [LABELS.inputs]: inputs },
   }
 }

@@ -6,15 +6,13 @@ import { readFile } from 'node:fs/promises'
 import { ToolMissingError } from '../errors.ts'
 import { buildChildEnv, type Proc } from '../proc.ts'
 
-export const BUSYBOX_PACKAGE = 'busybox-static'
+const BUSYBOX_PACKAGE = 'busybox-static'
 
 export interface BusyboxPackage {
   /** The Debian package version, e.g. `1:1.35.0-4+deb12u1+b1`. */
   version: string
   /** The Debian architecture, e.g. `amd64`. */
   architecture: string
-  /** Where the package installed the binary. */
-  path: string
   binary: Buffer
 }
 
@@ -64,5 +62,5 @@ export async function readBusyboxPackage(proc: Proc): Promise<BusyboxPackage> {
   const binary = await readFile(path.trim()).catch((error: unknown) => {
     throw new BusyboxMissingError(`${path.trim()} cannot be read (${(error as Error).message}).`)
   })
-  return { version, architecture, path: path.trim(), binary }
+  return { version, architecture, binary }
 }

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
  * The repository of the reference image. `localhost/` makes the engine treat it as a local registry name:
  * a missing image can never be pulled from Docker Hub under this name (where anyone could publish one).
  */
-export const REFERENCE_REPOSITORY = 'localhost/debug-cloud/reference-server'
+const REFERENCE_REPOSITORY = 'localhost/debug-cloud/reference-server'
 /** The port the reference server listens on (the launcher's default `--ports 127.0.0.1:8080:8080`). */
 export const REFERENCE_SERVER_PORT = 8080
 /** The version of the debug-server contract (docs/spec.md) the image implements. */

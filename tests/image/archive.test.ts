@@ -26,7 +26,6 @@ const version = (
 const busybox: BusyboxPackage = {
   version: '1:1.35.0-test',
   architecture: 'amd64',
-  path: '/bin/busybox',
   binary: Buffer.from('not really busybox'),
 }
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex')
