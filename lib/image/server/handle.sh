@@ -9,6 +9,8 @@
 #
 # An empty or unset token variable means 401 for every request to its prefix: never open.
 CR=$'\r'
+# A client that hangs up early makes writes fail instead of killing the handler before it logs.
+trap '' PIPE
 method=- logpath=- auth= auths=0 length=0
 
 log() { printf 'request method=%s path=%s status=%s\n' "$method" "$logpath" "$1" >&2; }
