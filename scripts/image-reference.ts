@@ -27,7 +27,8 @@ const spec = {
   details: [
     'Needs the Debian package busybox-static. Nothing is downloaded; the same inputs give the same image, and a',
     'run that would change nothing loads nothing. What the server answers: docs/spec.md#the-debug-server-contract.',
-    'Exit codes: 0 ok, 52 no Docker engine answers on the socket, 64 bad flags, 69 busybox-static missing.',
+    'Exit codes: 0 ok, 1 a docker command failed, 52 no Docker engine answers on the socket, 64 bad flags,',
+    '69 busybox-static missing.',
   ].join('\n'),
 } as const
 

@@ -2,7 +2,7 @@
  * The few Docker engine questions the image code asks, through the docker CLI (`-H <dockerHost>`, so
  * unix:// and ssh:// hosts both work; ssh:// uses the docker CLI's own ssh and your ssh configuration).
  */
-import { CliError, ExitCode } from '../errors.ts'
+import { CliError, describeError, ExitCode } from '../errors.ts'
 import { buildChildEnv, type Proc, type RunResult } from '../proc.ts'
 import { verifyDockerSocket } from '../ssh/health.ts'
 
@@ -28,9 +28,26 @@ export class DockerCommandError extends CliError {
   }
 }
 
+/** No Docker engine answers on a local socket (exit 52, like cloud:up's check). */
+export class DockerEngineError extends CliError {
+  constructor(
+    readonly dockerHost: string,
+    cause: unknown,
+  ) {
+    super(describeError(cause), {
+      hint: 'Start the Docker engine (for example `sudo systemctl start docker`), then run the command again.',
+      exitCode: ExitCode.hostNotReady,
+      cause,
+    })
+  }
+}
+
 async function docker(proc: Proc, dockerHost: string, args: readonly string[]): Promise<RunResult> {
-  // A local socket gets the launcher's own, clearer answer when no engine listens (exit 52).
-  if (dockerHost.startsWith('unix://')) await verifyDockerSocket(dockerHost)
+  // A local socket is pinged first: a clearer answer than the CLI's when no engine listens.
+  if (dockerHost.startsWith('unix://'))
+    await verifyDockerSocket(dockerHost).catch((error: unknown) => {
+      throw new DockerEngineError(dockerHost, error)
+    })
   return proc.run(['docker', '-H', dockerHost, ...args], { env: buildChildEnv() })
 }
 

@@ -9,7 +9,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { checkReferenceImage } from '../../lib/doctor.ts'
 import { buildReferenceImage, prepareReferenceArchive } from '../../lib/image/build.ts'
-import { DockerCommandError, imageStatus } from '../../lib/image/docker.ts'
+import { DockerCommandError, DockerEngineError, imageStatus } from '../../lib/image/docker.ts'
 import { referenceImageRef } from '../../lib/image/reference.ts'
 import { buildChildEnv, realProc } from '../../lib/proc.ts'
 import { startBench } from '../harness/hosts.ts'
@@ -122,6 +122,8 @@ testUnless(
       await imageStatus(realProc, nowhere, ref)
       assert.unreachable('should have thrown')
     } catch (error) {
+      assert.instance(error, DockerEngineError)
+      assert.is((error as DockerEngineError).exitCode, 52)
       assert.match((error as Error).message, `No Docker engine answers at ${nowhere}`)
     }
     assert.is((await checkReferenceImage(realProc, nowhere)).level, 'warn')
