@@ -5,7 +5,10 @@
 import { access, constants, stat } from 'node:fs/promises'
 import { credentialPresence } from './credentials.ts'
 import { describeError } from './errors.ts'
+import { DEFAULT_LOCAL_DOCKER_HOST } from './flows/targets.ts'
 import { detectIdentityReason } from './gate/identity.ts'
+import { inspectImage } from './image/docker.ts'
+import { isReferenceImage, referenceImageRef } from './image/reference.ts'
 import { buildChildEnv, type Proc } from './proc.ts'
 import { PROVIDERS, providerModule } from './providers/index.ts'
 import { openOperatorPaths, readProfile, resolveOperator } from './state/operator.ts'
@@ -110,6 +113,32 @@ function checkCredentials(): Check[] {
   })
 }
 
+/** Whether the engine at `dockerHost` has the reference debug server image of this version. */
+export async function checkReferenceImage(proc: Proc, dockerHost: string): Promise<Check> {
+  const name = 'reference image'
+  const ref = referenceImageRef()
+  const build = 'Run `npm run image:reference` (offline, needs busybox-static), or pass --image to cloud:up.'
+  try {
+    const image = await inspectImage(proc, dockerHost, ref)
+    if (!image) return { name, level: 'warn', detail: `${ref} is not on ${dockerHost}`, fix: build }
+    return isReferenceImage(image.labels)
+      ? { name, level: 'ok', detail: `${ref} on ${dockerHost}` }
+      : {
+          name,
+          level: 'warn',
+          detail: `${ref} on ${dockerHost} is not labelled as this reference server`,
+          fix: build,
+        }
+  } catch (error) {
+    return {
+      name,
+      level: 'warn',
+      detail: describeError(error),
+      fix: 'Needed for --provider local: start the Docker engine, then run `npm run image:reference`.',
+    }
+  }
+}
+
 /** Run every check. */
 export async function runDoctor(
   proc: Proc,
@@ -143,8 +172,9 @@ export async function runDoctor(
           name: 'docker CLI',
           level: 'warn',
           detail: 'not found',
-          fix: 'Needed only to inspect a local Docker engine by hand.',
+          fix: 'Needed to build the reference image and to inspect a local Docker engine by hand.',
         },
+    ...(docker ? [await checkReferenceImage(proc, DEFAULT_LOCAL_DOCKER_HOST)] : []),
     keyMode === undefined
       ? {
           name: 'ssh key',

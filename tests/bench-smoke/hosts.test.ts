@@ -1,16 +1,17 @@
 /**
  * The bench itself, on real sshd and dockerd: host-key pinning, the deploy user, docker over ssh://,
- * the stand-in image, cloud-init status, fault injection, and that stop() leaves nothing behind.
+ * the reference server image, cloud-init status, fault injection, and that stop() leaves nothing behind.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { REFERENCE_SERVER_PORT } from '../../lib/image/reference.ts'
 import { buildChildEnv, realProc } from '../../lib/proc.ts'
 import { buildSshArgv, writeDockerSshShim } from '../harness/client.ts'
 import { startBench } from '../harness/hosts.ts'
-import { buildHostLayout, parseSlot, STANDIN_PORT } from '../harness/layout.ts'
+import { buildHostLayout, parseSlot } from '../harness/layout.ts'
 import { listLeftovers } from '../harness/leftovers.ts'
 import { readHostRecord } from '../harness/record.ts'
 import type { TestBench, TestHost } from '../harness/types.ts'
@@ -99,7 +100,7 @@ testUnless(test, skip, 'docker -H ssh:// reaches the host’s own dockerd', asyn
 testUnless(
   test,
   skip,
-  'the stand-in image runs, answers /healthz with ok and logs one line per request',
+  'the reference image runs, answers /healthz with ok and logs one line per request',
   async () => {
     const docker = ['docker', '-H', `unix://${host().dockerSocket}`]
     const started = await sh([
@@ -109,11 +110,11 @@ testUnless(
       '--name',
       'smoke',
       '-p',
-      `${STANDIN_PORT}:${STANDIN_PORT}`,
+      `${REFERENCE_SERVER_PORT}:${REFERENCE_SERVER_PORT}`,
       host().image,
     ])
     assert.is(started.exitCode, 0, started.stderr)
-    const url = `http://${host().address}:${STANDIN_PORT}/healthz`
+    const url = `http://${host().address}:${REFERENCE_SERVER_PORT}/healthz`
     let response: Response | undefined
     for (let i = 0; i < 50 && response === undefined; i++)
       response = await fetch(url).catch(async () => void (await new Promise((r) => setTimeout(r, 100))))
@@ -121,13 +122,11 @@ testUnless(
     assert.is(await response?.text(), 'ok')
     assert.is((await fetch(url.replace('healthz', 'missing'))).status, 404)
     const logs = await sh([...docker, 'logs', 'smoke'])
-    assert.equal(
-      logs.stdout
-        .trim()
-        .split('\n')
-        .map((l) => l.replace(/^.*: /, '')),
-      ['response:200', 'response:404'],
-    )
+    assert.equal(logs.stderr.trim().split('\n'), [
+      'start server=debug-cloud-reference version=0.1.0 port=8080 api_token=unset runner_token=unset',
+      'request method=GET path=/healthz status=200',
+      'request method=GET path=/missing status=404',
+    ])
     const stopped = await sh([...docker, 'stop', '--time', '10', 'smoke'])
     assert.is(stopped.exitCode, 0, stopped.stderr)
   },

@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { REFERENCE_SERVER_PORT } from '../../lib/image/reference.ts'
 import { buildChildEnv, realProc } from '../../lib/proc.ts'
 import { toolEnv } from '../../lib/tools/mirror.ts'
 import { listTools, providerType, type ToolSpec } from '../../lib/tools/spec.ts'
 import { whichTool } from '../../lib/tools/stamp.ts'
 import { startBench } from '../harness/hosts.ts'
-import { STANDIN_PORT } from '../harness/layout.ts'
 import { testUnless, whyNotRoot } from '../helpers/skip.ts'
 
 const scratch = mkdtempSync(join(tmpdir(), 'tofu-smoke-'))
@@ -84,7 +84,7 @@ testUnless(
             app: {
               name: 'smoke-app',
               image: host.image,
-              ports: [{ internal: STANDIN_PORT, external: STANDIN_PORT }],
+              ports: [{ internal: REFERENCE_SERVER_PORT, external: REFERENCE_SERVER_PORT }],
             },
           },
         },
@@ -105,7 +105,7 @@ testUnless(
       assert.is(ps.stdout.trim(), `smoke-app ${host.image}`)
       let body: string | undefined
       for (let i = 0; i < 50 && body === undefined; i++)
-        body = await fetch(`http://${host.address}:${STANDIN_PORT}/healthz`)
+        body = await fetch(`http://${host.address}:${REFERENCE_SERVER_PORT}/healthz`)
           .then((r) => r.text())
           .catch(async () => void (await new Promise((r) => setTimeout(r, 100))))
       assert.is(body, 'ok')

@@ -56,10 +56,10 @@ testUnless(
       .api
     // The last line so far is cloud:up's health check; the next one must be ours.
     const session = logs('--follow', '--tail', '1')
-    await session.expect('response:200', 15_000)
+    await session.expect('path=/healthz status=200', 15_000)
     await requestOnHost()
     // Streamed while following (the bench measures how fast: `npm run bench -- launcher`).
-    await session.expect('response:200', 5000)
+    await session.expect('path=/healthz status=200', 5000)
     // The app prints its own token to its log (as a careless app might): it arrives redacted.
     await docker('exec', STACK, 'sh', '-c', 'echo "token=$DEBUG_SERVER_API_TOKEN" >/proc/1/fd/1')
     await session.expect('token=[redacted]', 5000)
@@ -79,7 +79,7 @@ testUnless(
     const tail = logs('--tail', '1')
     assert.is(await tail.exitCode(), 0, tail.transcript)
     assert.match(tail.transcript, /^token=\[redacted\]$/m)
-    assert.not.match(tail.transcript, 'response:200', 'only the last line')
+    assert.not.match(tail.transcript, 'path=/healthz status=200', 'only the last line')
     const bad = logs('--since', '10 minutes; rm -rf /')
     assert.is(await bad.exitCode(), 64, bad.transcript)
     assert.match(bad.transcript, 'is not a duration')

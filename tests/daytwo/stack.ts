@@ -13,7 +13,7 @@ import { ensureTestTools } from '../helpers/tools.ts'
 
 export const STACK = 'lab-1'
 export const OPERATOR = 'alice'
-/** Port the app publishes on the host's loopback, and the stand-in's port inside the container. */
+/** Port the app publishes on the host's loopback, and the reference server's port inside the container. */
 export const APP_PORT = 18080
 export const APP_INTERNAL_PORT = 8080
 

@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { request } from 'node:http'
 import { connect } from 'node:net'
 import { join } from 'node:path'
-import { importStandIn } from './image.ts'
+import { loadBenchImage } from './image.ts'
 import {
   buildCloudInitFiles,
   buildHostLayout,
@@ -213,13 +213,13 @@ function buildTestHost(
 }
 
 /** Start one host in a fresh slot; on failure everything it created is removed before the error surfaces. */
-export async function startHost(client: ClientKey, imageTar: string): Promise<StartedHost> {
+export async function startHost(client: ClientKey, imageArchive: string): Promise<StartedHost> {
   const layout = claimSlot()
   try {
     const hostPublicKey = await writeHostFiles(layout, client)
     await wireNetwork(layout)
     const record = await startInit(layout)
-    const image = await importStandIn(layout.dockerSocket, imageTar)
+    const image = await loadBenchImage(layout.dockerSocket, imageArchive)
     return { layout, host: buildTestHost(layout, record, client, hostPublicKey, image) }
   } catch (error) {
     await teardownHost(layout)

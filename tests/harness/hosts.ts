@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type ClientKey, startHost } from './host.ts'
-import { buildStandInTar } from './image.ts'
+import { writeBenchImage } from './image.ts'
 import { BENCHES_DIR, type HostLayout, SSH_USER } from './layout.ts'
 import { sweepLeftovers } from './sweep.ts'
 import { BenchError, mustRun } from './system.ts'
@@ -77,8 +77,8 @@ export async function startBench(n: number): Promise<TestBench> {
   live.add(bench)
   try {
     const client = await createClientKey(benchDir)
-    const tar = await buildStandInTar(benchDir)
-    const results = await Promise.allSettled(Array.from({ length: n }, () => startHost(client, tar)))
+    const image = await writeBenchImage(benchDir)
+    const results = await Promise.allSettled(Array.from({ length: n }, () => startHost(client, image)))
     for (const r of results) if (r.status === 'fulfilled') started.push(r.value.layout)
     const failure = results.find((r) => r.status === 'rejected')
     if (failure) throw failure.reason

@@ -15,8 +15,6 @@ export const HOSTS_DIR = join(BENCH_ROOT, 'hosts')
 export const BENCHES_DIR = join(BENCH_ROOT, 'benches')
 export const MAX_SLOT = 250
 export const SSH_USER = 'deploy'
-export const STANDIN_IMAGE = 'debug-server-standin:bench'
-export const STANDIN_PORT = 8080
 
 export interface HostLayout {
   slot: number

@@ -1,7 +1,7 @@
 /**
  * The test bench (`startBench` in tests/harness/hosts.ts). Each host looks like a fresh cloud VM after cloud-init: own network namespace and address, sshd with a
  * host key generated beforehand, a non-root `deploy` user in the `docker` group, dockerd with its own data
- * root and socket, and the stand-in debug-server image available.
+ * root and socket, and the reference debug-server image (lib/image) loaded.
  */
 export interface TestHost {
   name: string
@@ -21,7 +21,7 @@ export interface TestHost {
   dockerHost: string
   /** ssh options pinning the host key and the client key, for the docker provider's ssh_opts. */
   sshOpts: string[]
-  /** Local image reference of the stand-in debug server, usable in `docker run` / the module's app_image. */
+  /** The reference debug server image loaded on this host, usable in `docker run` / the module's app_image. */
   image: string
   /** Run a command on the host as root inside its namespace (for fault injection). */
   exec(argv: string[]): Promise<{ exitCode: number | null; stdout: string; stderr: string }>

@@ -28,7 +28,7 @@ function appInputs(host: TestHost, sshOpts: readonly string[]) {
     sshOpts,
     appName: APP,
     appImage: host.image,
-    // The stand-in serves on $PORT, so answering on 9090 proves the env reached the container.
+    // The reference server listens on $PORT, so answering on 9090 proves the env reached the container.
     env: { PORT: '9090', DEBUG_TOKEN: TOKEN },
     ports: [{ internal: 9090, external: 18080 }],
     healthcheck: {

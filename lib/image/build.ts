@@ -1,0 +1,80 @@
+/**
+ * `npm run image:reference`: build the reference debug server image offline and load it into a Docker
+ * engine, or find that the engine already has exactly this image and do nothing.
+ *
+ * "Nothing changed" is decided by content: the archive is assembled in memory (busybox, the scripts, the
+ * config), and its inputs digest is compared with the `debug-cloud.inputs` label of the image the engine has
+ * under the same tag. That works with either image store (the id itself is the config digest only in the
+ * classic one).
+ */
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { CliError } from '../errors.ts'
+import type { Proc } from '../proc.ts'
+import { buildReferenceArchive, type ReferenceArchive, readServerScripts } from './archive.ts'
+import { readBusyboxPackage } from './busybox.ts'
+import { inspectImage, loadImageArchive } from './docker.ts'
+import { LABELS } from './reference.ts'
+
+export interface BuildResult {
+  ref: string
+  /** The image id the engine reports. */
+  id: string
+  /** False when the engine already had an image with the same inputs (nothing was loaded). */
+  built: boolean
+  inputs: string
+  dockerHost: string
+}
+
+/** The reference image archive for the busybox-static installed here. */
+export async function prepareReferenceArchive(proc: Proc): Promise<ReferenceArchive> {
+  return buildReferenceArchive(await readBusyboxPackage(proc), readServerScripts())
+}
+
+/** Write the reference image archive to `path` (0644: it holds nothing secret); returns what it holds. */
+export async function writeReferenceArchive(proc: Proc, path: string): Promise<ReferenceArchive> {
+  const archive = await prepareReferenceArchive(proc)
+  await writeFile(path, archive.bytes)
+  await chmod(path, 0o644)
+  return archive
+}
+
+/** The engine loaded the archive, yet does not report the image under its tag with its inputs. */
+export class ImageLoadMismatchError extends CliError {
+  constructor(
+    readonly ref: string,
+    readonly dockerHost: string,
+  ) {
+    super(`After \`docker load\`, ${dockerHost} does not report ${ref} with the inputs just loaded.`, {
+      hint: 'Another process may have re-tagged it meanwhile; run the command again.',
+    })
+  }
+}
+
+/** Build the reference image into the engine at `dockerHost` unless it already has the same one. */
+export async function buildReferenceImage(options: { proc: Proc; dockerHost: string }): Promise<BuildResult> {
+  const { proc, dockerHost } = options
+  const archive = await prepareReferenceArchive(proc)
+  const result = (id: string, built: boolean): BuildResult => ({
+    ref: archive.ref,
+    id,
+    built,
+    inputs: archive.inputs,
+    dockerHost,
+  })
+  const current = await inspectImage(proc, dockerHost, archive.ref)
+  if (current?.labels[LABELS.inputs] === archive.inputs) return result(current.id, false)
+  const dir = await mkdtemp(join(tmpdir(), 'debug-cloud-image-'))
+  try {
+    const path = join(dir, 'reference-server.tar')
+    await writeFile(path, archive.bytes)
+    await loadImageArchive(proc, dockerHost, path)
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+  const loaded = await inspectImage(proc, dockerHost, archive.ref)
+  if (loaded?.labels[LABELS.inputs] !== archive.inputs)
+    throw new ImageLoadMismatchError(archive.ref, dockerHost)
+  return result(loaded.id, true)
+}
