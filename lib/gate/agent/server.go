@@ -23,6 +23,7 @@ const (
 	idleTimeout    = 60 * time.Second
 	socketCheck    = time.Second
 	drainTimeout   = time.Second
+	acceptBackoff  = 50 * time.Millisecond
 )
 
 type server struct {
@@ -149,6 +150,7 @@ func (s *server) serve() {
 			if errors.Is(err, net.ErrClosed) {
 				select {} // shutdown is exiting the process
 			}
+			time.Sleep(acceptBackoff) // e.g. EMFILE: do not spin
 			continue
 		}
 		accepted := bootTicks()

@@ -4,6 +4,7 @@
  * binding in argv and the passphrase on stdin, opens the sealed keys file itself and says whether it is
  * ready. This process keeps no handle on it afterwards.
  */
+import { resolve } from 'node:path'
 import { startDetached } from '../../proc.ts'
 import { agentBinary } from '../../tools/agent.ts'
 import type { TerminalBinding } from '../terminal.ts'
@@ -51,7 +52,7 @@ export function buildAgentArgv(binary: string, options: StartAgentOptions): stri
   const { binding } = options
   return [
     binary,
-    `--keys-file=${options.keysFile}`,
+    `--keys-file=${resolve(options.keysFile)}`,
     `--operator=${options.operator}`,
     `--socket=${agentSocketPath(binding)}`,
     `--session=${binding.sessionId}`,
