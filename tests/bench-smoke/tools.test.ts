@@ -137,6 +137,7 @@ test('npm run tools is a quick no-op when everything is cached, and --which prin
     'provider-hcloud:cached',
     'provider-contabo:refused',
     'terraform:refused',
+    'debug-cloud-agent:cached',
   ])
   assert.ok(seconds < 10, `warm run took ${seconds.toFixed(1)} s`)
   const which = await realProc.run(['npx', 'tsx', 'scripts/tools.ts', '--which', 'tofu'], { env })
