@@ -99,8 +99,11 @@ export class AgentClient {
   private async exchange(request: Record<string, unknown>): Promise<Reply> {
     if (!this.ended) this.socket.write(`${JSON.stringify(request)}\n`)
     const line = await this.nextLine()
-    if (line === undefined)
+    if (line === undefined) {
+      // A late reply would answer the next request: this connection is done.
+      this.close()
       throw new AgentProtocolError('gone', 'the agent closed the connection or did not answer in time')
+    }
     let reply: Reply | Failure
     try {
       reply = JSON.parse(line) as Reply | Failure
@@ -140,7 +143,8 @@ export class AgentClient {
    */
   async mac(recipient: string, data: Uint8Array): Promise<Uint8Array> {
     const reply = await this.request({ op: 'mac', recipient, data: Buffer.from(data).toString('base64') })
-    return new Uint8Array(Buffer.from(String(reply.mac), 'base64'))
+    if (typeof reply.mac !== 'string') throw new AgentProtocolError('bad-reply', 'the agent sent no MAC')
+    return new Uint8Array(Buffer.from(reply.mac, 'base64'))
   }
 
   /** End the agent at once (it wipes and exits after answering); closes this connection. */

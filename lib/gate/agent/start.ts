@@ -37,15 +37,17 @@ export interface StartedAgent {
   memoryLocked: boolean
 }
 
-interface ReadyLine {
-  ready: boolean
-  error?: { code: string; message: string }
-  pid?: number
-  socket?: string
-  recipients?: string[]
-  expiresAt?: string
-  memoryLocked?: boolean
-}
+/** The agent's one line on stdout (main.go): ready with its facts, or the reason it is not. */
+type ReadyLine =
+  | {
+      ready: true
+      pid: number
+      socket: string
+      recipients: string[]
+      expiresAt: string
+      memoryLocked?: boolean
+    }
+  | { ready: false; error?: { code: string; message: string } }
 
 /** The agent's argv: the binding and the file, nothing secret. */
 export function buildAgentArgv(binary: string, options: StartAgentOptions): string[] {
@@ -91,11 +93,7 @@ export async function startAgent(options: StartAgentOptions): Promise<StartedAge
     if (code === 'wrong-passphrase') throw new AgentWrongPassphraseError(options.keysFile)
     throw new AgentStartError(code, ready.error?.message ?? 'it gave no reason')
   }
-  return {
-    pid: ready.pid ?? started.pid ?? 0,
-    socket: ready.socket ?? agentSocketPath(options.binding),
-    recipients: ready.recipients ?? [],
-    expiresAt: ready.expiresAt ?? '',
-    memoryLocked: ready.memoryLocked ?? false,
-  }
+  const { pid, socket, recipients, expiresAt } = ready
+  // memoryLocked is left out of the line when false.
+  return { pid, socket, recipients, expiresAt, memoryLocked: ready.memoryLocked ?? false }
 }
