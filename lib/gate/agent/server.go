@@ -102,14 +102,14 @@ func (s *server) ownsSocket() bool {
 	return unix.Lstat(s.cfg.socket, &st) == nil && st.Ino == s.socketIno && st.Dev == s.socketDev
 }
 
-// shutdown wipes what it can, removes the socket if it is still ours, and exits at once.
+// shutdown removes the socket if it is still ours, wipes what it can, and exits at once (the exit closes
+// the listener and every connection).
 func (s *server) shutdown() {
 	s.stopping.Do(func() {
-		s.keys.wipe()
-		s.listener.Close()
 		if s.ownsSocket() {
 			_ = os.Remove(s.cfg.socket)
 		}
+		s.keys.wipe()
 		os.Exit(0)
 	})
 }
@@ -147,9 +147,6 @@ func (s *server) serve() {
 	for {
 		conn, err := s.listener.AcceptUnix()
 		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				select {} // shutdown is exiting the process
-			}
 			time.Sleep(acceptBackoff) // e.g. EMFILE: do not spin
 			continue
 		}
