@@ -147,6 +147,86 @@ async function* collectLines(p: ProcessPromise, done: Promise<RunResult>): Async
   }
 }
 
+/** What a detached child said before this process stopped waiting for it. */
+export interface DetachedStart {
+  pid: number | undefined
+  /** Its first line on stdout, without the newline; undefined when it exited without one. */
+  firstLine: string | undefined
+  /** Its stderr up to then (a crash's message). */
+  stderr: string
+}
+
+/** A detached child sent nothing within the time allowed; it was killed. */
+export class DetachedStartTimeoutError extends Error {
+  constructor(
+    readonly command: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`${command} said nothing within ${timeoutMs} ms and was stopped.`)
+    this.name = 'DetachedStartTimeoutError'
+  }
+}
+
+/**
+ * Start a daemon that outlives this process (an unlock agent): no shell, its own session and process group
+ * (so no terminal signal reaches it), `input` written to its stdin and closed (a secret never goes into
+ * argv or the environment), resolved with its first stdout line. After that this process holds nothing
+ * of the child: its pipes are closed and it no longer keeps the event loop alive.
+ */
+export function startDetached(
+  argv: readonly string[],
+  options: { env: Env; input: string; timeoutMs: number },
+): Promise<DetachedStart> {
+  const [command, ...args] = argv
+  if (command === undefined) throw new Error('proc: empty argv')
+  return new Promise((resolve, reject) => {
+    const child = nodeSpawn(command, args, { env: options.env, detached: true, stdio: 'pipe', shell: false })
+    let stdout = ''
+    let stderr = ''
+    let settled = false
+    const release = () => {
+      settled = true
+      clearTimeout(timer)
+      child.stdin.destroy()
+      child.stdout.destroy()
+      child.stderr.destroy()
+      child.unref()
+    }
+    const finish = (firstLine: string | undefined) => {
+      if (settled) return
+      release()
+      resolve({ pid: child.pid, firstLine, stderr })
+    }
+    const timer = setTimeout(() => {
+      if (settled) return
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL')
+      } catch {
+        /* already gone */
+      }
+      release()
+      reject(new DetachedStartTimeoutError(command, options.timeoutMs))
+    }, options.timeoutMs)
+    child.on('error', (error) => {
+      if (settled) return
+      release()
+      reject(error)
+    })
+    // EPIPE when the child exits before reading its input: its first line says why.
+    child.stdin.on('error', () => undefined)
+    child.stdin.end(options.input)
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString()
+      const end = stdout.indexOf('\n')
+      if (end >= 0) finish(stdout.slice(0, end))
+    })
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
+    child.on('close', () => finish(stdout === '' ? undefined : stdout))
+  })
+}
+
 export const realProc: Proc = {
   run(argv, options) {
     return settle(spawnZx(argv, options))

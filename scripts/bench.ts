@@ -7,6 +7,7 @@ const PARTS = {
   sessions: () => import('../tests/bench/sessions.ts'),
   tunnel: () => import('../tests/bench/tunnel.ts'),
   launcher: () => import('../tests/bench/launcher.ts'),
+  agent: () => import('../tests/bench/agent.ts'),
 } as const
 type Part = keyof typeof PARTS
 

@@ -1,6 +1,6 @@
 /**
- * `npm run tools`: build the pinned tools (sops, OpenTofu, the providers) into the cache, or print where
- * one is with `--which <name>`.
+ * `npm run tools`: build the pinned tools (sops, OpenTofu, the providers) and the unlock agent into the
+ * cache, or print where a pinned tool is with `--which <name>`.
  */
 import { runMain } from '../lib/cli/main.ts'
 import { UsageError } from '../lib/errors.ts'
@@ -13,7 +13,8 @@ const names = listTools().map((t) => t.name)
 
 const spec = {
   name: 'npm run tools --',
-  summary: 'Build the pinned tools from the Go module proxy into the tool cache (quick when cached).',
+  summary:
+    'Build the pinned tools from the Go module proxy, and the unlock agent from lib/gate/agent, into the tool cache (quick when cached).',
   flags: {
     which: {
       type: 'string',

@@ -1,7 +1,8 @@
 /**
  * Builds the pinned tools of versions.json from the Go module proxy into the tool cache, each through a
  * throwaway module in a temp dir (so `replace` directives work and the repository stays untouched), lays
- * the providers out as a filesystem mirror and writes the CLI config. Cached tools are skipped.
+ * the providers out as a filesystem mirror and writes the CLI config; then builds the unlock agent from the
+ * repository's own Go sources (tools/agent.ts). Cached tools are skipped.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
@@ -11,6 +12,16 @@ import type { Output } from '../cli/output.ts'
 import { CliError, ExitCode, ToolMissingError } from '../errors.ts'
 import { buildChildEnv, type Env, type Proc } from '../proc.ts'
 import { writeFileAtomic } from '../state/atomic.ts'
+import {
+  AGENT_NAME,
+  AGENT_SOURCE_DIR,
+  agentBinaryPath,
+  agentDir,
+  agentSourceHash,
+  buildAgentArgv,
+  isAgentBuilt,
+  writeAgentStamp,
+} from './agent.ts'
 import { buildCliConfig, mirrorBinaryPath } from './mirror.ts'
 import { cliConfigPath, providerMirrorDir, toolDir } from './paths.ts'
 import {
@@ -97,10 +108,15 @@ function formatSeconds(seconds: number): string {
   return `${Math.floor(seconds / 60)}m${Math.round(seconds % 60)}s`
 }
 
-async function runGo(proc: Proc, spec: ToolSpec, argv: string[], cwd: string, env: Env): Promise<void> {
+async function runGo(proc: Proc, tool: string, argv: string[], cwd: string, env: Env): Promise<void> {
   const result = await proc.run(argv, { env, cwd })
   if (result.exitCode !== 0)
-    throw new ToolBuildError(spec.name, argv.slice(1).join(' '), `${result.stderr}${result.stdout}`)
+    throw new ToolBuildError(tool, argv.slice(1).join(' '), `${result.stderr}${result.stdout}`)
+}
+
+/** `go env GOVERSION`, e.g. go1.24.4. */
+async function readGoVersion(proc: Proc, go: string, env: Env): Promise<string> {
+  return (await proc.run([go, 'env', 'GOVERSION'], { env })).stdout.trim()
 }
 
 /** Put a built provider into the mirror (a hard link: same file system, no copy). */
@@ -125,14 +141,13 @@ async function buildTool(spec: ToolSpec, go: string, options: InstallOptions): P
   try {
     await writeFile(join(work, 'go.mod'), buildGoMod(spec))
     await writeFile(join(work, 'tools.go'), buildToolsGo(spec))
-    await runGo(options.proc, spec, [go, 'mod', 'tidy'], work, goEnv)
+    await runGo(options.proc, spec.name, [go, 'mod', 'tidy'], work, goEnv)
     mkdirSync(toolDir(spec.name, env), { recursive: true })
     const partial = `${binaryPath(spec, env)}.partial`
-    await runGo(options.proc, spec, buildGoBuildArgv(go, spec, partial), work, goEnv)
+    await runGo(options.proc, spec.name, buildGoBuildArgv(go, spec, partial), work, goEnv)
     await rename(partial, binaryPath(spec, env))
     await linkIntoMirror(spec, env)
-    const goVersion = await options.proc.run([go, 'env', 'GOVERSION'], { env: goEnv })
-    writeStamp(spec, goVersion.stdout.trim(), env)
+    writeStamp(spec, await readGoVersion(options.proc, go, goEnv), env)
   } finally {
     rmSync(work, { recursive: true, force: true })
   }
@@ -169,6 +184,40 @@ async function installOne(spec: ToolSpec, options: InstallOptions, go: () => str
   return { ...base, state: 'built', path: binaryPath(spec, env), seconds: elapsed() }
 }
 
+/**
+ * Build the unlock agent unless the binary of these sources, built by this Go, is cached. Without Go on
+ * the machine a binary of these sources counts as cached (its Go version cannot be compared).
+ */
+async function installAgent(options: InstallOptions, findGoOnce: () => string): Promise<ToolResult> {
+  const env = options.env ?? process.env
+  const base = { name: AGENT_NAME, version: agentSourceHash() }
+  const label = `${AGENT_NAME} (sources ${base.version})`
+  const started = performance.now()
+  const elapsed = () => (performance.now() - started) / 1000
+  const cached = (): ToolResult => {
+    options.out.success(`${label}: cached (${formatSeconds(elapsed())})`)
+    return { ...base, state: 'cached', path: agentBinaryPath(env), seconds: elapsed() }
+  }
+  let go: string
+  try {
+    go = findGoOnce()
+  } catch (error) {
+    if (isAgentBuilt(env)) return cached()
+    throw error
+  }
+  const goEnv = buildGoEnv(go, env)
+  const goVersion = await readGoVersion(options.proc, go, goEnv)
+  if (isAgentBuilt(env, goVersion)) return cached()
+  options.out.step(`${label}: building with ${goVersion}…`)
+  mkdirSync(agentDir(env), { recursive: true })
+  const partial = `${agentBinaryPath(env)}.${process.pid}.partial`
+  await runGo(options.proc, AGENT_NAME, buildAgentArgv(go, partial), AGENT_SOURCE_DIR, goEnv)
+  await rename(partial, agentBinaryPath(env))
+  writeAgentStamp(goVersion, env)
+  options.out.success(`${label}: built in ${formatSeconds(elapsed())}`)
+  return { ...base, state: 'built', path: agentBinaryPath(env), seconds: elapsed() }
+}
+
 /** Write the CLI config if it is missing or different. */
 async function writeCliConfig(env: NodeJS.ProcessEnv): Promise<void> {
   const sources = listTools().flatMap((t) => (t.provider ? [t.provider.source] : []))
@@ -181,7 +230,7 @@ async function writeCliConfig(env: NodeJS.ProcessEnv): Promise<void> {
   await writeFileAtomic(path, text, 0o644)
 }
 
-/** Build every missing pinned tool (sequentially: builds are CPU-heavy), then write the CLI config. */
+/** Build every missing pinned tool and the agent (sequentially: builds are CPU-heavy), then write the CLI config. */
 export async function installTools(options: InstallOptions): Promise<ToolResult[]> {
   const env = options.env ?? process.env
   let go: string | undefined
@@ -191,14 +240,15 @@ export async function installTools(options: InstallOptions): Promise<ToolResult[
   }
   const results: ToolResult[] = []
   for (const spec of listTools()) results.push(await installOne(spec, options, findGoOnce))
+  results.push(await installAgent(options, findGoOnce))
   await writeCliConfig(env)
   return results
 }
 
-/** True when every tool that can be built is built (what `npm test` checks before running). */
+/** True when every tool that can be built is built, the agent too (what `npm test` checks before running). */
 export function areToolsInstalled(env: NodeJS.ProcessEnv = process.env): boolean {
   const built = listTools().every((t) => t.refusedByProxy !== undefined || isToolInstalled(t, env))
-  return built && existsSync(cliConfigPath(env))
+  return built && isAgentBuilt(env) && existsSync(cliConfigPath(env))
 }
 
 /** Build whatever pinned tool is missing (with progress); returns at once when everything is cached. */

@@ -135,6 +135,7 @@ test('npm run tools builds nothing when everything is cached, and --which prints
     'provider-hcloud:cached',
     'provider-contabo:refused',
     'terraform:refused',
+    'debug-cloud-agent:cached',
   ])
   const which = await realProc.run(['npx', 'tsx', 'scripts/tools.ts', '--which', 'tofu'], { env })
   assert.is(which.exitCode, 0)
