@@ -27,9 +27,14 @@ const spec = {
   details: [
     'Needs the Debian package busybox-static. Nothing is downloaded; the same inputs give the same image, and a',
     'run that would change nothing loads nothing. What the server answers: docs/spec.md#the-debug-server-contract.',
-    'Exit codes: 0 ok, 1 a docker command failed, 52 no Docker engine answers on the socket, 64 bad flags,',
-    '69 busybox-static missing.',
   ].join('\n'),
+  exitCodes: [
+    'ok',
+    ['failure', 'a docker command failed'],
+    ['hostNotReady', 'no Docker engine answers on the socket'],
+    'usage',
+    ['toolMissing', 'busybox-static missing'],
+  ],
 } as const
 
 await runMain(spec, async ({ flags, positionals, out }) => {
