@@ -12,12 +12,12 @@ import {
   SopsUnsupportedError,
   SopsValueTamperedError,
 } from './errors.ts'
-import type { AgeIdentities, DecryptedSops } from './index.ts'
 import { MacBuilder } from './mac.ts'
 import { normaliseLastModified, readMetadata } from './metadata.ts'
 import { ReuseMaterial, type Step } from './reuse.ts'
 import { buildShouldEncrypt } from './rules.ts'
 import { isTreeMap, isTreeSeq, parseTree, type TreeMap, type TreeNode } from './tree.ts'
+import type { AgeIdentities, DecryptedSops } from './types.ts'
 import { parseTyped, type SopsScalar, toGoText } from './values.ts'
 
 interface WalkContext {

@@ -7,11 +7,11 @@ import { generateDataKey, wrapDataKey } from './age.ts'
 import { buildAad, encryptValue } from './cipher.ts'
 import { buildScalarNode, type EmitNode, emitYaml } from './emit.ts'
 import { SopsRecipientError } from './errors.ts'
-import type { EncryptOptions } from './index.ts'
 import { MacBuilder } from './mac.ts'
 import { type AgeStanza, buildLastModified, SOPS_FORMAT_VERSION } from './metadata.ts'
 import { ReuseMaterial, type Step } from './reuse.ts'
 import { buildShouldEncrypt, DEFAULT_RULE } from './rules.ts'
+import type { EncryptOptions } from './types.ts'
 import { isFloat, SopsFloat, type SopsScalar, type SopsValueType, toGoText, typeOf } from './values.ts'
 
 interface EncodeContext {

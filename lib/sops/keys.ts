@@ -11,7 +11,7 @@ import { identityToRecipient } from 'age-encryption'
 import { sshKeyToAge } from 'sops-age'
 import { buildChildEnv, type Proc, realProc } from '../proc.ts'
 import { SopsKeyFileInvalidError, SopsKeyFileUnsafeError } from './errors.ts'
-import type { AgeIdentities } from './index.ts'
+import type { AgeIdentities } from './types.ts'
 
 const IDENTITY = /^AGE-SECRET-KEY-(?:PQ-)?1[0-9A-Z]+$/
 
