@@ -4,10 +4,12 @@
  */
 import { runMain } from '../lib/cli/main.ts'
 import { UsageError } from '../lib/errors.ts'
+import { identityKeyring } from '../lib/gate/keyring.ts'
+import { terminalPassphrases } from '../lib/gate/passphrase.ts'
+import { openOperatorStore } from '../lib/gate/unlock.ts'
 import { realProc } from '../lib/proc.ts'
 import { runStateVerb, STATE_VERBS, type StateVerb } from '../lib/state/commands.ts'
 import { resolveOperator } from '../lib/state/operator.ts'
-import { StateStore } from '../lib/state/store.ts'
 import { sopsBinary } from '../lib/tools/paths.ts'
 
 const spec = {
@@ -33,11 +35,12 @@ const spec = {
     '  show [--reveal]          the state, secrets redacted unless --reveal',
     '  edit                     edit with `sops edit` (or $EDITOR on a private temp file); validated, rolled back if invalid',
     '  history                  previous versions, 1 = newest',
-    '  restore <n>              make history entry n current (the replaced state becomes entry 1)',
+    '  restore <n>              make history entry n current (the replaced state becomes entry 1; asks you)',
     '  export --redacted        the state without secrets (add --json for JSON)',
-    '  verify                   check MAC and schema of the state and every history entry',
-    '  rotate-key               new identity; state and history re-encrypted to it',
+    '  verify                   check MAC, seal, chain and schema of the state and every history entry',
+    '  rotate-key               new identity; state and history re-encrypted and re-sealed to it (asks you)',
     '  decrypt <file>           print any SOPS YAML/JSON file readable with your keys (MAC verified)',
+    '  reseal                   accept the state as it is (after an edit with the real sops) and seal it again',
   ].join('\n'),
   exitCodes: [
     'ok',
@@ -45,6 +48,7 @@ const spec = {
     'stateConflict',
     'stateSchema',
     'stateUnsafe',
+    'stateSeal',
     'gate',
     'usage',
     ['notFound', 'no operator'],
@@ -61,7 +65,7 @@ function verifyVerb(verb: string | undefined): StateVerb {
 await runMain(spec, async ({ flags, positionals, out }) => {
   const verb = verifyVerb(positionals[0])
   const operator = await resolveOperator({ flag: flags.operator })
-  const store = await StateStore.open(operator, process.env, `state ${verb}`)
+  const store = await openOperatorStore({ operator, command: `state ${verb}`, out })
   return runStateVerb(verb, {
     store,
     out,
@@ -70,5 +74,7 @@ await runMain(spec, async ({ flags, positionals, out }) => {
     sopsPath: sopsBinary(),
     args: positionals.slice(1),
     flags: { reveal: flags.reveal, redacted: flags.redacted, json: flags.json, yes: flags.yes },
+    passphrases: terminalPassphrases(`state ${verb}`, operator, out),
+    keyringOf: identityKeyring,
   })
 })

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { armor, Decrypter, Encrypter, generateX25519Identity, identityToRecipient } from 'age-encryption'
 import { SopsFormatError, SopsWrongKeyError } from './errors.ts'
 import type { AgeStanza } from './metadata.ts'
+import type { AgeKey } from './types.ts'
 
 /** A fresh 32-byte sops data key. */
 export function generateDataKey(): Uint8Array {
@@ -22,7 +23,7 @@ export async function wrapDataKey(dataKey: Uint8Array, recipient: string): Promi
 /** Unwrap the data key with any of the identities (sops tries every identity on every age entry). */
 export async function unwrapDataKey(
   stanzas: readonly AgeStanza[],
-  identities: readonly string[],
+  identities: readonly AgeKey[],
 ): Promise<Uint8Array> {
   const decrypter = new Decrypter()
   for (const identity of identities) decrypter.addIdentity(identity)

@@ -17,7 +17,7 @@ import { normaliseLastModified, readMetadata } from './metadata.ts'
 import { ReuseMaterial, type Step } from './reuse.ts'
 import { buildShouldEncrypt } from './rules.ts'
 import { isTreeMap, isTreeSeq, parseTree, type TreeMap, type TreeNode } from './tree.ts'
-import type { AgeIdentities, DecryptedSops } from './types.ts'
+import type { DecryptedSops, DecryptionKeys } from './types.ts'
 import { parseTyped, type SopsScalar, toGoText } from './values.ts'
 
 interface WalkContext {
@@ -135,7 +135,7 @@ function splitSops(doc: TreeMap): { body: TreeMap; sops: TreeNode | undefined } 
 /** Decrypt and verify (MAC always) a SOPS YAML or JSON document. Throws the Sops*Error classes. */
 export async function decryptSops(
   text: string,
-  identities: AgeIdentities,
+  identities: DecryptionKeys,
   format: 'yaml' | 'json' = detectFormat(text),
 ): Promise<DecryptedSops> {
   const docs = parseTree(text, format)

@@ -27,7 +27,7 @@ export class SopsUnsupportedError extends CliError {
 
 /** No age identity anywhere sops would look. */
 export class SopsNoKeyError extends CliError {
-  constructor(readonly searched: string[]) {
+  constructor(readonly searched: readonly string[]) {
     super(`No age identity found. Looked at:\n${searched.map((s) => `  - ${s}`).join('\n')}`, {
       hint: 'Run `npm run operator:init`, or point SOPS_AGE_KEY_FILE at your age key file (chmod 600).',
       exitCode: ExitCode.sopsNoKey,

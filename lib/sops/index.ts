@@ -20,5 +20,6 @@ export {
 } from './errors.ts'
 export { findAgeIdentities } from './keys.ts'
 export { SOPS_FORMAT_VERSION } from './metadata.ts'
-export type { AgeIdentities, DecryptedSops, EncryptOptions } from './types.ts'
+export { isSealedKeysFile, sealKeysFile } from './sealed-keys.ts'
+export type { AgeIdentities, AgeKey, DecryptedSops, DecryptionKeys, EncryptOptions } from './types.ts'
 export { SopsFloat } from './values.ts'

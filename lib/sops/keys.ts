@@ -11,6 +11,7 @@ import { identityToRecipient } from 'age-encryption'
 import { sshKeyToAge } from 'sops-age'
 import { buildChildEnv, type Proc, realProc } from '../proc.ts'
 import { SopsKeyFileInvalidError, SopsKeyFileUnsafeError } from './errors.ts'
+import { isSealedKeysFile } from './sealed-keys.ts'
 import type { AgeIdentities } from './types.ts'
 
 const IDENTITY = /^AGE-SECRET-KEY-(?:PQ-)?1[0-9A-Z]+$/
@@ -85,7 +86,13 @@ function describeCount(n: number): string {
 async function readIdentityFile(path: string, label: string, found: AgeIdentities): Promise<void> {
   try {
     await verifyPrivateFile(path)
-    const ids = await parseIdentityText(await readFile(path, 'utf8'), `${label}${path}`)
+    const text = await readFile(path, 'utf8')
+    if (isSealedKeysFile(text)) {
+      found.sealedFiles.push(path)
+      found.searched.push(`${label}${path} (sealed with a passphrase)`)
+      return
+    }
+    const ids = await parseIdentityText(text, `${label}${path}`)
     found.identities.push(...ids)
     found.searched.push(`${label}${path} (${describeCount(ids.length)})`)
   } catch (error) {
@@ -208,11 +215,15 @@ export async function findAgeIdentities(
     search.catch(() => searches.delete(key))
   }
   const found = await search
-  return { identities: [...found.identities], searched: [...found.searched] }
+  return {
+    identities: [...found.identities],
+    sealedFiles: [...found.sealedFiles],
+    searched: [...found.searched],
+  }
 }
 
 async function searchAgeIdentities(env: NodeJS.ProcessEnv, proc: Proc): Promise<AgeIdentities> {
-  const found: AgeIdentities = { identities: [], searched: [] }
+  const found: AgeIdentities = { identities: [], sealedFiles: [], searched: [] }
   const home = homeOf(env)
   if (env.SOPS_AGE_SSH_PRIVATE_KEY_FILE)
     await readSshKey(env.SOPS_AGE_SSH_PRIVATE_KEY_FILE, 'SOPS_AGE_SSH_PRIVATE_KEY_FILE=', found, true)

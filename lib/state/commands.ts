@@ -4,11 +4,14 @@
  */
 import YAML from 'yaml'
 import { formatTable, type Output } from '../cli/output.ts'
-import { CliError, ExitCode, UsageError } from '../errors.ts'
+import { ExitCode, UsageError } from '../errors.ts'
 import { requireHuman } from '../gate/index.ts'
 import type { Proc } from '../proc.ts'
 import { editState } from './edit.ts'
-import { listHistory } from './history.ts'
+import { StateSealError } from './errors.ts'
+import { historyEntry, listHistory } from './history.ts'
+import type { Passphrases } from './init.ts'
+import type { Keyring } from './keyring.ts'
 import { rotateKey } from './rotate.ts'
 import { redactState } from './schema.ts'
 import type { StateStore } from './store.ts'
@@ -22,6 +25,7 @@ export const STATE_VERBS = [
   'verify',
   'rotate-key',
   'decrypt',
+  'reseal',
 ] as const
 export type StateVerb = (typeof STATE_VERBS)[number]
 
@@ -33,6 +37,10 @@ export interface StateCommandContext {
   sopsPath: string
   args: string[]
   flags: { reveal: boolean; redacted: boolean; json: boolean; yes: boolean }
+  /** The person's passphrases, asked on the terminal (rotate-key). */
+  passphrases: Passphrases
+  /** A keyring over an identity held in this process (rotate-key seals with the new one). */
+  keyringOf(identity: string): Promise<Keyring>
 }
 
 function printData(out: Output, value: unknown, json: boolean): void {
@@ -40,21 +48,25 @@ function printData(out: Output, value: unknown, json: boolean): void {
   else out.data(YAML.stringify(value))
 }
 
-/** Every verb that shows plaintext secrets (show --reveal, edit, decrypt) asks a person first. */
-function requireRevealApproval(ctx: StateCommandContext, command: string, what: string): Promise<void> {
+/**
+ * Every verb that shows plaintext secrets (show --reveal, edit, decrypt) or decides what the state is (restore,
+ * reseal, rotate-key) asks a person first.
+ */
+function requireApproval(ctx: StateCommandContext, command: string, ...summary: string[]): Promise<void> {
   return requireHuman({
     command,
     operator: ctx.store.operator,
-    summary: [what],
+    summary,
     confirmName: ctx.store.operator,
     yes: ctx.flags.yes,
     out: ctx.out,
+    keyring: ctx.store.keyring,
   })
 }
 
 async function show(ctx: StateCommandContext): Promise<number> {
   if (ctx.flags.reveal)
-    await requireRevealApproval(
+    await requireApproval(
       ctx,
       'state show --reveal',
       `Print the secrets of operator ${ctx.store.operator} in plain text (tokens, keys, passphrases).`,
@@ -75,7 +87,7 @@ async function exportState(ctx: StateCommandContext): Promise<number> {
 }
 
 async function edit(ctx: StateCommandContext): Promise<number> {
-  await requireRevealApproval(
+  await requireApproval(
     ctx,
     'state edit',
     `Open the state of operator ${ctx.store.operator} in plain text in your editor (secrets included).`,
@@ -107,32 +119,65 @@ async function restore(ctx: StateCommandContext): Promise<number> {
       'state restore needs one history number, e.g. `npm run state -- restore 1`.',
       'See the numbers with `npm run state -- history`.',
     )
+  const entry = await historyEntry(ctx.store.paths.history, n)
+  const { seal } = await ctx.store.readStateFile(entry.file)
+  await requireApproval(
+    ctx,
+    'state restore',
+    `Make history entry ${n} (saved ${entry.savedAt}, ${seal ? `sealed version ${seal.version}` : 'from before sealing'}) the current state of ${ctx.store.operator}.`,
+    'The current state becomes history entry 1.',
+  )
   await ctx.store.restore(n)
   ctx.out.success(`Restored history entry ${n}; the state it replaced is now history entry 1.`)
   return ExitCode.ok
 }
 
+/** Check every file's MAC, seal and schema, and that each history entry is the one the next version replaced. */
 async function verify(ctx: StateCommandContext): Promise<number> {
-  const results: { file: string; ok: boolean; error?: string; exitCode?: number }[] = []
-  for (const file of await ctx.store.allFiles()) {
-    try {
-      await ctx.store.readStateFile(file)
-      results.push({ file, ok: true })
-    } catch (error) {
-      if (!(error instanceof CliError)) throw error
-      results.push({ file, ok: false, error: error.message, exitCode: error.exitCode })
-    }
-  }
+  const results = await ctx.store.verifyAll()
   const failed = results.filter((r) => !r.ok)
-  if (ctx.flags.json) ctx.out.emitJson({ ok: failed.length === 0, files: results })
+  if (ctx.flags.json)
+    ctx.out.emitJson({ ok: failed.length === 0, files: results.map(({ seal: _s, ...r }) => r) })
   else
     for (const r of results)
-      r.ok ? ctx.out.success(`${r.file}: MAC and schema verified`) : ctx.out.warn(r.error!)
+      if (!r.ok) ctx.out.warn(r.error ?? '')
+      else if (r.acceptedBy) ctx.out.success(`${r.file}: accepted as it is by the reseal in ${r.acceptedBy}`)
+      else ctx.out.success(`${r.file}: MAC, seal and schema verified`)
+
   return failed[0]?.exitCode ?? ExitCode.ok
 }
 
+/** Accept the state as it is now (after a hand edit with the real sops, a recipient change, from before sealing). */
+async function reseal(ctx: StateCommandContext): Promise<number> {
+  const why = await ctx.store.read().then(
+    () => undefined,
+    (error: unknown) => (error instanceof StateSealError ? error.message : undefined),
+  )
+  if (why === undefined) {
+    ctx.out.success(`${ctx.store.paths.state} is sealed by your identity already; nothing to do.`)
+    return ExitCode.ok
+  }
+  const { doc } = await ctx.store.readStateFile(ctx.store.paths.state, false)
+  await requireApproval(
+    ctx,
+    'state reseal',
+    `Accept the state of ${ctx.store.operator} as it is now, and seal it with your identity:`,
+    `  ${why}`,
+    `  it holds ${Object.keys(doc.stacks).length} stack(s), ${Object.keys(doc.sessions).length} session(s), ${Object.keys(doc.credentials).length} credential(s);`,
+    `  encrypted to ${ctx.store.recipients.join(', ')}. Check it first with \`npm run state -- show\` if unsure.`,
+  )
+  await ctx.store.reseal()
+  ctx.out.success(`Sealed ${ctx.store.paths.state}; the version before it is history entry 1.`)
+  return ExitCode.ok
+}
+
 async function rotate(ctx: StateCommandContext): Promise<number> {
-  const result = await rotateKey(ctx.store, ctx.env)
+  await requireApproval(
+    ctx,
+    'state rotate-key',
+    `Give operator ${ctx.store.operator} a new identity and re-encrypt the state, its history and sealed Terraform states to it.`,
+  )
+  const result = await rotateKey(ctx.store, ctx.passphrases, ctx.keyringOf, ctx.env)
   if (ctx.flags.json) ctx.out.emitJson(result)
   else {
     ctx.out.success(
@@ -142,7 +187,10 @@ async function rotate(ctx: StateCommandContext): Promise<number> {
       `The new identity is in ${result.identityFile}. Nothing is encrypted to ${result.oldRecipients.join(', ')} any more;`,
     )
     ctx.out.info('remove that old identity from the keys file once no other file needs it.')
+    for (const file of result.untouched)
+      ctx.out.warn(`${file} does not decrypt, so it was left as it is (state verify names it).`)
   }
+
   return ExitCode.ok
 }
 
@@ -150,7 +198,7 @@ async function decrypt(ctx: StateCommandContext): Promise<number> {
   const [file] = ctx.args
   if (file === undefined || ctx.args.length !== 1)
     throw new UsageError('state decrypt needs one file, e.g. `npm run state -- decrypt secrets/x.sops.yaml`.')
-  await requireRevealApproval(ctx, 'state decrypt', `Print ${file} decrypted, secrets included.`)
+  await requireApproval(ctx, 'state decrypt', `Print ${file} decrypted, secrets included.`)
   const format = file.endsWith('.json') ? 'json' : undefined
   const { decrypted } = await ctx.store.decryptFile(file, format)
   if (ctx.flags.json || decrypted.format === 'json') ctx.out.emitJson(decrypted.data)
@@ -167,6 +215,7 @@ const VERBS: Record<StateVerb, (ctx: StateCommandContext) => Promise<number>> = 
   verify,
   'rotate-key': rotate,
   decrypt,
+  reseal,
 }
 
 /** Run one verb. */

@@ -12,10 +12,9 @@ import YAML from 'yaml'
 import { CliError, ExitCode } from '../errors.ts'
 import { buildChildEnv, type Env, type Proc } from '../proc.ts'
 import { writeFileAtomic } from './atomic.ts'
-import { pushHistory } from './history.ts'
 import { identityFilePath } from './identity.ts'
 import { parseState } from './schema.ts'
-import { readTextIfExists, type StateStore } from './store.ts'
+import { type LoadedState, readTextIfExists, type StateStore } from './store.ts'
 
 export interface EditContext {
   store: StateStore
@@ -44,45 +43,62 @@ export function buildEditorArgv(env: NodeJS.ProcessEnv, file: string): string[] 
   return [...editor, file]
 }
 
-/** The editor's environment; `withKeys` only for `sops edit`, which must find the operator's identity. */
+/**
+ * The editor's environment. For `sops edit` (`withKeys`) only where sops finds the identity FILE — never an
+ * identity itself (SOPS_AGE_KEY) or a command that prints one (SOPS_AGE_KEY_CMD), which the editor would inherit —
+ * and no gpg-agent, so sops asks the passphrase of a sealed keys file on the terminal instead of caching it for
+ * any process running as you.
+ */
 function editorEnv(env: NodeJS.ProcessEnv, withKeys: boolean): Env {
-  const names = withKeys
-    ? [
-        'EDITOR',
-        'VISUAL',
-        'SOPS_AGE_KEY',
-        'SOPS_AGE_KEY_CMD',
-        'SOPS_AGE_SSH_PRIVATE_KEY_FILE',
-        'XDG_CONFIG_HOME',
-      ]
-    : ['EDITOR', 'VISUAL']
+  const names = withKeys ? ['EDITOR', 'VISUAL', 'XDG_CONFIG_HOME'] : ['EDITOR', 'VISUAL']
   const extra: Env = {}
   for (const name of names) if (env[name]) extra[name] = env[name]
-  return buildChildEnv(withKeys ? { ...extra, SOPS_AGE_KEY_FILE: identityFilePath(env) } : extra, env)
+  if (!withKeys) return buildChildEnv(extra, env)
+  return buildChildEnv(
+    { ...extra, SOPS_AGE_KEY_FILE: identityFilePath(env), GPG_AGENT_INFO: '/nonexistent' },
+    env,
+  )
 }
 
-/** Edit the operator's state with the real sops or with $EDITOR on a private temp file. */
+/**
+ * Edit the operator's state with the real sops (when it is built and a keys file is where sops looks) or with
+ * $EDITOR on a private temp file. Either way the result is validated and sealed by the store.
+ */
 export async function editState(ctx: EditContext): Promise<EditOutcome> {
   return ctx.store.withLock(async () => {
     let basis = await ctx.store.read()
-    if (basis.hash === null) basis = { ...basis, hash: await ctx.store.write(basis.doc, basis) }
-    return (await isExecutable(ctx.sopsPath)) ? editWithSops(ctx) : editWithTempFile(ctx, basis)
+    if (basis.hash === null) {
+      await ctx.store.write(basis.doc, basis)
+      basis = await ctx.store.read()
+    }
+    const sopsCanOpen = (await isExecutable(ctx.sopsPath)) && (await isReadable(identityFilePath(ctx.env)))
+    return sopsCanOpen ? editWithSops(ctx, basis) : editWithTempFile(ctx, basis)
   })
 }
 
-async function editWithSops(ctx: EditContext): Promise<EditOutcome> {
-  const { state, history } = ctx.store.paths
-  const before = (await readTextIfExists(state))!
+async function isReadable(path: string): Promise<boolean> {
+  return access(path, constants.R_OK).then(
+    () => true,
+    () => false,
+  )
+}
+
+/** sops edits the file in place; the edit is then read back, the sealed original put back, and the edit written sealed. */
+async function editWithSops(ctx: EditContext, basis: LoadedState): Promise<EditOutcome> {
+  const { state } = ctx.store.paths
+  const before = (await readTextIfExists(state)) ?? ''
   const result = await ctx.proc.run([ctx.sopsPath, 'edit', state], {
     env: editorEnv(ctx.env, true),
     stdio: 'inherit',
   })
   const after = await readTextIfExists(state)
   if (after === before) return 'unchanged'
+  let edited: LoadedState
   try {
     if (result.exitCode !== 0 && result.exitCode !== SOPS_UNCHANGED)
       throw new CliError(`sops edit exited with ${result.exitCode ?? result.signal}.`)
-    await ctx.store.readStateFile(state)
+    // sops's own MAC and the schema are checked; the seal cannot match an edit made outside the store.
+    edited = await ctx.store.readStateFile(state, false)
   } catch (error) {
     await writeFileAtomic(state, before)
     throw new CliError(`Your edit was not kept, ${state} is back as it was: ${(error as Error).message}`, {
@@ -91,14 +107,13 @@ async function editWithSops(ctx: EditContext): Promise<EditOutcome> {
       cause: error,
     })
   }
-  await pushHistory(history, before, ctx.store.profile.historyRetention)
+  await writeFileAtomic(state, before)
+  if (isDeepStrictEqual(edited.doc, basis.doc)) return 'unchanged'
+  await ctx.store.write(edited.doc, basis)
   return 'changed'
 }
 
-async function editWithTempFile(
-  ctx: EditContext,
-  basis: Awaited<ReturnType<StateStore['read']>>,
-): Promise<EditOutcome> {
+async function editWithTempFile(ctx: EditContext, basis: LoadedState): Promise<EditOutcome> {
   const dir = await mkdtemp(join(ctx.env.TMPDIR || tmpdir(), 'debug-cloud-edit-'))
   const cleanup = () => rmSync(dir, { recursive: true, force: true })
   const onSignal = () => {

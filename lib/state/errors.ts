@@ -75,3 +75,39 @@ export class StateReadError extends CliError {
     super(`${file}: ${cause.message}`, { hint: cause.hint, exitCode: cause.exitCode, cause })
   }
 }
+
+export type SealProblem =
+  | 'damaged'
+  | 'foreign'
+  | 'mismatch'
+  | 'recipients'
+  | 'missing'
+  | 'rolled-back'
+  | 'sops-config'
+
+const SEAL_HINTS: Record<SealProblem, string> = {
+  damaged: 'Put back a good version with `npm run state -- history` and `state -- restore <n>`.',
+  foreign:
+    'Someone without your identity wrote it. Check it with `npm run state -- show`; if the content is yours (after a recovery or a hand edit), accept it with `npm run state -- reseal`.',
+  mismatch:
+    'If you edited it with the real `sops`, accept your edit with `npm run state -- reseal` (it shows what changed). Otherwise someone without your identity changed it: restore a good version (`npm run state -- history`, `restore <n>`).',
+  recipients:
+    'A recipient that can read every later write was added (or one removed) by hand. If that was you, accept it with `npm run state -- reseal`; otherwise put profile.yaml back.',
+  missing:
+    'The file has no seal although a sealed one came before it: it was replaced. Restore a good version with `npm run state -- history` and `restore <n>`.',
+  'rolled-back':
+    'An older version was put back in place of a newer one. Restore the newest with `npm run state -- history` and `restore <n>`, or accept this one with `npm run state -- reseal`.',
+  'sops-config':
+    'A plain `sops` run in the operator directory would encrypt to a recipient you did not seal. `npm run state -- reseal` writes .sops.yaml from the sealed recipients.',
+}
+
+/** The state's seal does not prove it was written by the operator's identity (lib/state/seal.ts). */
+export class StateSealError extends CliError {
+  constructor(
+    readonly file: string,
+    readonly problem: SealProblem,
+    why: string,
+  ) {
+    super(`${file} is refused: ${why}.`, { hint: SEAL_HINTS[problem], exitCode: ExitCode.stateSeal })
+  }
+}

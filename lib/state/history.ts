@@ -1,6 +1,9 @@
 /**
  * Previous versions of the state file, kept byte for byte (still encrypted) in history/ as
- * `<seq>-<time>.sops.yaml`; number 1 is the most recent. Retention is bounded by the profile.
+ * `<seq>-r<version>-<time>.sops.yaml`, where <version> is the seal version of the state that replaced it
+ * (`<seq>-<time>.sops.yaml` from before sealing); number 1 is the most recent. Retention is bounded by the
+ * profile. The versions in the names let every read see, without decrypting history, which version the current
+ * state must at least be: an older file put back, or an unsealed one, shows.
  */
 import { mkdir, readdir, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -15,7 +18,7 @@ export interface HistoryEntry {
   bytes: number
 }
 
-const ENTRY = /^(\d{6,})-[0-9TZ.-]+\.sops\.yaml$/
+const ENTRY = /^(\d{6,})(?:-r(\d+))?-[0-9TZ.-]+\.sops\.yaml$/
 
 async function entryNames(dir: string): Promise<string[]> {
   const names = await readdir(dir).catch(() => [] as string[])
@@ -50,12 +53,26 @@ export async function historyEntry(dir: string, n: number): Promise<HistoryEntry
   return entry
 }
 
-/** Keep `text` (the previous state file) as the newest history entry, then drop entries beyond `retention`. */
-export async function pushHistory(dir: string, text: string, retention: number): Promise<void> {
+/** The highest seal version that replaced a history entry (0 when none did): the current state is at least it. */
+export async function latestReplacingVersion(dir: string): Promise<number> {
+  const versions = (await entryNames(dir)).map((name) => Number(ENTRY.exec(name)?.[2] ?? 0))
+  return Math.max(0, ...versions)
+}
+
+/**
+ * Keep `text` (the previous state file, replaced by seal version `replacedBy`) as the newest history entry,
+ * then drop entries beyond `retention`.
+ */
+export async function pushHistory(
+  dir: string,
+  text: string,
+  retention: number,
+  replacedBy: number,
+): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 })
   const names = await entryNames(dir)
   const next = (names[0] === undefined ? 0 : seqOf(names[0])) + 1
   const stamp = new Date().toISOString().replaceAll(':', '-')
-  await writeFileAtomic(join(dir, `${String(next).padStart(6, '0')}-${stamp}.sops.yaml`), text)
+  await writeFileAtomic(join(dir, `${String(next).padStart(6, '0')}-r${replacedBy}-${stamp}.sops.yaml`), text)
   for (const old of names.slice(Math.max(0, retention - 1))) await unlink(join(dir, old))
 }

@@ -1,14 +1,19 @@
 /**
- * The operator's age identity on disk: where sops looks for it, importing an identity from a key file
- * (refused, like ssh, when others can read it: the codec's `verifyPrivateFile`), and appending a new identity
- * to the keys file without ever clobbering it.
+ * The operator's age identity on disk: the keys file sops reads, sealed with the person's passphrase (the
+ * `age -p` format, which sops ≥ 3.10 and the unlock agent open), importing an identity from a key file (refused,
+ * like ssh, when others can read it), and adding identities to the keys file without ever losing one.
  */
 import { mkdir, readFile, realpath } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { armor, Decrypter } from 'age-encryption'
 import { ExitCode } from '../errors.ts'
+import { isSealedKeysFile, sealKeysFile } from '../sops/index.ts'
 import { defaultAgeKeyFile, parseIdentityText, verifyPrivateFile } from '../sops/keys.ts'
 import { writeFileAtomic } from './atomic.ts'
 import { StateUnsafeError } from './errors.ts'
+
+/** A passphrase shorter than this is refused: the sealed file is an offline guessing target. */
+export const MIN_PASSPHRASE_LENGTH = 12
 
 /** The keys file sops reads: SOPS_AGE_KEY_FILE, else $XDG_CONFIG_HOME/sops/age/keys.txt, else ~/.config/…. */
 export function identityFilePath(env: NodeJS.ProcessEnv = process.env): string {
@@ -32,43 +37,51 @@ export async function readIdentityFile(path: string): Promise<string> {
       'Write the one AGE-SECRET-KEY-1… line to import into its own file (mode 0600) and pass that file.',
       ExitCode.badInput,
     )
-  return found[0]!
+  return found[0] as string
 }
 
-/**
- * Add `identity` to the keys file at `path` (created 0600 in a 0700 directory when missing; an existing file
- * is kept and extended, never replaced by other content). Returns false when the identity was already there.
- */
-export async function addIdentityToKeysFile(
-  path: string,
-  identity: string,
-  recipient: string,
-  label: string,
-): Promise<boolean> {
+export type KeysFile =
+  | { kind: 'missing'; path: string }
+  | { kind: 'plaintext'; path: string; identities: string[] }
+  | { kind: 'sealed'; path: string; bytes: Uint8Array }
+
+/** What the keys file at `path` (through a symlink to where it really is) holds. */
+export async function readKeysFile(path: string): Promise<KeysFile> {
   const target = await realpath(path).catch(() => path)
-  const existing = await readFile(target, 'utf8').catch((error: NodeJS.ErrnoException) => {
+  const bytes = await readFile(target).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined
     throw error
   })
-  if (existing === undefined) return writeNewKeysFile(target, identity, recipient, label)
+  if (bytes === undefined) return { kind: 'missing', path: target }
   await verifyPrivateFile(target)
-  if (existing.split(/\r?\n/).some((line) => line.trim() === identity)) return false
-  const separator = existing === '' || existing.endsWith('\n') ? '' : '\n'
-  await writeFileAtomic(target, `${existing}${separator}${buildKeyEntry(identity, recipient, label)}`, 0o600)
-  return true
+  if (isSealedKeysFile(bytes)) return { kind: 'sealed', path: target, bytes: new Uint8Array(bytes) }
+  return {
+    kind: 'plaintext',
+    path: target,
+    identities: await parseIdentityText(bytes.toString('utf8'), target),
+  }
 }
 
-function buildKeyEntry(identity: string, recipient: string, label: string): string {
-  return `# ${label}, created ${new Date().toISOString()}\n# public key: ${recipient}\n${identity}\n`
-}
-
-async function writeNewKeysFile(
+/** The identities of a sealed keys file (armored or binary); undefined when the passphrase does not open it. */
+export async function openSealedKeys(
+  bytes: Uint8Array,
+  passphrase: string,
   path: string,
-  identity: string,
-  recipient: string,
-  label: string,
-): Promise<true> {
+): Promise<string[] | undefined> {
+  const decrypter = new Decrypter()
+  decrypter.addPassphrase(passphrase)
+  const text = Buffer.from(bytes).toString('latin1')
+  const file = text.startsWith('-----BEGIN') ? armor.decode(text) : bytes
+  const plain = await decrypter.decrypt(file, 'text').catch(() => undefined)
+  return plain === undefined ? undefined : parseIdentityText(plain, path)
+}
+
+/** Write `identities` sealed with `passphrase` to `path` (0600, in a 0700 directory), replacing it atomically. */
+export async function writeSealedKeys(
+  path: string,
+  identities: readonly string[],
+  passphrase: string,
+): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 })
-  await writeFileAtomic(path, buildKeyEntry(identity, recipient, label), 0o600)
-  return true
+  await writeFileAtomic(path, await sealKeysFile([...new Set(identities)], passphrase), 0o600)
 }

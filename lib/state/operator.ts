@@ -78,16 +78,17 @@ export async function verifyOperatorDir(
   const root = await realpath(paths.root).catch(() => paths.root)
   if (!env.DEBUG_CLOUD_SECRETS_DIR && !isInside(root, await realpath(projectRoot)))
     throw unsafe(paths.root, root, 'the repository')
-  for (const path of [join(paths.root, 'operators'), paths.dir, paths.history, paths.state, paths.profile]) {
-    if (!(await exists(path))) continue
-    const real = await realpath(path)
-    if (!isInside(real, root)) throw unsafe(path, real, root)
-  }
+  // Before anything resolves links: a dangling one would otherwise be a bare ENOENT.
   if ((await lstat(paths.state).catch(() => undefined))?.isSymbolicLink())
     throw new StateUnsafeError(
       `${paths.state} is a symlink.`,
       'Replace it with the real file; state files are never followed through links.',
     )
+  for (const path of [join(paths.root, 'operators'), paths.dir, paths.history, paths.state, paths.profile]) {
+    if (!(await exists(path))) continue
+    const real = await realpath(path)
+    if (!isInside(real, root)) throw unsafe(path, real, root)
+  }
 }
 
 function unsafe(path: string, real: string, boundary: string): StateUnsafeError {

@@ -48,6 +48,8 @@ export type StackStatus = (typeof STACK_STATUSES)[number]
 /** Stack names end up in paths and resource names: lower-case slugs. */
 export const STACK_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/
 export const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+/** Provider credentials are named like the environment variables they replace (HCLOUD_TOKEN, CNTB_…). */
+export const CREDENTIAL_NAME = /^[A-Z][A-Z0-9_]{0,63}$/
 
 const SSH = record({
   user: string,
@@ -106,18 +108,19 @@ export type PortMapping = Infer<typeof PORT>
 export type StackRecord = Infer<typeof STACK>
 export type SessionRecord = { id: string } & Infer<typeof SESSION>
 
+/** The secret-bearing part of the document (sessions hold none). */
+const SECRET_BEARING = record({
+  stacks: map(STACK_NAME, 'lower-case letters, digits and dashes', STACK),
+  /** The operator's provider credentials (`npm run credentials`), handed to Terraform only as TF_VAR_*. */
+  credentials: map(CREDENTIAL_NAME, 'upper-case letters, digits and "_"', secret),
+})
+
 /** A type alias (not an interface) so it is assignable to the codec's plain-data parameter. */
 export type StateDocument = {
   schemaVersion: typeof CURRENT_SCHEMA_VERSION
   operator: string
-  stacks: Record<string, StackRecord>
   sessions: Record<string, SessionRecord>
-}
-
-/** The secret-bearing part of the document (sessions hold none). */
-const SECRET_BEARING = record({
-  stacks: map(STACK_NAME, 'lower-case letters, digits and dashes', STACK),
-})
+} & Infer<typeof SECRET_BEARING>
 
 /** Dotted paths of every secret value (`*` = any key of a map). */
 export const SECRET_PATHS: readonly string[] = secretPaths(SECRET_BEARING)
@@ -147,7 +150,8 @@ function mapEntries(value: unknown, fn: (v: unknown) => unknown): unknown {
 /**
  * Migration from version n is at key n.
  * 1 → 2: each session, a map of seven values, becomes one JSON string (7× fewer YAML nodes and ciphertexts).
- * 2 → 3: each stack records the ports it publishes.
+ * 2 → 3: each stack records the ports it publishes; provider credentials can be kept in the state; the file is
+ * sealed (lib/state/seal.ts), which the store adds on the next write.
  */
 export const MIGRATIONS: Readonly<Record<number, Migration>> = {
   1: (doc) => ({
@@ -157,6 +161,7 @@ export const MIGRATIONS: Readonly<Record<number, Migration>> = {
   2: (doc) => ({
     ...doc,
     stacks: mapEntries(doc.stacks, (v) => (isPlainObject(v) ? { ...v, ports: recordedPorts(v) } : v)),
+    credentials: {},
   }),
 }
 
@@ -172,7 +177,7 @@ export function serializeState(doc: StateDocument): Plain {
 
 /** A fresh, empty document for `operator`. */
 export function buildEmptyState(operator: string): StateDocument {
-  return { schemaVersion: CURRENT_SCHEMA_VERSION, operator, stacks: {}, sessions: {} }
+  return { schemaVersion: CURRENT_SCHEMA_VERSION, operator, stacks: {}, credentials: {}, sessions: {} }
 }
 
 /** Bring an older document up to the current version; refuse versions from the future or without a path. */
@@ -243,20 +248,26 @@ export function parseState(raw: unknown, file: string, expectedOperator?: string
     'schemaVersion',
     'operator',
     'stacks',
+    'credentials',
     'sessions',
   ])
   const operator = string.check(c, d.operator, 'operator')
   if (expectedOperator !== undefined && typeof d.operator === 'string' && operator !== expectedOperator)
     c.problems.push(`operator: the file belongs to "${operator}", not "${expectedOperator}"`)
-  const { stacks } = SECRET_BEARING.check(c, { stacks: d.stacks }, '')
+  const { stacks, credentials } = SECRET_BEARING.check(
+    c,
+    { stacks: d.stacks, credentials: d.credentials },
+    '',
+  )
   const sessions = sessionsField(stacks).check(c, d.sessions, 'sessions')
   if (c.problems.length > 0) throw new StateSchemaError(file, c.problems)
-  return { schemaVersion: CURRENT_SCHEMA_VERSION, operator, stacks, sessions }
+  return { schemaVersion: CURRENT_SCHEMA_VERSION, operator, stacks, credentials, sessions }
 }
 
 /** A deep copy of `doc` with every non-empty secret replaced by "<redacted>". */
 export function redactState(doc: StateDocument): StateDocument {
-  return { ...structuredClone(doc), ...redactSecrets(SECRET_BEARING, { stacks: doc.stacks }) }
+  const { stacks, credentials } = doc
+  return { ...structuredClone(doc), ...redactSecrets(SECRET_BEARING, { stacks, credentials }) }
 }
 
 /** Every secret of one stack record, for the redactor. */

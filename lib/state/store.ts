@@ -1,26 +1,25 @@
 /**
- * The state store of one operator: reads verify the MAC and the schema; writes are atomic, keep the previous
- * version in history/, encrypt only to the operator's (and recovery) recipients, and refuse to overwrite a file
+ * The state store of one operator: reads verify sops's MAC, the seal (lib/state/seal.ts: written by the
+ * operator's identity, to the sealed recipients, not rolled back) and the schema; writes are atomic, sealed,
+ * keep the previous version in history/, encrypt only to the sealed recipients, and refuse to overwrite a file
  * that changed on disk since it was read. `update(fn)` = lock + read + fn + write.
  */
 import { createHash } from 'node:crypto'
 import { access, readFile } from 'node:fs/promises'
 import { isDeepStrictEqual } from 'node:util'
-import { CliError } from '../errors.ts'
-import {
-  type AgeIdentities,
-  type DecryptedSops,
-  decryptSops,
-  encryptSopsYaml,
-  findAgeIdentities,
-} from '../sops/index.ts'
+import YAML from 'yaml'
+import { CliError, ExitCode } from '../errors.ts'
+import { type DecryptedSops, decryptSops, encryptSopsYaml } from '../sops/index.ts'
 import { writeFileAtomic } from './atomic.ts'
-import { StateConflictError, StateIoError, StateReadError } from './errors.ts'
-import { historyEntry, listHistory, pushHistory } from './history.ts'
+import type { Plain } from './check.ts'
+import { StateConflictError, StateIoError, StateReadError, StateSealError } from './errors.ts'
+import { historyEntry, latestReplacingVersion, listHistory, pushHistory } from './history.ts'
+import type { Keyring } from './keyring.ts'
 import { acquireLock, buildHolder, type ReleaseLock } from './lock.ts'
-import { type OperatorProfile, openOperatorPaths, readProfile, stateRecipients } from './operator.ts'
+import { type OperatorProfile, readProfile, stateRecipients, writeProfile } from './operator.ts'
 import type { OperatorPaths } from './paths.ts'
 import { buildEmptyState, parseState, type StateDocument, serializeState } from './schema.ts'
+import { createSeal, fileDigest, readSeal, type StateSeal, verifySeal, withoutSeal } from './seal.ts'
 
 export interface LoadedState {
   doc: StateDocument
@@ -28,6 +27,26 @@ export interface LoadedState {
   hash: string | null
   /** The decryption, so unchanged values keep their ENC[...] strings on rewrite. */
   decrypted: DecryptedSops | null
+  /** The verified seal; null for no file yet, or a file from before sealing (sealed on its next write). */
+  seal: StateSeal | null
+}
+
+export interface VerifiedFile {
+  file: string
+  ok: boolean
+  seal: StateSeal | null
+  /** Its seal does not verify, but the person accepted it: the reseal that replaced it, in this file. */
+  acceptedBy?: string
+  error?: string
+  exitCode?: number
+}
+
+/** What a write accepts beyond a normal update (restore and reseal, after a person approved them). */
+interface WriteAcceptance {
+  /** Recipients other than the ones the replaced version was sealed to (a profile change). */
+  recipients?: boolean
+  /** fileDigest() of the replaced file, whose seal did not verify. */
+  replaced?: string
 }
 
 export interface DecryptedFile {
@@ -51,24 +70,27 @@ export async function readTextIfExists(path: string): Promise<string | undefined
   }
 }
 
+/** Schema versions up to this one were written before the seal existed. */
+const LAST_UNSEALED_VERSION = 2
+
 export class StateStore {
   private constructor(
     readonly operator: string,
     readonly paths: OperatorPaths,
     private currentProfile: OperatorProfile,
-    readonly keys: AgeIdentities,
+    readonly keyring: Keyring,
     private readonly command: string,
   ) {}
 
-  /** Open the store of `operator`: safe paths, valid profile, keys found (the codec refuses a key file others can read). */
-  static async open(
+  /** The store of `operator` at its checked `paths` (openOperatorPaths), with its profile and opened identity. */
+  static open(
     operator: string,
-    env: NodeJS.ProcessEnv = process.env,
+    paths: OperatorPaths,
+    profile: OperatorProfile,
+    keyring: Keyring,
     command = 'state',
-  ): Promise<StateStore> {
-    const paths = await openOperatorPaths(operator, env)
-    const profile = await readProfile(paths)
-    return new StateStore(operator, paths, profile, await findAgeIdentities(env), command)
+  ): StateStore {
+    return new StateStore(operator, paths, profile, keyring, command)
   }
 
   /** The operator's profile as last read (re-read under the lock by every write). */
@@ -86,42 +108,126 @@ export class StateStore {
     const text = await readTextIfExists(file)
     if (text === undefined) throw new StateIoError(`${file} does not exist.`, 'Check the path.', undefined)
     try {
-      return { text, hash: hashText(text), decrypted: await decryptSops(text, this.keys, format) }
+      return { text, hash: hashText(text), decrypted: await decryptSops(text, this.keyring.keys, format) }
     } catch (error) {
       throw error instanceof CliError ? new StateReadError(file, error) : error
     }
   }
 
-  /** Decrypt and validate one state file (the current one or a history entry). */
-  async readStateFile(file: string): Promise<LoadedState> {
+  /**
+   * Decrypt, check the seal and validate one state file (the current one or a history entry). With `verify`
+   * false the seal is read but not checked (`state reseal` shows and accepts what is there).
+   */
+  async readStateFile(file: string, verify = true): Promise<LoadedState> {
     const { hash, decrypted } = await this.decryptFile(file, 'yaml')
-    return { doc: parseState(decrypted.data, file, this.operator), hash, decrypted }
+    const seal = readSeal(decrypted.data, file)
+    const content = withoutSeal(decrypted.data)
+    if (verify) await this.verifyContent(file, content, seal, file === this.paths.state)
+    return { doc: parseState(content, file, this.operator), hash, decrypted, seal: seal ?? null }
   }
 
-  /** The current state (an empty document when none was written yet). */
+  private async verifyContent(
+    file: string,
+    content: Plain,
+    seal: StateSeal | undefined,
+    current: boolean,
+  ): Promise<void> {
+    if (seal) {
+      await verifySeal(this.keyring, file, content, seal, {
+        operator: this.operator,
+        ownRecipients: this.profile.recipients,
+        ...(current ? { recipients: this.recipients } : {}),
+      })
+      return
+    }
+    // Files from before sealing have none; a current one is accepted only while no sealed version came before it.
+    const fromBefore = Number(content.schemaVersion) <= LAST_UNSEALED_VERSION
+    if (!fromBefore || (current && (await latestReplacingVersion(this.paths.history)) > 0))
+      throw new StateSealError(file, 'missing', 'it has no seal')
+  }
+
+  /** The current state (an empty document when none was written yet), its seal, history and .sops.yaml checked. */
   async read(): Promise<LoadedState> {
     if ((await readTextIfExists(this.paths.state)) === undefined)
-      return { doc: buildEmptyState(this.operator), hash: null, decrypted: null }
-    return this.readStateFile(this.paths.state)
+      return { doc: buildEmptyState(this.operator), hash: null, decrypted: null, seal: null }
+    const loaded = await this.readStateFile(this.paths.state)
+    const newest = await latestReplacingVersion(this.paths.history)
+    if (loaded.seal && loaded.seal.version < newest)
+      throw new StateSealError(
+        this.paths.state,
+        'rolled-back',
+        `it is version ${loaded.seal.version}, but version ${newest} already replaced an older one`,
+      )
+    await this.verifySopsConfig(loaded.seal?.recipients ?? this.recipients)
+    return loaded
+  }
+
+  /** .sops.yaml must encrypt to exactly the sealed recipients (a plain `sops` run there uses it). */
+  private async verifySopsConfig(recipients: readonly string[]): Promise<void> {
+    const text = await readTextIfExists(this.paths.sopsConfig)
+    const rules =
+      text === undefined ? undefined : (YAML.parse(text) as { creation_rules?: { age?: string }[] })
+    const listed = (rules?.creation_rules ?? []).flatMap((r) => (r.age ?? '').split(',').map((a) => a.trim()))
+    const extra = listed.filter((r) => r !== '' && !recipients.includes(r))
+    if (extra.length > 0)
+      throw new StateSealError(
+        this.paths.sopsConfig,
+        'sops-config',
+        `it encrypts to ${extra.join(', ')}, which is not sealed`,
+      )
   }
 
   /**
-   * Write `doc` if the file on disk is still the one `basis` was read from; the previous version goes to
-   * history/. Call with the lock held. Returns the hash of the new file.
+   * Write `doc`, sealed as the next version, if the file on disk is still the one `basis` was read from; the
+   * previous version goes to history/. Call with the lock held. Returns the hash of the new file.
    */
-  async write(doc: StateDocument, basis: Pick<LoadedState, 'hash' | 'decrypted'>): Promise<string> {
+  async write(
+    doc: StateDocument,
+    basis: Pick<LoadedState, 'hash' | 'decrypted' | 'seal'>,
+    accept: WriteAcceptance = {},
+  ): Promise<string> {
     const valid = parseState(doc, this.paths.state, this.operator)
     // A rotate-key since this store was opened changed the recipients: never write to the old ones.
     this.currentProfile = await readProfile(this.paths)
+    const recipients = this.recipients
+    const sameRecipients = isDeepStrictEqual([...new Set(recipients)].sort(), basis.seal?.recipients)
+    if (basis.seal && !sameRecipients && accept.recipients !== true)
+      throw new StateSealError(
+        this.paths.profile,
+        'recipients',
+        "profile.yaml's recipients changed since the state was read",
+      )
     const current = await readTextIfExists(this.paths.state)
     if ((current === undefined ? null : hashText(current)) !== basis.hash)
       throw new StateConflictError(this.paths.state)
+    const content = serializeState(valid)
+    const version = Math.max(basis.seal?.version ?? 0, await latestReplacingVersion(this.paths.history)) + 1
+    const seal = await createSeal(this.keyring, this.operator, content, {
+      by: this.sealingRecipient(),
+      version,
+      previous: basis.seal?.mac ?? null,
+      recipients,
+      accepts: accept.replaced ?? null,
+    })
     // The codec keeps the data key (and unchanged ENC strings) only when the recipients are the same.
     const previous = basis.decrypted ?? undefined
-    const text = await encryptSopsYaml(serializeState(valid), { recipients: this.recipients, previous })
-    if (current !== undefined) await pushHistory(this.paths.history, current, this.profile.historyRetention)
+    const text = await encryptSopsYaml({ ...content, seal: JSON.stringify(seal) }, { recipients, previous })
+    if (current !== undefined)
+      await pushHistory(this.paths.history, current, this.profile.historyRetention, version)
     await writeFileAtomic(this.paths.state, text)
     return hashText(text)
+  }
+
+  /** The operator's own recipient whose identity the keyring holds: the one that seals. */
+  private sealingRecipient(): string {
+    const by = this.profile.recipients.find((r) => this.keyring.recipients.includes(r))
+    if (by === undefined)
+      throw new StateSealError(
+        this.paths.state,
+        'foreign',
+        `none of your identities (${this.keyring.recipients.join(', ')}) is one of operator ${this.operator}'s`,
+      )
+    return by
   }
 
   /** Run `fn` holding the operator's state lock. */
@@ -140,23 +246,99 @@ export class StateStore {
       const basis = await this.read()
       const next = await fn(structuredClone(basis.doc))
       // Nothing changed: no rewrite, and no history entry that would push a useful one out.
-      if (basis.hash !== null && isDeepStrictEqual(next, basis.doc)) return next
+      if (basis.hash !== null && basis.seal !== null && isDeepStrictEqual(next, basis.doc)) return next
       await this.write(next, basis)
       return next
     })
   }
 
-  /** Make history entry `n` the current state; the replaced file (even an unreadable one) goes to history. */
-  async restore(n: number): Promise<LoadedState> {
+  /**
+   * Make history entry `n` the current state, sealed as the next version; the replaced file goes to history.
+   * `verify` false accepts an entry whose seal does not verify (the person approved it at the gate).
+   */
+  async restore(n: number, verify = true): Promise<LoadedState> {
     return this.withLock(async () => {
-      const restored = await this.readStateFile((await historyEntry(this.paths.history, n)).file)
-      const current = await readTextIfExists(this.paths.state)
-      await this.write(restored.doc, {
-        hash: current === undefined ? null : hashText(current),
-        decrypted: null,
-      })
+      const restored = await this.readStateFile((await historyEntry(this.paths.history, n)).file, verify)
+      await this.write(restored.doc, await this.currentBasis(), { recipients: true })
       return restored
     })
+  }
+
+  /**
+   * Seal the current file as it is (after a hand edit with the real sops, a recipient change, or from before
+   * sealing), and write .sops.yaml from the recipients now sealed.
+   */
+  async reseal(): Promise<LoadedState> {
+    return this.withLock(async () => {
+      const loaded = await this.readStateFile(this.paths.state, false)
+      const replaced = loaded.decrypted && fileDigest(loaded.decrypted.data)
+      await this.write(loaded.doc, await this.currentBasis(), {
+        recipients: true,
+        ...(replaced ? { replaced } : {}),
+      })
+      await writeProfile(this.paths, this.profile)
+      return loaded
+    })
+  }
+
+  /** The current file (even an unreadable one) as the basis of a write that replaces it. */
+  private async currentBasis(): Promise<Pick<LoadedState, 'hash' | 'decrypted' | 'seal'>> {
+    const current = await readTextIfExists(this.paths.state)
+    if (current === undefined) return { hash: null, decrypted: null, seal: null }
+    const seal = await this.decryptFile(this.paths.state, 'yaml').then(
+      ({ decrypted }) => readSeal(decrypted.data, this.paths.state) ?? null,
+      () => null,
+    )
+    return { hash: hashText(current), decrypted: null, seal }
+  }
+
+  /**
+   * Check every file: sops's MAC, the seal (the current one also against rollback and .sops.yaml) and the schema,
+   * and that each sealed version names the seal of the version before it (newest first).
+   */
+  async verifyAll(): Promise<VerifiedFile[]> {
+    const results: VerifiedFile[] = []
+    for (const file of await this.allFiles()) {
+      try {
+        const { seal } = file === this.paths.state ? await this.read() : await this.readStateFile(file)
+        results.push({ file, ok: true, seal })
+      } catch (error) {
+        if (!(error instanceof CliError)) throw error
+        const accepted = await this.acceptedBy(file, results.at(-1)?.seal)
+        results.push(
+          accepted
+            ? { file, ok: true, seal: accepted, acceptedBy: results.at(-1)?.file ?? '' }
+            : { file, ok: false, seal: null, error: error.message, exitCode: error.exitCode },
+        )
+      }
+    }
+    results.forEach((newer, i) => {
+      const older = results[i + 1]
+      if (newer.ok && newer.seal && older?.seal && newer.seal.previous !== older.seal.mac)
+        Object.assign(newer, {
+          ok: false,
+          error: `${newer.file} does not follow ${older.file}: a version between them is missing or was swapped.`,
+          exitCode: ExitCode.stateSeal,
+        })
+    })
+    return results
+  }
+
+  /**
+   * The seal stored in history entry `file` when the version after it (sealed by `newer`) is a reseal that
+   * accepted exactly this file; else undefined.
+   */
+  private async acceptedBy(
+    file: string,
+    newer: StateSeal | null | undefined,
+  ): Promise<StateSeal | undefined> {
+    if (!newer?.accepts) return undefined
+    const data = await this.decryptFile(file, 'yaml').then(
+      ({ decrypted }) => decrypted.data,
+      () => undefined,
+    )
+    if (data === undefined || fileDigest(data) !== newer.accepts) return undefined
+    return readSeal(data, file)
   }
 
   /** The current state file (when present) and every history entry, newest first. */

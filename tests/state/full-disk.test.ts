@@ -4,8 +4,7 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { StateIoError } from '../../lib/state/errors.ts'
-import { initOperator } from '../../lib/state/init.ts'
-import { StateStore } from '../../lib/state/store.ts'
+import { createPlaintextOperator, openTestStore } from '../helpers/operator.ts'
 import { testUnless, whyNotRoot } from '../helpers/skip.ts'
 import { makeTempEnv, rejection } from './env.ts'
 import { buildSampleStack } from './sample.ts'
@@ -22,8 +21,8 @@ testUnless(
     const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', t.secrets])
     assert.is(mounted.status, 0, mounted.stderr.toString())
     try {
-      await initOperator({ operator: 'alice', recoveryRecipients: [], env: t.env })
-      const store = await StateStore.open('alice', t.env)
+      await createPlaintextOperator('alice', t.env)
+      const store = await openTestStore('alice', t.env)
       await store.update((doc) => ({ ...doc, stacks: { lab: buildSampleStack('lab') } }))
       const before = readFileSync(store.paths.state, 'utf8')
       // The disk fills up while the lock is held, so the failing write is the state write itself.

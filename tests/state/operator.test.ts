@@ -6,9 +6,22 @@ import * as assert from 'uvu/assert'
 import YAML from 'yaml'
 import { UsageError } from '../../lib/errors.ts'
 import { SopsKeyFileUnsafeError } from '../../lib/sops/index.ts'
-import { OperatorNotFoundError, StateUnsafeError } from '../../lib/state/errors.ts'
-import { addIdentityToKeysFile, identityFilePath, readIdentityFile } from '../../lib/state/identity.ts'
-import { openOperatorPaths, resolveOperator, writeProfile } from '../../lib/state/operator.ts'
+import { OperatorNotFoundError, StateSchemaError, StateUnsafeError } from '../../lib/state/errors.ts'
+import {
+  identityFilePath,
+  openSealedKeys,
+  readIdentityFile,
+  readKeysFile,
+  writeSealedKeys,
+} from '../../lib/state/identity.ts'
+import {
+  openOperatorPaths,
+  readProfile,
+  resolveOperator,
+  verifyOperatorDir,
+  verifyRecipient,
+  writeProfile,
+} from '../../lib/state/operator.ts'
 import { operatorPaths } from '../../lib/state/paths.ts'
 import { sopsBinary } from '../../lib/tools/paths.ts'
 import { makeTempEnv, rejection } from './env.ts'
@@ -75,8 +88,8 @@ test('an identity file readable by group or others is refused, as ssh does', asy
   assert.is((error as SopsKeyFileUnsafeError).exitCode, 77)
   assert.match(error.message, 'mode 644')
   assert.match((error as SopsKeyFileUnsafeError).hint ?? '', `chmod 600 ${file}`)
-  const appendError = await rejection(addIdentityToKeysFile(file, keygen().identity, 'age1x', 'x'))
-  assert.instance(appendError, SopsKeyFileUnsafeError)
+  const keysError = await rejection(readKeysFile(file))
+  assert.instance(keysError, SopsKeyFileUnsafeError)
   assert.match(readFileSync(file, 'utf8'), /^AGE-SECRET-KEY-1\w+\n$/, 'the loose file was not touched')
 })
 
@@ -90,21 +103,59 @@ test('a key file to import must hold exactly one identity', async () => {
   assert.is(await readIdentityFile(one), key.identity)
 })
 
-test('identities are appended to an existing keys file, never clobbering it', async () => {
+test('a keys file sealed with a passphrase keeps every identity; only its passphrase opens it', async () => {
   const file = join(t.dir, 'keys', 'keys.txt')
   const first = keygen()
   const second = keygen()
-  assert.ok(await addIdentityToKeysFile(file, first.identity, first.recipient, 'one'))
+  assert.equal(await readKeysFile(file), { kind: 'missing', path: file })
+  await writeSealedKeys(file, [first.identity, second.identity, first.identity], 'a good long passphrase')
   assert.is(statSync(file).mode & 0o777, 0o600)
-  assert.is(statSync(join(t.dir, 'keys')).mode & 0o777, 0o700)
-  writeFileSync(file, `${readFileSync(file, 'utf8')}# a hand-written note without newline`, { mode: 0o600 })
-  assert.ok(await addIdentityToKeysFile(file, second.identity, second.recipient, 'two'))
-  assert.not.ok(await addIdentityToKeysFile(file, first.identity, first.recipient, 'one again'))
-  const text = readFileSync(file, 'utf8')
-  assert.ok(text.includes(`${first.identity}\n`))
-  assert.ok(text.includes('# a hand-written note without newline\n# two'))
-  assert.ok(text.endsWith(`${second.identity}\n`))
-  assert.is(text.split(first.identity).length, 2, 'no duplicate')
+  const keys = await readKeysFile(file)
+  assert.is(keys.kind, 'sealed')
+  if (keys.kind !== 'sealed') return
+  assert.match(readFileSync(file, 'utf8'), /^-----BEGIN AGE ENCRYPTED FILE-----/)
+  assert.not.match(readFileSync(file, 'utf8'), 'AGE-SECRET-KEY')
+  assert.equal(await openSealedKeys(keys.bytes, 'a good long passphrase', file), [
+    first.identity,
+    second.identity,
+  ])
+  assert.is(await openSealedKeys(keys.bytes, 'not the passphrase', file), undefined)
+})
+
+test('a state file that is a symlink, and a secrets tree outside the repository, are refused', async () => {
+  const paths = operatorPaths('frank', t.env)
+  mkdirSync(paths.dir, { recursive: true })
+  symlinkSync(join(t.dir, 'somewhere.yaml'), paths.state)
+  const linked = await rejection(openOperatorPaths('frank', t.env))
+  assert.instance(linked, StateUnsafeError)
+  assert.match(linked.message, `${paths.state} is a symlink`)
+  // Without DEBUG_CLOUD_SECRETS_DIR the tree is the repository's secrets/: one leading outside is refused.
+  const outside = await rejection(verifyOperatorDir({ ...operatorPaths('frank', {}), root: t.dir }, {}))
+  assert.instance(outside, StateUnsafeError)
+  assert.match(outside.message, `${t.dir} leads to ${t.dir}, outside the repository`)
+  // Pointed there on purpose with DEBUG_CLOUD_SECRETS_DIR, the same tree is fine.
+  await verifyOperatorDir(operatorPaths('erin', t.env), t.env)
+})
+
+test('a profile with a recipient that is not an age recipient is refused, naming it', async () => {
+  const paths = operatorPaths('gina', t.env)
+  await writeProfile(paths, {
+    id: 'gina',
+    recipients: [keygen().recipient],
+    recoveryRecipients: [],
+    historyRetention: 5,
+  })
+  writeFileSync(
+    paths.profile,
+    readFileSync(paths.profile, 'utf8').replace('recoveryRecipients: []', 'recoveryRecipients: [age1nope]'),
+  )
+  const error = await rejection(readProfile(paths))
+  assert.instance(error, StateSchemaError)
+  assert.match(error.message, 'recipient #2: expected an age1… recipient, got "age1nope"')
+  assert.throws(
+    () => verifyRecipient('age1nope', '--recovery-recipient'),
+    (e: unknown) => e instanceof UsageError,
+  )
 })
 
 test('.sops.yaml makes a plain `sops` run on a new file there encrypt to the profile recipients', async () => {

@@ -56,7 +56,13 @@ export function buildSampleSession(id: string, stack: string): SessionRecord {
 
 /** A state document with `stacks` stacks and `sessions` sessions spread over them. */
 export function buildSampleState(operator: string, stacks: number, sessions: number): StateDocument {
-  const doc: StateDocument = { schemaVersion: CURRENT_SCHEMA_VERSION, operator, stacks: {}, sessions: {} }
+  const doc: StateDocument = {
+    schemaVersion: CURRENT_SCHEMA_VERSION,
+    operator,
+    stacks: {},
+    credentials: {},
+    sessions: {},
+  }
   for (let i = 0; i < stacks; i++) doc.stacks[`stack-${i}`] = buildSampleStack(`stack-${i}`)
   for (let i = 0; i < sessions; i++)
     doc.sessions[`s-${i}`] = buildSampleSession(`s-${i}`, `stack-${i % stacks}`)

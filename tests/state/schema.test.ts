@@ -163,11 +163,13 @@ test('version 2 files migrate: each stack records its ports, from the app output
   assert.equal(migrated.stacks['stack-1']!.ports, [DEFAULT_PORT])
 })
 
-test('the secret paths are the four secrets of a stack, as docs/spec.md lists them', () => {
+test('the secret paths are the four secrets of a stack and the credentials, as docs/spec.md lists them', () => {
   const spec = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'spec.md'), 'utf8')
-  const documented = spec.match(/`stacks\.\*\.[A-Za-z.]+`/g)?.map((p) => p.slice(1, -1)) ?? []
+  const documented = spec.match(/`(stacks|credentials)\.\*[A-Za-z.]*`/g)?.map((p) => p.slice(1, -1)) ?? []
   assert.equal([...new Set(documented)].sort(), [...SECRET_PATHS].sort())
   assert.equal([...SECRET_PATHS].sort(), [
+    'credentials.*',
+
     'stacks.*.ssh.hostKeyPrivate',
     'stacks.*.terraform.statePassphrase',
     'stacks.*.tokens.api',

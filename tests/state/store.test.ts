@@ -13,24 +13,34 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import YAML from 'yaml'
 import { CliError } from '../../lib/errors.ts'
-import { LockHeldError, StateConflictError, StateSchemaError } from '../../lib/state/errors.ts'
+import { identityKeyring } from '../../lib/gate/keyring.ts'
+import {
+  LockHeldError,
+  StateConflictError,
+  StateSchemaError,
+  StateSealError,
+} from '../../lib/state/errors.ts'
 import { listHistory } from '../../lib/state/history.ts'
-import { initOperator } from '../../lib/state/init.ts'
 import { writeProfile } from '../../lib/state/operator.ts'
 import { rotateKey } from '../../lib/state/rotate.ts'
-import { StateStore } from '../../lib/state/store.ts'
 import { sopsBinary } from '../../lib/tools/paths.ts'
+import {
+  createPlaintextOperator,
+  fixedPassphrases,
+  openSealedTestStore,
+  openTestStore,
+} from '../helpers/operator.ts'
 import { makeTempEnv, rejection } from './env.ts'
 import { buildSampleStack } from './sample.ts'
 
 const t = makeTempEnv()
 test.after(() => t.cleanup())
 
-const alice = await initOperator({ operator: 'alice', recoveryRecipients: [], env: t.env })
-const store = () => StateStore.open('alice', t.env, 'test')
+const alice = await createPlaintextOperator('alice', t.env)
+const store = () => openTestStore('alice', t.env)
 /** Alice's store, but with only the age keys that `keyEnv` points at. */
 const storeWithKeys = (keyEnv: NodeJS.ProcessEnv) =>
-  StateStore.open('alice', { DEBUG_CLOUD_SECRETS_DIR: t.secrets, HOME: join(t.dir, 'empty-home'), ...keyEnv })
+  openTestStore('alice', { DEBUG_CLOUD_SECRETS_DIR: t.secrets, HOME: join(t.dir, 'empty-home'), ...keyEnv })
 
 /** Run the real sops with the temp HOME/XDG_CONFIG_HOME (so it finds the operator's key). */
 function sops(args: string[], extra: NodeJS.ProcessEnv = {}) {
@@ -78,32 +88,43 @@ test('a write round-trips, is 0600, and the real sops decrypts it to the same da
   assert.is(statSync(s.paths.state).mode & 0o777, 0o600)
   const out = sops(['--decrypt', '--output-type', 'json', s.paths.state])
   assert.is(out.status, 0, out.stderr)
-  assert.equal(JSON.parse(out.stdout), doc)
+  // The file is the document plus its seal (lib/state/seal.ts), which sops shows as one more value.
+  const { seal, ...stored } = JSON.parse(out.stdout)
+  assert.equal(stored, doc)
+  assert.match(seal, `"by":"${alice.recipient}"`)
   const recipients = YAML.parse(readFileSync(s.paths.state, 'utf8')).sops.age.map(
     (a: { recipient: string }) => a.recipient,
   )
   assert.equal(recipients, alice.profile.recipients, 'encrypted to the operator only')
 })
 
-test('a hand edit with the real `sops set` is picked up and validated by the next read', async () => {
+test('a hand edit with the real `sops set` is refused until resealed, then picked up and validated', async () => {
   const s = await store()
   const set = sops(['set', s.paths.state, '["stacks"]["lab"]["status"]', '"failed"'])
   assert.is(set.status, 0, set.stderr)
+  const refused = await rejection(s.read())
+  assert.instance(refused, StateSealError)
+  assert.is((refused as CliError).exitCode, 33)
+  assert.match((refused as CliError).hint ?? '', 'npm run state -- reseal')
+  await s.reseal()
   assert.is((await s.read()).doc.stacks.lab?.status, 'failed')
   const bad = sops(['set', s.paths.state, '["stacks"]["lab"]["provider"]', '"aws"'])
   assert.is(bad.status, 0, bad.stderr)
-  const error = await rejection(s.read())
+  const error = await rejection(s.reseal())
   assert.instance(error, StateSchemaError)
   assert.match(error.message, 'stacks.lab.provider: expected one of hetzner, contabo, local, got "aws"')
   sops(['set', s.paths.state, '["stacks"]["lab"]["provider"]', '"local"'])
+  await s.reseal()
 })
 
-test('a hand edit with the real `sops edit` is picked up by the next read', async () => {
+test('a hand edit with the real `sops edit` is kept: refused until resealed, then read', async () => {
   const s = await store()
   const editor = join(t.dir, 'edit.sh')
   writeFileSync(editor, '#!/bin/sh\nsed -i "s/^\\(\\s*env:\\).*/\\1 staging/" "$1"\n', { mode: 0o755 })
   const out = sops(['edit', s.paths.state], { EDITOR: editor })
   assert.is(out.status, 0, out.stderr)
+  assert.is(((await rejection(s.read())) as StateSealError).problem, 'mismatch')
+  await s.reseal()
   assert.is((await s.read()).doc.stacks.lab?.env, 'staging')
 })
 
@@ -119,6 +140,7 @@ test('a write onto a file that changed on disk since it was read is refused', as
     assert.match(error.message, 'changed on disk since it was read')
   })
   assert.is(readFileSync(s.paths.state, 'utf8'), edited)
+  await s.reseal()
   assert.is((await s.read()).doc.stacks.lab?.image, 'hand-edited:1')
 })
 
@@ -160,7 +182,7 @@ test('history keeps the previous versions up to the retention, and restore bring
 
 test("a second operator's key cannot read the first operator's state", async () => {
   const bobEnv = { ...t.env, XDG_CONFIG_HOME: join(t.dir, 'bob-config') }
-  await initOperator({ operator: 'bob', recoveryRecipients: [], env: bobEnv })
+  await createPlaintextOperator('bob', bobEnv)
   const s = await store()
   const error = await rejection((await storeWithKeys({ XDG_CONFIG_HOME: bobEnv.XDG_CONFIG_HOME })).read())
   assert.instance(error, CliError)
@@ -237,9 +259,11 @@ test('rotate-key re-encrypts state and history; the old identity no longer decry
   copyFileSync(t.keysFile, oldKeys)
   chmodSync(oldKeys, 0o600)
   const before = (await s.read()).doc
-  const result = await rotateKey(s, t.env)
+  const passphrase = 'rotation test passphrase'
+  const result = await rotateKey(s, fixedPassphrases(passphrase), identityKeyring, t.env)
   assert.is.not(result.newRecipient, alice.profile.recipients[0])
-  const rotated = await store()
+  // The plaintext keys file is sealed on the way; both identities are in it.
+  const rotated = await openSealedTestStore('alice', t.env, passphrase)
   assert.equal(rotated.profile.recipients, [result.newRecipient])
   assert.equal((await rotated.read()).doc, before)
   const files = await rotated.allFiles()
