@@ -1,54 +1,45 @@
 /**
- * npm run cloud:unlock -- [--minutes N] [--revoke] [--operator name]
- * Lets `--yes` skip the typed confirmation on this terminal for a few minutes (like sudo's timestamp).
+ * npm run cloud:unlock -- [--minutes N] [--operator name]
+ * Opens your sealed identity with its passphrase and keeps it open in this terminal session for a few minutes
+ * (like ssh-add or sudo's timestamp); within it `--yes` may skip the typed confirmation.
  */
 import { runMain } from '../lib/cli/main.ts'
 import { resolveOperatorForGate } from '../lib/flows/operator.ts'
-import { GRANT_DEFAULT_MINUTES, GRANT_MAX_MINUTES, verifyGrantMinutes } from '../lib/gate/grant.ts'
-import { revokeTerminal, unlockTerminal } from '../lib/gate/unlock.ts'
-import { resolveOperator } from '../lib/state/operator.ts'
+import {
+  UNLOCK_DEFAULT_MINUTES,
+  UNLOCK_MAX_MINUTES,
+  unlockSession,
+  verifyUnlockMinutes,
+} from '../lib/gate/unlock.ts'
 
 const spec = {
   name: 'npm run cloud:unlock --',
   summary:
-    'Let --yes skip the typed confirmation on this terminal, for this operator, for a few minutes. ' +
-    'You confirm by typing your operator name. CI, agent, terminal and identity checks always still apply.',
+    'Open your sealed identity with its passphrase and keep it open in this terminal session only, for a few ' +
+    'minutes: commands here need no passphrase, and --yes may skip the typed confirmation. End it with cloud:lock.',
   flags: {
     minutes: {
       type: 'string',
-      description: `How long the grant lasts, 1-${GRANT_MAX_MINUTES} (default ${GRANT_DEFAULT_MINUTES}).`,
+      description: `How long the unlock lasts, 1-${UNLOCK_MAX_MINUTES} (default ${UNLOCK_DEFAULT_MINUTES}).`,
       placeholder: 'n',
     },
-    revoke: { type: 'boolean', description: "Remove this terminal's grant now." },
     operator: {
       type: 'string',
       description: 'Operator to unlock for (default: the only one).',
       placeholder: 'name',
     },
   },
-  exitCodes: [['ok', 'unlocked or revoked'], 'gate', 'usage'],
+  exitCodes: [['ok', 'unlocked'], 'gate', 'usage'],
 } as const
 
 await runMain(spec, async ({ flags, out }) => {
-  const minutes = verifyGrantMinutes(flags.minutes)
-  if (flags.revoke) {
-    const operator = await resolveOperator({ flag: flags.operator })
-    const removed = await revokeTerminal(operator)
-    if (out.json) out.emitJson({ ok: true, revoked: removed, operator })
-    else out.success(removed ? 'Grant for this terminal revoked.' : 'There was no grant for this terminal.')
-    return 0
-  }
+  const minutes = verifyUnlockMinutes(flags.minutes)
   // No operator is a gate denial (no identity, audited), not a plain error.
-  const operator = await resolveOperatorForGate(flags.operator)
-  const grant = await unlockTerminal({ operator, minutes, out })
-  if (out.json)
-    out.emitJson({
-      ok: true,
-      operator: grant.operator,
-      expiresAt: grant.expiresAt,
-      tty: grant.binding.ttyPath,
-    })
+  const status = await unlockSession({ operator: await resolveOperatorForGate(flags.operator), minutes, out })
+  if (out.json) out.emitJson({ ok: true, ...status })
   else
-    out.success(`--yes is accepted on ${grant.binding.ttyPath ?? 'this terminal'} until ${grant.expiresAt}.`)
+    out.success(
+      `Unlocked for operator ${status.operator} in this terminal session until ${status.expiresAt}.`,
+    )
   return 0
 })

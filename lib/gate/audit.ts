@@ -10,7 +10,7 @@ import { dirname } from 'node:path'
 import { fallbackAuditPath, OPERATOR_NAME, operatorPaths } from '../state/paths.ts'
 import { readTerminalPath } from './terminal.ts'
 
-export type AuditOutcome = 'approved' | 'denied' | 'unlocked' | 'revoked'
+export type AuditOutcome = 'approved' | 'denied' | 'unlocked' | 'locked'
 
 export interface AuditEntry {
   time: string
@@ -19,8 +19,8 @@ export interface AuditEntry {
   /** What the person had to type: the stack name, or the operator name for reveal and unlock. */
   target: string
   outcome: AuditOutcome
-  /** How an approval was given: the typed name, or a cloud:unlock grant with --yes. */
-  via?: 'typed' | 'grant'
+  /** How an approval was given: the typed name, or --yes within an explicit cloud:unlock. */
+  via?: 'typed' | 'unlock'
   /** Reason codes of a denial, in exit-code order. */
   reasons: string[]
   /** Names of the variables and checks that fired. */

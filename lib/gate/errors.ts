@@ -10,9 +10,10 @@ export type GateReasonCode =
   | 'no-tty'
   | 'piped-stdin'
   | 'no-identity'
-  | 'grant-expired'
+  | 'no-unlock'
   | 'wrong-name'
   | 'declined'
+  | 'timeout'
 
 export interface GateReason {
   code: GateReasonCode
@@ -28,9 +29,10 @@ const EXIT_CODES: Record<GateReasonCode, ExitCodeValue> = {
   'no-tty': ExitCode.gateNoTty,
   'piped-stdin': ExitCode.gatePipedStdin,
   'no-identity': ExitCode.gateNoIdentity,
-  'grant-expired': ExitCode.gateGrantExpired,
+  'no-unlock': ExitCode.gateNoUnlock,
   'wrong-name': ExitCode.gateWrongName,
   declined: ExitCode.gateDeclined,
+  timeout: ExitCode.gateTimeout,
 }
 
 const REASON_ORDER: readonly GateReasonCode[] = Object.keys(EXIT_CODES) as GateReasonCode[]
@@ -41,10 +43,12 @@ const HINTS: Record<GateReasonCode, string> = {
   'no-tty': 'Run it directly in a terminal, without redirecting its input or output.',
   'piped-stdin':
     'Do not pipe or redirect input into the command; the gate reads your answer from the terminal.',
-  'no-identity': 'Create or import your operator identity with `npm run operator:init`.',
-  'grant-expired': 'Run `npm run cloud:unlock` in this terminal first, or leave out --yes and type the name.',
+  'no-identity':
+    'Create your operator identity with `npm run operator:init`, and type its passphrase when asked (only you know it).',
+  'no-unlock': 'Run `npm run cloud:unlock` in this terminal first, or leave out --yes and type the name.',
   'wrong-name': 'Run the command again and type the name exactly as shown.',
   declined: 'Nothing was changed. Run the command again when you are ready.',
+  timeout: 'Nothing was changed. Run the command again when you are at the terminal.',
 }
 
 /** The exit code a reason stands for. */
@@ -52,7 +56,7 @@ export function exitCodeOf(code: GateReasonCode): ExitCodeValue {
   return EXIT_CODES[code]
 }
 
-/** Reasons in the fixed order that decides the exit code (CI, agent, terminal, identity, grant, answer). */
+/** Reasons in the fixed order that decides the exit code (CI, agent, terminal, identity, unlock, answer). */
 export function sortReasons(reasons: readonly GateReason[]): GateReason[] {
   return [...reasons].sort((a, b) => REASON_ORDER.indexOf(a.code) - REASON_ORDER.indexOf(b.code))
 }

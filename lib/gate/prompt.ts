@@ -1,12 +1,28 @@
 /**
- * The typed confirmation, read from the controlling terminal (/dev/tty) and never from stdin: what will
- * happen, then "type <name> to continue". Both streams are closed on every path, also on Ctrl-C.
+ * What the gate asks a person, always on the controlling terminal (/dev/tty), never on stdin: the typed
+ * confirmation ("type <name> to continue") and the passphrase (hidden). Before every question, input that is
+ * already waiting is thrown away, so keystrokes typed ahead or injected (TIOCSTI) cannot answer it. A question
+ * nobody answers ends after GATE_TIMEOUT_MS (like sudo's passwd_timeout). Both streams are closed on every path.
  */
-import { openSync } from 'node:fs'
+import { closeSync, constants, openSync, readSync } from 'node:fs'
 import { ReadStream, WriteStream } from 'node:tty'
-import { input } from '@inquirer/prompts'
+import { input, password } from '@inquirer/prompts'
 import type { ChalkInstance } from 'chalk'
 import type { GateReason } from './errors.ts'
+
+/** Five minutes, sudo's passwd_timeout. */
+export const GATE_TIMEOUT_MS = 5 * 60_000
+
+/**
+ * How long a question waits. DEBUG_CLOUD_GATE_TIMEOUT_SECONDS can only shorten it (so the timeout can be tested
+ * without waiting five minutes); it cannot lengthen it or turn anything off.
+ */
+export function gateTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const seconds = Number(env.DEBUG_CLOUD_GATE_TIMEOUT_SECONDS)
+  return Number.isInteger(seconds) && seconds >= 1
+    ? Math.min(seconds * 1000, GATE_TIMEOUT_MS)
+    : GATE_TIMEOUT_MS
+}
 
 export interface ConfirmRequest {
   command: string
@@ -25,29 +41,94 @@ export function buildPromptLines(req: ConfirmRequest): string[] {
   ]
 }
 
-/** Ask on /dev/tty; undefined when the exact name was typed, else the reason for the refusal. */
-export async function confirmOnTerminal(req: ConfirmRequest): Promise<GateReason | undefined> {
+/** Read and drop whatever input is already waiting on the terminal (typed ahead, or injected with TIOCSTI). */
+export function flushTerminalInput(): void {
+  const fd = openSync('/dev/tty', constants.O_RDONLY | constants.O_NONBLOCK)
+  const tty = new ReadStream(fd)
+  try {
+    // In raw mode a half-typed line is readable too; canonical mode would hold it back until Enter.
+    tty.setRawMode(true)
+    const buffer = Buffer.alloc(4096)
+    for (;;) {
+      try {
+        if (readSync(fd, buffer) <= 0) break
+      } catch {
+        break // EAGAIN: nothing (more) is waiting
+      }
+    }
+  } finally {
+    tty.setRawMode(false)
+    tty.destroy()
+    try {
+      closeSync(fd)
+    } catch {
+      /* the stream closed it */
+    }
+  }
+}
+
+function timedOut(what: string): GateReason {
+  return {
+    code: 'timeout',
+    text: `Nobody answered the ${what} within ${gateTimeoutMs() / 1000} s.`,
+    signals: ['timeout'],
+  }
+}
+
+/** Ask one question on /dev/tty; undefined answer = cancelled (Ctrl-C/D) or timed out, told apart by `reason`. */
+async function askOnTerminal(
+  what: string,
+  ask: (context: { input: ReadStream; output: WriteStream; signal: AbortSignal }) => Promise<string>,
+  before: readonly string[] = [],
+): Promise<{ answer: string } | { reason: GateReason }> {
+  flushTerminalInput()
   const ttyIn = new ReadStream(openSync('/dev/tty', 'r'))
   const ttyOut = new WriteStream(openSync('/dev/tty', 'w'))
+  const timeout = AbortSignal.timeout(gateTimeoutMs())
   try {
-    ttyOut.write(`${buildPromptLines(req).join('\n')}\n`)
-    const answer = await input(
-      { message: `Type ${req.color.bold(req.confirmName)} to continue (anything else cancels):` },
-      { input: ttyIn, output: ttyOut, clearPromptOnDone: false },
-    )
-    if (answer.trim() === req.confirmName) return undefined
-    return {
-      code: 'wrong-name',
-      text: `The typed name did not match "${req.confirmName}".`,
-      signals: ['typed name'],
-    }
+    if (before.length > 0) ttyOut.write(`${before.join('\n')}\n`)
+    return { answer: await ask({ input: ttyIn, output: ttyOut, signal: timeout }) }
   } catch (error) {
-    if (error instanceof Error && error.name === 'ExitPromptError') {
-      return { code: 'declined', text: 'The prompt was cancelled (Ctrl-C or Ctrl-D).', signals: ['prompt'] }
-    }
+    if (error instanceof Error && error.name === 'AbortPromptError') return { reason: timedOut(what) }
+    if (error instanceof Error && error.name === 'ExitPromptError')
+      return {
+        reason: {
+          code: 'declined',
+          text: `The ${what} was cancelled (Ctrl-C or Ctrl-D).`,
+          signals: ['prompt'],
+        },
+      }
     throw error
   } finally {
     ttyIn.destroy()
     ttyOut.destroy()
   }
+}
+
+/** Ask on /dev/tty; undefined when the exact name was typed, else the reason for the refusal. */
+export async function confirmOnTerminal(req: ConfirmRequest): Promise<GateReason | undefined> {
+  const asked = await askOnTerminal(
+    'confirmation',
+    (context) =>
+      input(
+        { message: `Type ${req.color.bold(req.confirmName)} to continue (anything else cancels):` },
+        { ...context, clearPromptOnDone: false },
+      ),
+    buildPromptLines(req),
+  )
+  if ('reason' in asked) return asked.reason
+  if (asked.answer.trim() === req.confirmName) return undefined
+  return {
+    code: 'wrong-name',
+    text: `The typed name did not match "${req.confirmName}".`,
+    signals: ['typed name'],
+  }
+}
+
+/** A secret (`what`: the passphrase, a credential), typed hidden on /dev/tty; or the reason nobody typed it. */
+export async function askHidden(
+  what: string,
+  message: string,
+): Promise<{ answer: string } | { reason: GateReason }> {
+  return askOnTerminal(what, (context) => password({ message }, { ...context, clearPromptOnDone: false }))
 }

@@ -4,6 +4,7 @@
  * variable NAMES are ever reported: AI_AGENT's value, for example, is free text and stays out of logs.
  * Both packages read the live process.env, so the detectors do too; the find* helpers take any env.
  */
+import { existsSync } from 'node:fs'
 import { determineAgent } from '@vercel/detect-agent'
 import { detectAgent, detectProvider } from 'std-env'
 import type { GateReason } from './errors.ts'
@@ -23,23 +24,33 @@ export const CI_VARIABLES = [
   'CIRCLECI',
 ] as const
 
-/** Present with any value means an AI coding agent (anchors §5.1: the union of both packages and more). */
+/** Present with any value means an AI coding agent (anchors §5.1 and §5.4: both packages and the agents' own). */
 export const AGENT_VARIABLES = [
   'AI_AGENT',
   'AGENT',
   'CLAUDECODE',
   'CLAUDE_CODE',
+  'CLAUDE_CODE_IS_COWORK',
   'CURSOR_AGENT',
   'CURSOR_TRACE_ID',
   'GEMINI_CLI',
   'ANTIGRAVITY_AGENT',
   'AUGMENT_AGENT',
   'GOOSE_PROVIDER',
+  'GOOSE_TERMINAL',
+  'AMP_CURRENT_THREAD_ID',
+  'CODEIUM_EDITOR_APP_ROOT',
   'REPL_ID',
 ] as const
 
-/** Vendor families whose every variable is an agent signal (CODEX_SANDBOX, COPILOT_MODEL, …). */
+/**
+ * Vendor families whose every variable is an agent signal: CODEX_SANDBOX, CODEX_THREAD_ID, CODEX_CI,
+ * COPILOT_AGENT, COPILOT_CLI, COPILOT_MODEL, …
+ */
 export const AGENT_PREFIXES = ['CODEX_', 'OPENCODE', 'COPILOT_', 'JUNIE_'] as const
+
+/** Files an agent's sandbox leaves behind. */
+export const AGENT_FILES = ['/opt/.devin'] as const
 
 /** Names of the CI variables present in `env`, in CI_VARIABLES order. */
 export function findCiVariables(env: NodeJS.ProcessEnv): string[] {
@@ -73,9 +84,9 @@ export function detectCiReason(): GateReason | undefined {
   return { code: 'ci', text, signals }
 }
 
-/** The AI-agent reason, if any: our variables, std-env's detectAgent() and detect-agent's determineAgent(). */
+/** The AI-agent reason, if any: our variables and files, std-env's detectAgent() and detect-agent's determineAgent(). */
 export async function detectAgentReason(): Promise<GateReason | undefined> {
-  const signals = findAgentVariables(process.env)
+  const signals = [...findAgentVariables(process.env), ...AGENT_FILES.filter((f) => existsSync(f))]
   const variables = signals.length
   if (detectAgent().name !== undefined) signals.push('std-env detectAgent')
   if ((await determineAgent()).isAgent) signals.push('@vercel/detect-agent')

@@ -3,8 +3,9 @@
  * session leader start time, uid) is what a cloud:unlock grant is tied to, like sudo's timestamp record.
  * Linux /proc is read directly; where it is missing there is no binding and so no grant.
  */
-import { closeSync, openSync, readFileSync, readlinkSync } from 'node:fs'
+import { closeSync, openSync, readlinkSync } from 'node:fs'
 import type { GateReason } from './errors.ts'
+import { readProcStat } from './proc.ts'
 
 /** Whether /dev/tty (the controlling terminal) can be opened for reading and writing. */
 export function hasControllingTerminal(): boolean {
@@ -63,24 +64,6 @@ export interface TerminalBinding {
   /** Start time of the session leader in clock ticks since boot: a reused session id does not match. */
   sessionStart: number
   uid: number
-}
-
-interface ProcStat {
-  sessionId: number
-  ttyDevice: number
-  startTime: number
-}
-
-function readProcStat(pid: number | 'self'): ProcStat | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    // Fields after the command name, which is in parentheses and may itself contain spaces or ')'.
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
-    // fields[0] is field 3 (state); session is field 6, tty_nr 7, starttime 22.
-    return { sessionId: Number(fields[3]), ttyDevice: Number(fields[4]), startTime: Number(fields[19]) }
-  } catch {
-    return undefined
-  }
 }
 
 /** The path of the terminal on stdin, stdout or stderr of `pid`, if any. */

@@ -1,13 +1,17 @@
 /**
- * The gate end to end through a REAL pseudo-terminal with a clean environment: approval by typing the
- * stack name, and every denial path, each with its own message and exit code, audited, and no marker
- * ("Terraform started") written.
+ * The gate end to end through a REAL pseudo-terminal with a clean environment: approval by the passphrase of the
+ * sealed identity and the typed stack name, and every denial path, each with its own message and exit code,
+ * audited, and no marker ("Terraform started") written.
  */
 import { spawn } from 'node:child_process'
-import { statSync } from 'node:fs'
+import { readFileSync, statSync, symlinkSync } from 'node:fs'
+import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { ExitCode } from '../../lib/errors.ts'
+import { GATE_TIMEOUT_MS, gateTimeoutMs } from '../../lib/gate/prompt.ts'
+
+import { answerPassphrase, PASSPHRASE_PROMPT } from '../helpers/operator.ts'
 import { spawnPty, spawnTsxPty, TSX } from '../helpers/pty.ts'
 import { FIXTURE, OPERATOR, Sandbox, STACK } from './sandbox.ts'
 
@@ -41,27 +45,95 @@ function assertDenied(
 
 /** Run the fixture in a pty with `extra` in its otherwise clean env; returns exit code and transcript. */
 async function runInPty(box: Sandbox, extra: Record<string, string>, ...args: string[]) {
-  const session = spawnTsxPty(FIXTURE, box.fixtureArgs(...args), { env: box.env(extra) })
+  await box.ready
+  const session = answerPassphrase(
+    spawnTsxPty(FIXTURE, box.fixtureArgs(...args), { env: box.env(extra) }),
+    box.passphrase,
+  )
   const exitCode = await session.exitCode()
   return { exitCode, transcript: session.transcript }
 }
 
-test('typing the stack name on the terminal approves: marker written, approval audited', async () => {
+/** The fixture in a pty, the sealed identity unlocked by typing its passphrase; waits for the name prompt. */
+async function atNamePrompt(box: Sandbox, extra: Record<string, string> = {}) {
+  await box.ready
+  const session = spawnTsxPty(FIXTURE, box.fixtureArgs(), { env: box.env(extra) })
+  await session.expect(PASSPHRASE_PROMPT)
+  session.type(`${box.passphrase}\r`)
+  await session.expect(`Type ${STACK} to continue`)
+  return session
+}
+
+test('the passphrase, then the stack name typed on the terminal, approve: marker written, both audited', async () => {
   const box = new Sandbox()
   try {
+    await box.ready
     const session = spawnTsxPty(FIXTURE, box.fixtureArgs(), { env: box.env() })
+    await session.expect(PASSPHRASE_PROMPT)
+    assert.not.match(
+      session.transcript,
+      'needs a person to approve it',
+      'nothing is shown before the identity opens',
+    )
+    session.type(`${box.passphrase}\r`)
     await session.expect('gate-fixture needs a person to approve it:')
     await session.expect('plan: 1 to add, 0 to change, 0 to destroy')
     await session.expect(`Type ${STACK} to continue`)
     session.type(`${STACK}\r`)
     assert.is(await session.exitCode(), 0, session.transcript)
     assert.match(session.transcript, /Approved by you/)
+    assert.not.match(session.transcript, box.passphrase, 'the passphrase is never echoed')
     assert.ok(box.markerWritten)
-    const [entry] = box.audit()
-    assert.is(entry?.outcome, 'approved')
-    assert.is(entry?.via, 'typed')
-    assert.match(entry?.tty ?? '', /^\/dev\/pts\/\d+$/)
+    const entries = box.audit()
+    assert.equal(
+      entries.map((e) => [e.outcome, e.via ?? '', e.detail?.identity ?? '']),
+      [
+        ['unlocked', '', ''],
+        ['approved', 'typed', 'agent'],
+      ],
+    )
+    assert.match(entries[1]?.tty ?? '', /^\/dev\/pts\/\d+$/)
     assert.is(statSync(`${box.operatorDir}/audit.jsonl`).mode & 0o777, 0o600)
+  } finally {
+    box.cleanup()
+  }
+})
+
+test('a wrong passphrase is asked again; three are refused with gateNoIdentity, nothing unlocked', async () => {
+  const box = new Sandbox()
+  try {
+    await box.ready
+    const session = spawnTsxPty(FIXTURE, box.fixtureArgs(), { env: box.env() })
+    for (const attempt of [1, 2, 3]) {
+      // Each question comes after the answer to the last one was checked (typing ahead is thrown away).
+      if (attempt > 1) await session.expect('does not open it; try again')
+      await session.expect(PASSPHRASE_PROMPT)
+      session.type(`not-the-passphrase-${attempt}\r`)
+    }
+    const code = await session.exitCode()
+    assertDenied(
+      box,
+      session.transcript,
+      code,
+      { code: ExitCode.gateNoIdentity, reason: 'no-identity', signals: ['passphrase'] },
+      /The passphrase did not open the sealed identity \(3 attempts\)/,
+    )
+    assert.is((session.transcript.match(/does not open it; try again/g) ?? []).length, 2)
+  } finally {
+    box.cleanup()
+  }
+})
+
+test('a plaintext identity from before sealing still works, with a warning on every use', async () => {
+  const box = new Sandbox({ identity: 'plaintext' })
+  try {
+    const session = spawnTsxPty(FIXTURE, box.fixtureArgs(), { env: box.env() })
+    await session.expect(`Type ${STACK} to continue`)
+    session.type(`${STACK}\r`)
+    assert.is(await session.exitCode(), 0, session.transcript)
+    assert.match(session.transcript, /is a plaintext file: any process running as you can read it/)
+    assert.match(session.transcript, /npm run operator:init -- --seal/)
+    assert.equal(box.audit().at(-1)?.detail, { identity: 'plaintext' })
   } finally {
     box.cleanup()
   }
@@ -70,8 +142,7 @@ test('typing the stack name on the terminal approves: marker written, approval a
 test('a wrong typed name is refused with gateWrongName', async () => {
   const box = new Sandbox()
   try {
-    const session = spawnTsxPty(FIXTURE, box.fixtureArgs(), { env: box.env() })
-    await session.expect(`Type ${STACK} to continue`)
+    const session = await atNamePrompt(box)
     session.type('lab-2\r')
     const code = await session.exitCode()
     assertDenied(
@@ -89,16 +160,15 @@ test('a wrong typed name is refused with gateWrongName', async () => {
 test('Ctrl-C at the prompt is refused with gateDeclined', async () => {
   const box = new Sandbox()
   try {
-    const session = spawnTsxPty(FIXTURE, box.fixtureArgs(), { env: box.env() })
-    await session.expect(`Type ${STACK} to continue`)
+    const session = await atNamePrompt(box)
     session.type('lab\x03')
     const code = await session.exitCode()
     assertDenied(
       box,
       session.transcript,
       code,
-      { code: ExitCode.gateDeclined, reason: 'declined', signals: [] },
-      /prompt was cancelled/,
+      { code: ExitCode.gateDeclined, reason: 'declined', signals: ['prompt'] },
+      /The confirmation was cancelled/,
     )
   } finally {
     box.cleanup()
@@ -233,6 +303,7 @@ test('output redirected (stdout a pipe, stdin the terminal) is refused with gate
   const box = new Sandbox()
   try {
     const script = 'exec "$0" "$@" | cat'
+    // The command is not the shell's last word, so the shell stays its parent (no exec).
     const session = spawnPty(['/bin/sh', '-c', script, TSX, FIXTURE, ...box.fixtureArgs()], {
       env: box.env(),
     })
@@ -267,7 +338,7 @@ test('piped stdin inside a terminal (echo name | …) is refused with gatePipedS
 })
 
 test('no age identity on this workstation is refused with gateNoIdentity', async () => {
-  const box = new Sandbox({ identity: false })
+  const box = new Sandbox({ identity: 'none' })
   try {
     const { exitCode, transcript } = await runInPty(box, {})
     assertDenied(
@@ -275,7 +346,7 @@ test('no age identity on this workstation is refused with gateNoIdentity', async
       transcript,
       exitCode,
       { code: ExitCode.gateNoIdentity, reason: 'no-identity', signals: ['age identity'] },
-      /No age identity for operator "alice" was found/,
+      /No identity of operator "alice" was found on this workstation/,
     )
   } finally {
     box.cleanup()
@@ -283,7 +354,7 @@ test('no age identity on this workstation is refused with gateNoIdentity', async
 })
 
 test("an age identity that is not the operator's is refused with gateNoIdentity", async () => {
-  const box = new Sandbox({ foreign: true })
+  const box = new Sandbox({ identity: 'foreign' })
   try {
     const { exitCode, transcript } = await runInPty(box, {})
     assertDenied(
@@ -291,7 +362,7 @@ test("an age identity that is not the operator's is refused with gateNoIdentity"
       transcript,
       exitCode,
       { code: ExitCode.gateNoIdentity, reason: 'no-identity', signals: ['age identity'] },
-      /None of the 1 age identities on this workstation belongs to operator "alice"/,
+      /No identity of operator "alice" was found on this workstation/,
     )
   } finally {
     box.cleanup()
@@ -303,7 +374,7 @@ test('an operator without a profile is refused with gateNoIdentity, audited in t
   try {
     const { exitCode, transcript } = await runInPty(box, {})
     assert.is(exitCode, ExitCode.gateNoIdentity, transcript)
-    assert.match(transcript, /The identity of operator "alice" could not be checked: .*has no profile/)
+    assert.match(transcript, /The profile of operator "alice" could not be read: .*has no profile/)
     assert.not.ok(box.markerWritten)
     assert.equal(box.audit('fallback').at(-1)?.reasons, ['no-identity'])
     assert.is(box.audit('fallback').at(-1)?.operator, OPERATOR)
@@ -313,7 +384,7 @@ test('an operator without a profile is refused with gateNoIdentity, audited in t
   }
 })
 
-test('--yes without a cloud:unlock grant is refused with gateGrantExpired', async () => {
+test('--yes without cloud:unlock in this terminal is refused with gateNoUnlock (the passphrase is not enough)', async () => {
   const box = new Sandbox()
   try {
     const { exitCode, transcript } = await runInPty(box, {}, '--yes')
@@ -321,8 +392,8 @@ test('--yes without a cloud:unlock grant is refused with gateGrantExpired', asyn
       box,
       transcript,
       exitCode,
-      { code: ExitCode.gateGrantExpired, reason: 'grant-expired', signals: ['--yes'] },
-      /there is no cloud:unlock grant for operator "alice" on this terminal/,
+      { code: ExitCode.gateNoUnlock, reason: 'no-unlock', signals: ['--yes'] },
+      /this terminal session has no `cloud:unlock` that allows it/,
     )
     assert.match(transcript, /Run `npm run cloud:unlock` in this terminal first/)
   } finally {
@@ -331,7 +402,7 @@ test('--yes without a cloud:unlock grant is refused with gateGrantExpired', asyn
 })
 
 test('several reasons at once are all named; the exit code is the first (CI)', async () => {
-  const box = new Sandbox({ identity: false })
+  const box = new Sandbox({ profile: false })
   try {
     const env = box.env({ CI: 'false', AI_AGENT: 'secret-agent-value', CLAUDECODE: '1' })
     const child = spawn(TSX, [FIXTURE, ...box.fixtureArgs('--yes')], { env, detached: true, stdio: 'pipe' })
@@ -345,13 +416,112 @@ test('several reasons at once are all named; the exit code is the first (CI)', a
     assert.match(stderr, /This looks like a CI job: CI is set/)
     assert.match(stderr, /An AI coding agent is running this command: AI_AGENT, CLAUDECODE are set/)
     assert.match(stderr, /There is no terminal to ask a person on/)
-    assert.match(stderr, /No age identity for operator "alice"/)
-    assert.match(stderr, /no terminal session a cloud:unlock grant could belong to/)
+    assert.match(stderr, /The profile of operator "alice" could not be read/)
     assert.not.ok(box.markerWritten)
-    const last = box.audit().at(-1)
-    assert.equal(last?.reasons, ['ci', 'agent', 'no-tty', 'no-identity', 'grant-expired'])
-    assert.not.ok(box.auditText().includes('secret-agent-value'))
+    const last = box.audit('fallback').at(-1)
+    assert.equal(last?.reasons, ['ci', 'agent', 'no-tty', 'no-identity'])
+    assert.not.ok(box.auditText('fallback').includes('secret-agent-value'))
     assert.not.ok(stderr.includes('secret-agent-value'))
+  } finally {
+    box.cleanup()
+  }
+})
+
+test('Ctrl-C at the passphrase prompt is refused with gateDeclined, nothing unlocked', async () => {
+  const box = new Sandbox()
+  try {
+    await box.ready
+    const session = spawnTsxPty(FIXTURE, box.fixtureArgs(), { env: box.env() })
+    await session.expect(PASSPHRASE_PROMPT)
+    session.type('half\x03')
+    const code = await session.exitCode()
+    assertDenied(
+      box,
+      session.transcript,
+      code,
+      { code: ExitCode.gateDeclined, reason: 'declined', signals: ['prompt'] },
+      /The passphrase was cancelled/,
+    )
+    assert.not.ok(box.audit().some((e) => e.outcome === 'unlocked'))
+  } finally {
+    box.cleanup()
+  }
+})
+
+test('a question nobody answers ends (gateTimeout), audited; the setting can only shorten it', async () => {
+  const box = new Sandbox()
+  try {
+    await box.ready
+    const session = spawnTsxPty(FIXTURE, box.fixtureArgs(), {
+      env: box.env({ DEBUG_CLOUD_GATE_TIMEOUT_SECONDS: '2' }),
+    })
+    await session.expect(PASSPHRASE_PROMPT)
+    const code = await session.exitCode(30_000)
+    assertDenied(
+      box,
+      session.transcript,
+      code,
+      { code: ExitCode.gateTimeout, reason: 'timeout', signals: ['timeout'] },
+      /Nobody answered the passphrase within 2 s/,
+    )
+  } finally {
+    box.cleanup()
+  }
+  assert.is(gateTimeoutMs({ DEBUG_CLOUD_GATE_TIMEOUT_SECONDS: '999999' }), GATE_TIMEOUT_MS)
+  assert.is(gateTimeoutMs({ DEBUG_CLOUD_GATE_TIMEOUT_SECONDS: '0' }), GATE_TIMEOUT_MS)
+  assert.is(gateTimeoutMs({}), 5 * 60_000)
+})
+
+test('a command started by a process named like an agent CLI (claude) is refused, naming it', async () => {
+  const box = new Sandbox()
+  try {
+    await box.ready
+    // A shell under the name "claude" runs the command in its own, clean pty: no variable gives it away.
+    const agent = join(box.dir, 'claude')
+    symlinkSync('/bin/bash', agent)
+    const session = spawnPty(
+      [agent, '--noprofile', '--norc', '-c', `"${TSX}" ${FIXTURE} ${box.fixtureArgs().join(' ')}; exit $?`],
+      {
+        env: box.env(),
+      },
+    )
+    const code = await session.exitCode()
+    assertDenied(
+      box,
+      session.transcript,
+      code,
+      { code: ExitCode.gateAgent, reason: 'agent', signals: ['ancestor claude'] },
+      /An AI coding agent started this command: ancestor process \d+ \(claude\) is claude/,
+    )
+    assert.not.match(session.transcript, PASSPHRASE_PROMPT, 'refused before the passphrase is asked')
+  } finally {
+    box.cleanup()
+  }
+})
+
+test('keystrokes injected into the terminal (TIOCSTI) by a background job cannot approve', async () => {
+  const box = new Sandbox()
+  try {
+    await box.ready
+    // A background job of the same session pushes the stack name into the terminal's input, again and again,
+    // from before the first prompt on; it does not know the passphrase.
+    const log = join(box.dir, 'injected')
+    const inject = [
+      'import fcntl, termios, time',
+      'tty = open("/dev/tty", "rb")',
+      `log = open("${log}", "a", buffering=1)`,
+      'for _ in range(60):',
+      `    for c in b"${STACK}\\r": fcntl.ioctl(tty, termios.TIOCSTI, bytes([c]))`,
+      '    log.write("injected\\n"); time.sleep(0.25)',
+    ].join('\n')
+    const script = `python3 -c '${inject}' 2>>"${log}" & exec "${TSX}" ${FIXTURE} ${box.fixtureArgs().join(' ')}`
+    const session = spawnPty(['/bin/bash', '--noprofile', '--norc', '-c', script], { env: box.env() })
+    const code = await session.exitCode(60_000)
+    assert.not.ok(box.markerWritten, 'the injected name never approved anything')
+    assert.is(code, ExitCode.gateNoIdentity, session.transcript)
+    assert.match(session.transcript, /The passphrase did not open the sealed identity \(3 attempts\)/)
+    assert.match(readFileSync(log, 'utf8'), /^injected$/m, 'the injection really ran')
+    assert.not.match(readFileSync(log, 'utf8'), /Error/, 'no injection failed')
   } finally {
     box.cleanup()
   }

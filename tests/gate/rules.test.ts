@@ -1,8 +1,8 @@
 /**
  * The gate's pure rules: which variables count as CI or agent signals, how terminal states map to
- * reasons, reason ordering and exit codes, grant validation and where audit lines go.
+ * reasons, reason ordering and exit codes, unlock durations and where audit lines go.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
@@ -10,15 +10,9 @@ import * as assert from 'uvu/assert'
 import { ExitCode, UsageError } from '../../lib/errors.ts'
 import { appendAudit, buildAuditEntry, resolveAuditPath } from '../../lib/gate/audit.ts'
 import { GateDeniedError, type GateReason } from '../../lib/gate/errors.ts'
-import {
-  checkGrant,
-  GRANT_MAX_MINUTES,
-  grantPath,
-  verifyGrantMinutes,
-  writeGrant,
-} from '../../lib/gate/grant.ts'
 import { findAgentVariables, findCiVariables } from '../../lib/gate/signals.ts'
-import { buildTerminalReason, type TerminalBinding } from '../../lib/gate/terminal.ts'
+import { buildTerminalReason } from '../../lib/gate/terminal.ts'
+import { UNLOCK_MAX_MINUTES, verifyUnlockMinutes } from '../../lib/gate/unlock.ts'
 
 test('CI variables count with any value, also CI=false and empty', () => {
   assert.equal(findCiVariables({ CI: 'false', BUILD_NUMBER: '', HOME: '/h' }), ['CI', 'BUILD_NUMBER'])
@@ -72,23 +66,15 @@ test('a refusal lists every reason in fixed order and exits with the first one',
   assert.throws(() => new GateDeniedError('x', []))
 })
 
-test('--minutes: default 5, whole numbers 1..30 only', () => {
-  assert.is(verifyGrantMinutes(undefined), 5)
-  assert.is(verifyGrantMinutes('30'), GRANT_MAX_MINUTES)
+test('--minutes of cloud:unlock: default 5, whole numbers 1..30 only', () => {
+  assert.is(verifyUnlockMinutes(undefined), 5)
+  assert.is(verifyUnlockMinutes('30'), UNLOCK_MAX_MINUTES)
   for (const bad of ['0', '31', '2.5', '-1', 'ten', '1e1'])
     assert.throws(
-      () => verifyGrantMinutes(bad),
+      () => verifyUnlockMinutes(bad),
       (e: unknown) => e instanceof UsageError,
     )
 })
-
-const binding: TerminalBinding = {
-  ttyDevice: 34816,
-  ttyPath: '/dev/pts/0',
-  sessionId: 4242,
-  sessionStart: 99,
-  uid: 0,
-}
 
 function withSecrets(fn: (env: NodeJS.ProcessEnv, dir: string) => Promise<void>): () => Promise<void> {
   return async () => {
@@ -100,28 +86,6 @@ function withSecrets(fn: (env: NodeJS.ProcessEnv, dir: string) => Promise<void>)
     }
   }
 }
-
-test(
-  'a grant holds only for its own binding, inside its window, as a private file',
-  withSecrets(async (env) => {
-    const uid = process.getuid?.() ?? 0
-    const mine = { ...binding, uid }
-    const now = new Date('2030-01-01T00:00:00Z')
-    await writeGrant('alice', mine, 5, now, env)
-    assert.is(checkGrant('alice', mine, new Date('2030-01-01T00:04:59Z'), env), undefined)
-    assert.match(checkGrant('alice', mine, new Date('2030-01-01T00:05:00Z'), env)?.text ?? '', /expired at/)
-    assert.match(
-      checkGrant('alice', mine, new Date('2029-12-31T23:59:00Z'), env)?.text ?? '',
-      /not valid for this terminal/,
-    )
-    for (const other of [{ sessionId: 4243 }, { sessionStart: 100 }, { ttyDevice: 34817 }]) {
-      assert.match(checkGrant('alice', { ...mine, ...other }, now, env)?.text ?? '', /no cloud:unlock grant/)
-    }
-    assert.match(checkGrant('alice', undefined, now, env)?.text ?? '', /no terminal session/)
-    chmodSync(grantPath('alice', mine, env), 0o644)
-    assert.match(checkGrant('alice', mine, now, env)?.text ?? '', /not a private \(0600\) file/)
-  }),
-)
 
 test(
   'audit lines go to the operator log when its directory exists, else to the fallback log, 0600',

@@ -1,6 +1,7 @@
 /**
- * A throw-away workstation for gate tests: a HOME with (optionally) a real age identity made by
- * age-keygen, a secrets dir with (optionally) the operator's profile, and the marker file the gated
+ * A throw-away workstation for gate tests: a HOME with the operator's age identity made by age-keygen —
+ * sealed with a passphrase (the default, what operator:init makes), plaintext (from before sealing), someone
+ * else's, or none — a secrets dir with (optionally) the operator's profile, and the marker file the gated
  * fixture writes only after approval ("Terraform started").
  */
 import { execFileSync } from 'node:child_process'
@@ -14,8 +15,12 @@ import {
   writeFileSync,
 } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { AuditEntry } from '../../lib/gate/audit.ts'
+import { sealKeysFile } from '../../lib/sops/index.ts'
+import { toolCacheRoot } from '../../lib/tools/paths.ts'
+
+import { testPassphrase } from '../helpers/operator.ts'
 import { buildCleanEnv } from '../helpers/pty.ts'
 
 export const FIXTURE = 'tests/gate/fixtures/gated.ts'
@@ -24,10 +29,11 @@ export const OPERATOR = 'alice'
 export const STACK = 'lab-1'
 
 export interface SandboxOptions {
-  /** The operator's own age identity is in ~/.config/sops/age/keys.txt (default true). */
-  identity?: boolean
-  /** An age identity that is NOT the operator's is there instead. */
-  foreign?: boolean
+  /**
+   * What ~/.config/sops/age/keys.txt holds: the operator's identity sealed with `passphrase` (default), the same
+   * in plaintext, a plaintext identity that is NOT the operator's, or nothing.
+   */
+  identity?: 'sealed' | 'plaintext' | 'foreign' | 'none'
   /** The operator's profile.yaml exists (default true). */
   profile?: boolean
 }
@@ -46,17 +52,29 @@ export class Sandbox {
   readonly secrets = join(this.dir, 'secrets')
   readonly operatorDir = join(this.secrets, 'operators', OPERATOR)
   readonly marker = join(this.dir, 'terraform-started')
+  readonly keysFile = join(this.home, '.config', 'sops', 'age', 'keys.txt')
+  /** The passphrase of the sealed identity: random, only ever typed into a pty. */
+  readonly passphrase = testPassphrase()
+  /** Resolves once the keys file is written (sealing takes a second of scrypt). */
+  readonly ready: Promise<void>
 
   constructor(options: SandboxOptions = {}) {
     mkdirSync(this.home, { recursive: true })
-    // The operator's key pair, made by the real age-keygen; the private half is "on this workstation"
-    // (where sops looks for it) only with `identity`, `foreign` puts some other key there instead.
+    // The operator's key pair, made by the real age-keygen.
     const operatorKey = join(this.dir, 'operator-key.txt')
     ageKeygen(['-o', operatorKey])
-    const keys = join(this.home, '.config', 'sops', 'age', 'keys.txt')
-    mkdirSync(join(keys, '..'), { recursive: true, mode: 0o700 })
-    if (options.foreign) ageKeygen(['-o', keys])
-    else if (options.identity ?? true) copyFileSync(operatorKey, keys)
+    mkdirSync(join(this.keysFile, '..'), { recursive: true, mode: 0o700 })
+    const identity = options.identity ?? 'sealed'
+    if (identity === 'foreign') ageKeygen(['-o', this.keysFile])
+    if (identity === 'plaintext') copyFileSync(operatorKey, this.keysFile)
+    this.ready =
+      identity === 'sealed'
+        ? sealKeysFile([readFileSync(operatorKey, 'utf8').trim().split('\n').at(-1) ?? ''], this.passphrase)
+            .then((sealed) => writeFileSync(this.keysFile, sealed, { mode: 0o600 }))
+            // A test refused before any identity is read may clean up before this is written.
+            .catch(() => undefined)
+        : Promise.resolve()
+
     if (options.profile ?? true) {
       mkdirSync(this.operatorDir, { recursive: true, mode: 0o700 })
       const recipient = ageKeygen(['-y', operatorKey]).trim()
@@ -65,9 +83,13 @@ export class Sandbox {
     }
   }
 
-  /** The clean environment of a gated child, plus `extra` (the signal under test). */
+  /** The clean environment of a gated child, plus `extra` (the signal under test); the tool cache is the real one. */
   env(extra: Record<string, string> = {}): Record<string, string> {
-    return buildCleanEnv(this.home, { DEBUG_CLOUD_SECRETS_DIR: this.secrets, ...extra })
+    return buildCleanEnv(this.home, {
+      DEBUG_CLOUD_SECRETS_DIR: this.secrets,
+      XDG_CACHE_HOME: dirname(dirname(toolCacheRoot())),
+      ...extra,
+    })
   }
 
   /** Arguments of the gated fixture. */

@@ -50,6 +50,7 @@ export class PtySession {
   private cursor = 0
   private readonly pty: ReturnType<typeof spawnPtyProcess>
   private readonly waiters = new Set<() => void>()
+  private readonly answers: { ask: RegExp; done: RegExp; text: string; from: number; typed: boolean }[] = []
 
   constructor(argv: readonly string[], options: PtyOptions) {
     const [file, ...args] = argv
@@ -64,6 +65,7 @@ export class PtySession {
     this.pid = this.pty.pid
     this.pty.onData((data) => {
       this.raw += data
+      this.answerPrompts()
       for (const wake of this.waiters) wake()
     })
     this.exited = new Promise((resolve) => {
@@ -110,6 +112,26 @@ export class PtySession {
         const timer = setTimeout(wake, left)
         this.waiters.add(wake)
       })
+    }
+  }
+
+  /**
+   * Whenever the question `ask` appears, type `text` and Enter once, as a person answering it would; the next
+   * time is after `done` (the prompt's answered line) showed. Prompts redraw their line on every keystroke.
+   */
+  answerWhenAsked(ask: RegExp, done: RegExp, text: string): void {
+    this.answers.push({ ask, done, text, from: 0, typed: false })
+    this.answerPrompts()
+  }
+
+  private answerPrompts(): void {
+    const text = this.transcript
+    for (const answer of this.answers) {
+      const match = (answer.typed ? answer.done : answer.ask).exec(text.slice(answer.from))
+      if (!match) continue
+      answer.from += match.index + match[0].length
+      answer.typed = !answer.typed
+      if (answer.typed) this.type(`${answer.text}\r`)
     }
   }
 

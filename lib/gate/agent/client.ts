@@ -47,6 +47,8 @@ export class AgentClient {
     readonly path: string,
   ) {
     socket.setEncoding('utf8')
+    // An idle connection must not keep the command running; a pending request's timer does while it waits.
+    socket.unref()
     socket.on('data', (chunk: string) => {
       this.buffer += chunk
       for (let end = this.buffer.indexOf('\n'); end >= 0; end = this.buffer.indexOf('\n')) {

@@ -32,7 +32,7 @@ export class AgentRefusedError extends CliError {
   constructor(readonly reason: string) {
     super(`The unlock agent refused this process: ${reason}.`, {
       hint: 'Run the command in the foreground of the terminal where you unlocked, or unlock in this one.',
-      exitCode: ExitCode.gateGrantExpired,
+      exitCode: ExitCode.gateNoUnlock,
     })
   }
 }

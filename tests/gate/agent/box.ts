@@ -9,8 +9,8 @@ import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, w
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { armor, Encrypter } from 'age-encryption'
-import { sealKeysFile } from '../../../lib/gate/agent/keys-file.ts'
 import { generateAgeIdentity } from '../../../lib/sops/age.ts'
+import { sealKeysFile } from '../../../lib/sops/sealed-keys.ts'
 import { toolCacheRoot } from '../../../lib/tools/paths.ts'
 import { buildCleanEnv, type PtySession, spawnPty, TSX } from '../../helpers/pty.ts'
 

@@ -4,8 +4,8 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { isSealedKeysFile, sealKeysFile } from '../../../lib/gate/agent/keys-file.ts'
 import { computeSealMac, deriveSealKey, SEAL_LABEL } from '../../../lib/gate/agent/seal-key.ts'
+import { isSealedKeysFile, sealKeysFile } from '../../../lib/sops/sealed-keys.ts'
 
 // The identity is the Bech32 encoding of the bytes 0x00…0x1f (not a generated key); K and the MAC were
 // computed with `openssl dgst -sha256 -mac HMAC -macopt hexkey:…` and checked with Python's hmac module.
