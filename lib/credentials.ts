@@ -1,6 +1,9 @@
 /**
- * Provider credentials come from the project's git-ignored `.env` (dotenv syntax), are never printed, and
- * are handed only to the Terraform child's environment. process.env is not modified.
+ * Provider credentials: kept in the operator's encrypted, sealed state (`npm run credentials -- set <NAME>`), so
+ * the passphrase guards them like everything else, and handed only to the Terraform child's environment.
+ * Credentials still found in the project's git-ignored `.env` or in this process's environment are used, with a
+ * loud warning naming where they are and the command that moves them in: any process running as you can read
+ * those (docs/spec.md, "Human presence"). process.env is not modified.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -9,36 +12,59 @@ import { CliError, ExitCode } from './errors.ts'
 
 export const defaultEnvFile = resolve(import.meta.dirname, '..', '.env')
 
-/** Read `names` from the .env file (falling back to this process's environment); throw naming what is missing. */
-export function loadCredentials(
-  names: readonly string[],
-  envFile: string = defaultEnvFile,
-  fallback: NodeJS.ProcessEnv = process.env,
-): Record<string, string> {
-  if (names.length === 0) return {}
-  const fromFile = existsSync(envFile) ? parse(readFileSync(envFile)) : {}
-  const found: Record<string, string> = {}
-  const missing: string[] = []
-  for (const name of names) {
-    const value = fromFile[name] ?? fallback[name]
-    if (value === undefined || value === '') missing.push(name)
-    else found[name] = value
-  }
-  if (missing.length > 0) {
-    throw new CliError(`Missing provider credentials: ${missing.join(', ')}.`, {
-      hint: `Add ${missing.map((n) => `${n}=…`).join(' and ')} to ${envFile} (git-ignored; see docs/deployment.md).`,
-      exitCode: ExitCode.badInput,
-    })
-  }
-  return found
+/** Where a credential was found. */
+export type CredentialSource = 'state' | '.env' | 'environment'
+
+export interface CredentialSources {
+  /** The operator's credentials from the state document. */
+  state: Readonly<Record<string, string>>
+  envFile?: string
+  env?: NodeJS.ProcessEnv
 }
 
-/** Which of `names` are present, without reading values into any output (for `doctor`). */
-export function credentialPresence(
+/** Each of `names` with where it is (state first), or undefined when it is nowhere. */
+export function locateCredentials(
   names: readonly string[],
-  envFile: string = defaultEnvFile,
-  fallback: NodeJS.ProcessEnv = process.env,
-): Record<string, boolean> {
+  sources: CredentialSources,
+): Record<string, { value: string; source: CredentialSource } | undefined> {
+  const envFile = sources.envFile ?? defaultEnvFile
   const fromFile = existsSync(envFile) ? parse(readFileSync(envFile)) : {}
-  return Object.fromEntries(names.map((n) => [n, Boolean(fromFile[n] ?? fallback[n])]))
+  const env = sources.env ?? process.env
+  return Object.fromEntries(
+    names.map((name) => {
+      const candidates: [string | undefined, CredentialSource][] = [
+        [sources.state[name], 'state'],
+        [fromFile[name], '.env'],
+        [env[name], 'environment'],
+      ]
+      const hit = candidates.find(([value]) => value !== undefined && value !== '')
+      return [name, hit ? { value: hit[0] as string, source: hit[1] } : undefined]
+    }),
+  )
+}
+
+/**
+ * The values of `names`; throws naming what is missing. Calls `warn` once for the credentials that are not in
+ * the sealed state, with the command that moves them in.
+ */
+export function loadCredentials(
+  names: readonly string[],
+  sources: CredentialSources,
+  warn: (line: string) => void,
+): Record<string, string> {
+  const located = locateCredentials(names, sources)
+  const missing = names.filter((n) => located[n] === undefined)
+  if (missing.length > 0)
+    throw new CliError(`Missing provider credentials: ${missing.join(', ')}.`, {
+      hint: `Store each in your encrypted state: ${missing.map((n) => `\`npm run credentials -- set ${n}\``).join(', ')}.`,
+      exitCode: ExitCode.badInput,
+    })
+  const outside = names.filter((n) => located[n]?.source !== 'state')
+  if (outside.length > 0)
+    warn(
+      `${outside.map((n) => `${n} (${located[n]?.source === '.env' ? (sources.envFile ?? defaultEnvFile) : 'the environment'})`).join(', ')} ` +
+        'is read from plain text that any process running as you can read. Move it into your sealed state: ' +
+        `${outside.map((n) => `npm run credentials -- set ${n}`).join('; ')} (then delete it there).`,
+    )
+  return Object.fromEntries(names.map((n) => [n, located[n]?.value ?? '']))
 }

@@ -2,15 +2,15 @@
  * `npm run doctor`: every prerequisite of the launcher checked, each with what to do when it is missing.
  * It reads no secret value: credentials are only checked for presence.
  */
-import { access, constants, stat } from 'node:fs/promises'
-import { credentialPresence } from './credentials.ts'
+import { access, constants, readFile, stat } from 'node:fs/promises'
+import { locateCredentials } from './credentials.ts'
 import { describeError } from './errors.ts'
 import { DEFAULT_LOCAL_DOCKER_HOST } from './flows/targets.ts'
-import { detectIdentityReason } from './gate/identity.ts'
 import { inspectImage } from './image/docker.ts'
 import { isReferenceImage, referenceImageRef } from './image/reference.ts'
 import { buildChildEnv, type Proc } from './proc.ts'
 import { PROVIDERS, providerModule } from './providers/index.ts'
+import { findAgeIdentities, recipientOf } from './sops/index.ts'
 import { openOperatorPaths, readProfile, resolveOperator } from './state/operator.ts'
 import { cliConfigPath } from './tools/paths.ts'
 import { binaryPath, displayVersion, listTools } from './tools/spec.ts'
@@ -66,23 +66,59 @@ async function checkFile(name: string, path: string, fix: string): Promise<Check
   )
 }
 
+/** Sealed (the passphrase opens it in the agent), plaintext (warned: anyone as you can read it), or missing. */
+async function checkIdentity(recipients: readonly string[]): Promise<Check> {
+  const name = 'age identity'
+  const found = await findAgeIdentities()
+  const plain = await Promise.all(found.identities.map(recipientOf))
+  if (plain.some((r) => recipients.includes(r)))
+    return {
+      name,
+      level: 'warn',
+      detail:
+        'a plaintext identity of the operator: any process running as you can read it, decrypt and approve',
+      fix: 'Seal it with a passphrase: `npm run operator:init -- --seal`.',
+    }
+  const [sealed] = found.sealedFiles
+  if (sealed) return { name, level: 'ok', detail: `sealed with a passphrase: ${sealed}` }
+  return {
+    name,
+    level: 'fail',
+    detail: `none found (looked at: ${found.searched.join('; ')})`,
+    fix: 'Run `npm run operator:init -- --operator <name>` (or --import your identity).',
+  }
+}
+
+/**
+ * Without Yama's ptrace restriction any process running as you can read the memory of your shell and of this CLI
+ * while it runs (a typed passphrase, a decrypted state); the unlock agent itself is protected either way.
+ */
+async function checkPtraceScope(): Promise<Check> {
+  const name = 'ptrace scope'
+  const scope = await readFile('/proc/sys/kernel/yama/ptrace_scope', 'utf8').then(
+    (t) => Number(t.trim()),
+    () => undefined,
+  )
+  if (scope !== undefined && scope >= 1)
+    return { name, level: 'ok', detail: `kernel.yama.ptrace_scope=${scope}` }
+  return {
+    name,
+    level: 'warn',
+    detail:
+      scope === undefined
+        ? 'this kernel has no Yama: any process running as you can read the memory of your other processes'
+        : 'kernel.yama.ptrace_scope=0: any process running as you can read the memory of your other processes',
+    fix: 'Where the kernel has Yama: `sysctl kernel.yama.ptrace_scope=1` (docs/spec.md, "Honest limits").',
+  }
+}
+
 async function checkOperator(flag: string | undefined): Promise<Check[]> {
   try {
     const operator = await resolveOperator({ flag })
     const profile = await readProfile(await openOperatorPaths(operator))
-    // The same check the human gate makes: an identity here that matches one of the profile's recipients.
-    const reason = await detectIdentityReason(operator)
-    const identity: Check = reason
-      ? {
-          name: 'age identity',
-          level: 'fail',
-          detail: reason.text,
-          fix: 'Run `npm run operator:init -- --operator <name> --import <keyfile>` with your identity.',
-        }
-      : { name: 'age identity', level: 'ok', detail: 'matches a recipient of the profile' }
     return [
       { name: 'operator', level: 'ok', detail: `${operator} (${profile.recipients.length} recipient(s))` },
-      identity,
+      await checkIdentity(profile.recipients),
     ]
   } catch (error) {
     return [
@@ -96,19 +132,23 @@ async function checkOperator(flag: string | undefined): Promise<Check[]> {
   }
 }
 
+/** Credentials left in plain text (.env, the environment) are warned about; the sealed state is not opened here. */
 function checkCredentials(): Check[] {
   return PROVIDERS.filter((p) => providerModule(p).credentials.length > 0).map((p): Check => {
-    const present = credentialPresence(providerModule(p).credentials.map((c) => c.name))
-    const missing = Object.entries(present)
-      .filter(([, ok]) => !ok)
-      .map(([n]) => n)
-    return missing.length === 0
-      ? { name: `${p} credentials`, level: 'ok', detail: 'present in .env' }
+    const names = providerModule(p).credentials.map((c) => c.name)
+    const located = locateCredentials(names, { state: {} })
+    const plain = names.filter((n) => located[n] !== undefined)
+    return plain.length === 0
+      ? {
+          name: `${p} credentials`,
+          level: 'ok',
+          detail: 'none in plain text (`npm run credentials -- list` shows what your sealed state holds)',
+        }
       : {
           name: `${p} credentials`,
           level: 'warn',
-          detail: `missing ${missing.join(', ')}`,
-          fix: `Add them to .env to use --provider ${p} (docs/deployment.md).`,
+          detail: `${plain.join(', ')} in plain text (${plain.map((n) => located[n]?.source).join(', ')})`,
+          fix: `Move them into your sealed state: ${plain.map((n) => `npm run credentials -- set ${n}`).join('; ')}.`,
         }
   })
 }
@@ -191,6 +231,7 @@ export async function runDoctor(
           }
         : { name: 'ssh key', level: 'ok', detail: options.sshKey },
     ...(await checkOperator(options.operator)),
+    await checkPtraceScope(),
     ...checkCredentials(),
   ]
 }
