@@ -8,8 +8,8 @@ const spec = {
   name: 'npm run cloud:connect --',
   positionals: '[-- <command…>]',
   summary:
-    "Open pinned SSH tunnels to a stack: its app ports on 127.0.0.1 and the host's Docker socket as a private " +
-    'unix socket. Stays until Ctrl-C, or --background until --close.',
+    "Open pinned SSH tunnels to a stack: its app ports on 127.0.0.1 and, with --docker, the host's Docker socket " +
+    'as a private unix socket. Stays until Ctrl-C, or --background until --close.',
   flags: {
     'stack-name': { type: 'string', description: 'The stack to connect to.', placeholder: 'name' },
     operator: stackFlags.operator,
@@ -23,20 +23,21 @@ const spec = {
       type: 'boolean',
       description: 'Fail when an app port is busy locally instead of picking a free one.',
     },
+    docker: {
+      type: 'boolean',
+      description: "Also forward the host's Docker socket (root on the host). Asks you first.",
+    },
     'print-env': {
       type: 'string',
       description:
-        'Write DEBUG_SERVER_URL, DEBUG_SERVER_API_TOKEN, DOCKER_HOST to this file (0600). Asks you first.',
+        'Write DEBUG_SERVER_URL, DEBUG_SERVER_API_TOKEN (and with --docker DOCKER_HOST) to this file (0600). Asks you first.',
       placeholder: 'file',
     },
     exec: {
       type: 'boolean',
       description: 'Run the command after -- with those variables set, then close. Asks you first.',
     },
-    yes: {
-      type: 'boolean',
-      description: 'Skip the typed confirmation within a grant from `npm run cloud:unlock`.',
-    },
+    yes: stackFlags.yes,
   },
   exitCodes: [
     ['ok', "closed cleanly (with --exec: the command's exit code)"],
@@ -49,7 +50,7 @@ const spec = {
   details: `Examples:
   npm run cloud:connect -- --stack-name debug-dev
   npm run cloud:connect -- --stack-name debug-dev --background --print-env .debug-server.env
-  npm run cloud:connect -- --stack-name debug-dev --exec -- docker ps
+  npm run cloud:connect -- --stack-name debug-dev --docker --exec -- docker ps
   npm run cloud:connect -- --stack-name debug-dev --close`,
 } as const
 

@@ -44,6 +44,7 @@ await runMain(spec, async ({ flags, out }) => {
     stack: resolveStackName(flags['stack-name'], 'dev'),
     sshKey: flags['ssh-key'],
     command: 'cloud:logs',
+    out,
   })
   const options = { follow: flags.follow, since: flags.since, tail: flags.tail }
   return streamLogs(realProc, stack, options, {

@@ -5,11 +5,11 @@
 import { closest } from '../lib/cli/args.ts'
 import { runMain } from '../lib/cli/main.ts'
 import { UsageError } from '../lib/errors.ts'
+import { openOperatorStore } from '../lib/gate/unlock.ts'
 import { PROVIDERS, type ProviderName } from '../lib/providers/index.ts'
 import { runSessionVerb, SESSION_VERBS, type SessionVerb } from '../lib/sessions/commands.ts'
 import { SESSION_STATUSES, type SessionStatus } from '../lib/sessions/inventory.ts'
 import { resolveOperator } from '../lib/state/operator.ts'
-import { StateStore } from '../lib/state/store.ts'
 
 const spec = {
   name: 'npm run cloud:sessions --',
@@ -77,7 +77,7 @@ await runMain(spec, async ({ flags, positionals, out }) => {
   const verb = verifyVerb(positionals[0])
   const operator = await resolveOperator({ flag: flags.operator })
   return runSessionVerb(verb, {
-    store: await StateStore.open(operator, process.env, `cloud:sessions ${verb}`),
+    store: await openOperatorStore({ operator, command: `cloud:sessions ${verb}`, out }),
     out,
     args: positionals.slice(1),
     flags: {

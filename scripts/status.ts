@@ -37,7 +37,7 @@ const spec = {
 } as const
 
 await runMain(spec, async ({ flags, out }) => {
-  const { store, doc } = await openStackState(flags.operator, 'cloud:status')
+  const { store, doc } = await openStackState(flags.operator, 'cloud:status', out)
   const now = new Date()
   let rows = await Promise.all(
     Object.keys(doc.stacks)

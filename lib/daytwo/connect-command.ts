@@ -1,16 +1,19 @@
 /**
  * The `cloud:connect` command: close an earlier connection, or open pinned SSH tunnels to a stack's app ports
- * and Docker socket — in the foreground until Ctrl-C, in the background until --close, or around one command
- * (--exec) — and hand the API token over only after the gate (--print-env, --exec).
+ * (and with --docker its Docker socket) — in the foreground until Ctrl-C, in the background until --close, or
+ * around one command (--exec). CI and agents are refused always; the Docker socket (root on the host) and the
+ * API token (--print-env, --exec) only after a person approved at the gate.
  */
 import type { Output } from '../cli/output.ts'
 import { CliError, ExitCode, UsageError } from '../errors.ts'
 import { resolveStackName } from '../flows/flags.ts'
+import { resolveOperatorForGate } from '../flows/operator.ts'
+import { verifyMayAsk } from '../gate/index.ts'
 import { realProc } from '../proc.ts'
 import { resolveOperator } from '../state/operator.ts'
 import { operatorPaths } from '../state/paths.ts'
 import { closeConnection, type OpenConnection, openConnection } from './connect.ts'
-import { approveReveal, execWithEnv, type RevealEnv, writeEnvFile } from './reveal.ts'
+import { approveAccess, execWithEnv, type RevealEnv, writeEnvFile } from './reveal.ts'
 import { waitForStop } from './signals.ts'
 import { openStack, type StackHandle } from './stack.ts'
 
@@ -23,6 +26,7 @@ export interface ConnectFlags {
   'strict-ports': boolean
   'print-env': string | undefined
   exec: boolean
+  docker: boolean
   yes: boolean
 }
 
@@ -57,7 +61,7 @@ function printConnection(
     `Connected to ${stack.name} (${stack.ssh?.host}) with the pinned host key; ssh pid ${record.pid}.`,
   )
   for (const u of record.urls) out.info(`  ${u.name}: ${u.url}`)
-  out.info(`  DOCKER_HOST=${record.dockerHost}`)
+  if (record.dockerHost) out.info(`  DOCKER_HOST=${record.dockerHost}`)
   if (envFile) out.info(`  Env file (0600, holds the API token): ${envFile}`)
 }
 
@@ -70,11 +74,21 @@ export async function runConnectCommand(
   const name = requireStackName(flags['stack-name'])
   verifyModes(flags, positionals)
   if (flags.close) return closeTunnels(flags.operator, name, out)
+  const command = 'cloud:connect'
+  // Even app ports alone: CI and agents are refused before the state is opened.
+  const operator = await verifyMayAsk({
+    command,
+    operator: await resolveOperatorForGate(flags.operator),
+    confirmName: name,
+    yes: flags.yes,
+  })
   const stack = await openStack({
-    operator: flags.operator,
+    operator,
+
     stack: name,
     sshKey: flags['ssh-key'],
-    command: 'cloud:connect',
+    command,
+    out,
   })
   const ssh = stack.ssh
   if (!ssh)
@@ -86,29 +100,31 @@ export async function runConnectCommand(
       },
     )
   const envFile = flags['print-env']
-  if (envFile !== undefined || flags.exec) {
-    const what = [envFile && `the file ${envFile}`, flags.exec && `the command ${positionals[0]}`]
-    const to = what.filter(Boolean).join(' and ')
-    await approveReveal({
-      command: 'cloud:connect',
+  const tokenTo = [envFile && `the file ${envFile}`, flags.exec && `the command ${positionals[0]}`].filter(
+    Boolean,
+  )
+  if (tokenTo.length > 0 || flags.docker)
+    await approveAccess({
+      command,
       operator: stack.operator,
+      keyring: stack.keyring,
       stack: name,
-      what: to,
+      tokenTo: tokenTo.length > 0 ? tokenTo.join(' and ') : undefined,
+      docker: flags.docker,
       yes: flags.yes,
       out,
     })
-  }
   const conn = await openConnection(
     realProc,
     { ...stack, ssh },
-    { strictPorts: flags['strict-ports'], background: flags.background },
+    { strictPorts: flags['strict-ports'], background: flags.background, docker: flags.docker },
   )
   let keep = flags.background
   try {
     const env: RevealEnv = {
       DEBUG_SERVER_URL: conn.record.urls[0]?.url ?? '',
       DEBUG_SERVER_API_TOKEN: stack.record.tokens.api,
-      DOCKER_HOST: conn.record.dockerHost,
+      ...(conn.record.dockerHost ? { DOCKER_HOST: conn.record.dockerHost } : {}),
     }
     printConnection(out, stack, conn, envFile === undefined ? undefined : await writeEnvFile(envFile, env))
     if (flags.exec) return await execWithEnv(realProc, positionals, env)

@@ -1,6 +1,6 @@
 /**
- * `cloud:connect`: pinned SSH local forwards for the app ports (127.0.0.1) and the host's Docker socket
- * (a unix socket in a private 0700 directory, never a TCP port other local users could reach), one ssh
+ * `cloud:connect`: pinned SSH local forwards for the app ports (127.0.0.1) and, when asked, the host's Docker
+ * socket (a unix socket in a private 0700 directory, never a TCP port other local users could reach), one ssh
  * process that is also the ControlMaster. In the foreground it lives as long as the command; in the
  * background ssh detaches itself once every forward listens (`-f` with ExitOnForwardFailure) and
  * `--close` ends it through its control socket.
@@ -73,10 +73,10 @@ async function verifyNotConnected(proc: Proc, stack: StackHandle): Promise<void>
 export async function openConnection(
   proc: Proc,
   stack: StackHandle & { ssh: SshTarget },
-  options: { strictPorts: boolean; background: boolean },
+  options: { strictPorts: boolean; background: boolean; docker: boolean },
 ): Promise<OpenConnection> {
   await verifyNotConnected(proc, stack)
-  const remoteSocket = await discoverDockerSocket(proc, stack.ssh)
+  const remoteSocket = options.docker ? await discoverDockerSocket(proc, stack.ssh) : undefined
   const apps = await chooseLocalPorts(publishedPorts(stack.record), {
     strict: options.strictPorts,
     pickFree: findFreePort,
@@ -86,13 +86,13 @@ export async function openConnection(
   const dockerSocket = join(runtimeDir, 'docker.sock')
   const forwards: Forward[] = [
     ...apps.map((a) => ({ localPort: a.localPort, remote: a.remote })),
-    { localSocket: dockerSocket, remote: { socket: remoteSocket } },
+    ...(remoteSocket ? [{ localSocket: dockerSocket, remote: { socket: remoteSocket } }] : []),
   ]
   const base = {
     mode: options.background ? ('background' as const) : ('foreground' as const),
     runtimeDir,
     controlPath,
-    dockerHost: `unix://${dockerSocket}`,
+    dockerHost: remoteSocket ? `unix://${dockerSocket}` : null,
     urls: apps.map((a) => ({ name: a.name, url: `http://127.0.0.1:${a.localPort}` })),
     startedAt: new Date().toISOString(),
   }

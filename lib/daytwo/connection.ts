@@ -17,7 +17,8 @@ export interface ConnectionRecord {
   /** 0700 directory holding the ControlMaster socket and the local Docker socket. */
   runtimeDir: string
   controlPath: string
-  dockerHost: string
+  /** The forwarded Docker socket (`unix://…`), or null when only app ports were forwarded. */
+  dockerHost: string | null
   urls: { name: string; url: string }[]
   startedAt: string
 }

@@ -3,14 +3,17 @@
  * Docker host (pinned SSH or the local socket), the app container and its published ports. The pinned
  * known_hosts file is (re)written from the record, which is the one source of truth for the host key.
  */
+import type { Output } from '../cli/output.ts'
 import { CliError, ExitCode } from '../errors.ts'
 import { recordDockerTarget, resolveSshKey } from '../flows/targets.ts'
+import { openOperatorStore } from '../gate/unlock.ts'
 import { buildSshArgs, type SshTarget } from '../ssh/target.ts'
+import type { Keyring } from '../state/keyring.ts'
 import { resolveOperator } from '../state/operator.ts'
 import type { OperatorPaths } from '../state/paths.ts'
 import { requireStack } from '../state/records.ts'
 import type { StackRecord, StateDocument } from '../state/schema.ts'
-import { StateStore } from '../state/store.ts'
+import type { StateStore } from '../state/store.ts'
 import { knownHostsPath } from '../state/workspace.ts'
 import { StackNotReadyError } from './errors.ts'
 
@@ -18,6 +21,8 @@ export interface StackHandle {
   name: string
   operator: string
   paths: OperatorPaths
+  /** The operator's identity as opened for this command (the reveal gate needs it). */
+  keyring: Keyring
   doc: StateDocument
   record: StackRecord
   /** ssh:// Docker host of the stack, or undefined for a local unix socket. */
@@ -33,13 +38,14 @@ export interface PublishedPort {
   protocol: string
 }
 
-/** Open the operator's state and the record of `stack`. */
+/** Open the operator's state (its identity unlocked: lib/gate/unlock.ts) and read it. */
 export async function openStackState(
   operatorFlag: string | undefined,
   command: string,
+  out: Output,
 ): Promise<{ store: StateStore; doc: StateDocument }> {
   const operator = await resolveOperator({ flag: operatorFlag })
-  const store = await StateStore.open(operator, process.env, command)
+  const store = await openOperatorStore({ operator, command, out })
   return { store, doc: (await store.read()).doc }
 }
 
@@ -66,13 +72,15 @@ export async function openStack(options: {
   stack: string
   sshKey: string | undefined
   command: string
+  out: Output
 }): Promise<StackHandle> {
-  const { store, doc } = await openStackState(options.operator, options.command)
+  const { store, doc } = await openStackState(options.operator, options.command, options.out)
   const record = requireStack(doc, options.stack)
   if (record.status === 'destroyed' || record.status === 'destroying')
     throw new StackNotReadyError(options.stack, record.status)
   const access = await resolveStackAccess(store.paths, options.stack, record, options.sshKey)
-  return { name: options.stack, operator: store.operator, paths: store.paths, doc, record, ...access }
+  const { operator, paths, keyring } = store
+  return { name: options.stack, operator, paths, keyring, doc, record, ...access }
 }
 
 /** argv of `docker <args>` against the stack's Docker host: over pinned SSH, or the local socket. */

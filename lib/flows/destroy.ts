@@ -49,7 +49,7 @@ export async function runDestroy(rt: FlowRuntime, req: DestroyRequest): Promise<
       const record = requireStack(doc, req.stackName)
       const pinned = verifyDestroyable(doc, record, req)
       const provider = providerModule(record.provider)
-      const credentials = s.credentials(provider)
+      const credentials = await s.credentials(provider)
       registerSecrets(rt, record)
       const plans = await planDestroy(s, provider, req, record, credentials)
       await s.approve([

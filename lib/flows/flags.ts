@@ -79,7 +79,8 @@ export const stackFlags = {
   },
   yes: {
     type: 'boolean',
-    description: 'Skip the typed confirmation within a grant from `npm run cloud:unlock`.',
+    description:
+      'Skip the typed confirmation: only within an explicit `npm run cloud:unlock` of this terminal.',
   },
   'tf-bin': {
     type: 'string',

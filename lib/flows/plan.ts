@@ -45,7 +45,7 @@ export async function runPlan(rt: FlowRuntime, req: StackRequest & Asker): Promi
       await s.approve([
         `Plan stack ${req.stackName} on ${req.provider} with your ${provider.credentials.map((c) => c.name).join(', ')} (changes nothing).`,
       ])
-    const credentials = s.credentials(provider)
+    const credentials = await s.credentials(provider)
     const existing = (await s.store.read()).doc.stacks[req.stackName]
     const exists = existing !== undefined && existing.status !== 'destroyed'
     const record = exists ? existing : await mintStackRecord(rt.proc, provider, req)

@@ -1,15 +1,17 @@
 /**
  * The stack session every infrastructure flow runs in, set up once: the human gate's preflight (CI and agents
- * are refused before any work), the operator resolved and its store opened, the pinned tools prepared, the stack
+ * are refused before any work), the operator resolved and its store opened with its identity (the passphrase
+ * asked once per terminal session: lib/gate/unlock.ts), the pinned tools prepared, the stack
  * lock held, credentials loaded and registered with the redactor, and failures recorded on the stack where the
  * flow says its record exists. The flow itself is only its steps.
  */
 import { loadCredentials } from '../credentials.ts'
 import { GateDeniedError, requireHuman, verifyMayAsk } from '../gate/index.ts'
+import { openOperatorStore } from '../gate/unlock.ts'
 import type { ProviderModule } from '../providers/types.ts'
 import { resolveOperator } from '../state/operator.ts'
 import type { OperatorPaths } from '../state/paths.ts'
-import { StateStore } from '../state/store.ts'
+import type { StateStore } from '../state/store.ts'
 import { acquireStackLock } from '../state/workspace.ts'
 import { recordFailure } from './record.ts'
 import type { Asker } from './requests.ts'
@@ -52,13 +54,19 @@ export class StackSession {
         yes,
         out: this.rt.out,
         summary,
+        keyring: this.store.keyring,
       }),
     )
   }
 
-  /** The provider's credentials; each value is registered with the redactor (they reach Terraform as TF_VAR_*). */
-  credentials(provider: ProviderModule): Record<string, string> {
-    const found = loadCredentials(provider.credentials.map((c) => c.name))
+  /**
+   * The provider's credentials, from the sealed state (else .env or the environment, warned about); each value is
+   * registered with the redactor (they reach Terraform as TF_VAR_*).
+   */
+  async credentials(provider: ProviderModule): Promise<Record<string, string>> {
+    const { doc } = await this.store.read()
+    const names = provider.credentials.map((c) => c.name)
+    const found = loadCredentials(names, { state: doc.credentials }, (line) => this.rt.out.warn(line))
     this.rt.redactor.add(...Object.values(found))
     return found
   }
@@ -85,7 +93,13 @@ export async function runStackSession<T>(
   const operator = request.gated
     ? await verifyMayAsk({ ...request, confirmName: request.stackName })
     : await resolveOperator({ flag: request.operator })
-  const store = await StateStore.open(operator, process.env, request.command)
+  const store = await openOperatorStore({
+    operator,
+    command: request.command,
+    confirmName: request.stackName,
+    out: rt.out,
+  })
+
   rt.useStore(store)
   await rt.prepareTools()
   const release = await acquireStackLock(store.paths, request.stackName, request.command)

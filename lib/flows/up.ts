@@ -36,7 +36,7 @@ export async function runUp(rt: FlowRuntime, req: UpRequest): Promise<UpResult> 
   const provider = providerModule(req.provider)
   const session = { ...req, command: 'cloud:up', gated: true }
   const result = await runStackSession(rt, session, async (s) => {
-    const credentials = s.credentials(provider)
+    const credentials = await s.credentials(provider)
     const initial = await ensureRecord(s, provider, req)
     return s.recordingFailures(async () => {
       const gate = new RunGate(s, describeStack(req, initial))

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { formatTable } from '../../lib/cli/output.ts'
-import { sealKeysFile } from '../../lib/gate/agent/keys-file.ts'
+import { sealKeysFile } from '../../lib/sops/sealed-keys.ts'
 import { AgentBox, OPERATOR } from '../gate/agent/box.ts'
 import { median, medianTime } from './measure.ts'
 

@@ -5,9 +5,8 @@ import { formatTable } from '../../lib/cli/output.ts'
 import { listSessions, pinSession } from '../../lib/sessions/inventory.ts'
 import { updateInventory } from '../../lib/sessions/update.ts'
 import { decryptSops, encryptSopsYaml } from '../../lib/sops/index.ts'
-import { initOperator } from '../../lib/state/init.ts'
 import { parseState } from '../../lib/state/schema.ts'
-import { StateStore } from '../../lib/state/store.ts'
+import { createPlaintextOperator, openTestStore } from '../helpers/operator.ts'
 import { buildSampleState } from '../state/sample.ts'
 import { buildBenchEnv, medianTime, runOk } from './measure.ts'
 
@@ -24,8 +23,8 @@ export default async function benchSessions(print: (line: string) => void): Prom
   const dir = mkdtempSync(join(tmpdir(), 'dc-bench-sessions-'))
   const env = buildBenchEnv(dir)
   try {
-    await initOperator({ operator: 'bench', recoveryRecipients: [], env })
-    const store = await StateStore.open('bench', env, 'bench')
+    await createPlaintextOperator('bench', env)
+    const store = await openTestStore('bench', env)
     await store.update(() => buildSampleState('bench', HOSTS, SESSIONS))
     const bytes = readFileSync(store.paths.state).length
     const loaded = await store.read()
@@ -45,7 +44,10 @@ export default async function benchSessions(print: (line: string) => void): Prom
         'pinSession (in-process, pure)',
         await medianTime((i) => pinSession(loaded.doc, { id: `p-${i}`, stack: 'stack-7', now }), ROUNDS.pure),
       ],
-      ['  of a read: decrypt + MAC verify (codec)', await heavy(() => decryptSops(text, store.keys, 'yaml'))],
+      [
+        '  of a read: decrypt + MAC verify (codec)',
+        await heavy(() => decryptSops(text, store.keyring.keys, 'yaml')),
+      ],
       [
         '  of a read: schema validation (parseState)',
         await heavy(() => parseState(loaded.decrypted!.data, 'x')),

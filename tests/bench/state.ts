@@ -2,9 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { formatTable } from '../../lib/cli/output.ts'
-import { initOperator } from '../../lib/state/init.ts'
-import { StateStore } from '../../lib/state/store.ts'
 import { sopsBinary } from '../../lib/tools/paths.ts'
+import { createPlaintextOperator, openTestStore } from '../helpers/operator.ts'
 import { buildSampleState } from '../state/sample.ts'
 import { buildBenchEnv, medianTime, runOk } from './measure.ts'
 
@@ -16,8 +15,8 @@ export default async function benchState(print: (line: string) => void): Promise
   const dir = mkdtempSync(join(tmpdir(), 'dc-bench-state-'))
   const env = buildBenchEnv(dir)
   try {
-    await initOperator({ operator: 'bench', recoveryRecipients: [], env })
-    const store = await StateStore.open('bench', env)
+    await createPlaintextOperator('bench', env)
+    const store = await openTestStore('bench', env)
     const doc = buildSampleState('bench', 500, 500)
     await store.update(() => doc)
     const plain = join(dir, 'plain.json')

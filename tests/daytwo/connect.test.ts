@@ -1,8 +1,10 @@
 /**
  * cloud:connect on the real bench after a real cloud:up: the app's /healthz through the tunnel, `docker ps`
- * through the forwarded socket, Ctrl-C and --close leave no ssh process or socket behind, busy ports move
- * (or fail with --strict-ports), a wrong pinned host key is refused and named, and the API token reaches an
- * env file (0600) and an --exec'd command only after a person typed the stack name.
+ * through the Docker socket forwarded only with --docker and a typed approval, CI and agents refused even for app
+ * ports, Ctrl-C and --close leave no ssh process or socket behind, busy ports move (or fail with --strict-ports),
+ * a wrong pinned host key is refused and named, and the API token reaches an env file (0600) and an --exec'd
+ * command only after a person typed the stack name.
+
  */
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, statSync } from 'node:fs'
@@ -17,16 +19,12 @@ import { buildChildEnv, realProc } from '../../lib/proc.ts'
 import { httpStatus } from '../../lib/ssh/health.ts'
 import { operatorPaths } from '../../lib/state/paths.ts'
 import { requireStack } from '../../lib/state/records.ts'
-import { StateStore } from '../../lib/state/store.ts'
-import { spawnTsxPty } from '../helpers/pty.ts'
 import { testUnless, whyNotRoot } from '../helpers/skip.ts'
 import { APP_PORT, bringUp, type LiveStack, OPERATOR, STACK } from './stack.ts'
 
 let live: LiveStack | undefined
 const connect = (...args: string[]) =>
-  spawnTsxPty('scripts/connect.ts', ['--stack-name', STACK, '--ssh-key', live!.host.clientKeyPath, ...args], {
-    env: live!.env,
-  })
+  live!.spawn('scripts/connect.ts', ['--stack-name', STACK, '--ssh-key', live!.host.clientKeyPath, ...args])
 
 function listening(port: number): Server {
   return createServer().listen(port, '127.0.0.1')
@@ -57,16 +55,19 @@ test.after(async () => {
 testUnless(
   test,
   whyNotRoot(),
-  'foreground: /healthz and docker ps through the tunnels; Ctrl-C closes everything',
+  'foreground with --docker (approved): /healthz and docker ps through the tunnels; Ctrl-C closes everything',
   async () => {
-    const session = connect()
+    const session = connect('--docker')
+    await session.expect(`Forward the Docker socket of stack ${STACK}'s host to this machine`, 30_000)
+    await session.expect(`Type ${STACK} to continue`)
+    session.type(`${STACK}\r`)
     await session.expect('Press Ctrl-C to close.', 30_000)
     const record = await readConnection(paths(), STACK)
     assert.ok(record, 'connection recorded')
     const url = record.urls[0]!.url
     assert.is(url, `http://127.0.0.1:${APP_PORT}`)
     assert.is(await httpStatus(`${url}/healthz`), 200)
-    const ps = await realProc.run(['docker', '-H', record.dockerHost, 'ps', '--format', '{{.Names}}'], {
+    const ps = await realProc.run(['docker', '-H', record.dockerHost ?? '', 'ps', '--format', '{{.Names}}'], {
       env: buildChildEnv(),
     })
     assert.is(ps.exitCode, 0, ps.stderr)
@@ -79,6 +80,31 @@ testUnless(
     assert.not.ok(existsSync(record.runtimeDir), 'sockets removed')
     assert.is(await readConnection(paths(), STACK), undefined)
     assert.not.ok(await answers(`${url}/healthz`), 'the local port is closed')
+  },
+)
+
+testUnless(
+  test,
+  whyNotRoot(),
+  'without --docker only the app ports are forwarded, without a typed approval; CI and agents are refused',
+  async () => {
+    const session = connect('--background')
+    assert.is(await session.exitCode(), 0, session.transcript)
+    assert.not.match(session.transcript, `Type ${STACK} to continue`)
+    assert.not.match(session.transcript, 'DOCKER_HOST')
+    const record = await readConnection(paths(), STACK)
+    assert.is(record?.dockerHost, null, 'no Docker socket was forwarded')
+    assert.is(await httpStatus(`${record?.urls[0]?.url}/healthz`), 200)
+    assert.is(await connect('--close').exitCode(), 0)
+    for (const [name, value, code] of [
+      ['CI', 'true', ExitCode.gateCi],
+      ['AI_AGENT', 'some-agent', ExitCode.gateAgent],
+    ] as const) {
+      const refused = live!.spawn('scripts/connect.ts', ['--stack-name', STACK], { [name]: value })
+      assert.is(await refused.exitCode(), code, refused.transcript)
+      assert.match(refused.transcript, 'The human gate refused `cloud:connect`')
+      assert.is(await readConnection(paths(), STACK), undefined, 'nothing was opened')
+    }
   },
 )
 
@@ -121,7 +147,7 @@ testUnless(
   whyNotRoot(),
   'a wrong pinned host key is refused and named (exit 51), nothing left open',
   async () => {
-    const store = await StateStore.open(OPERATOR, live!.env)
+    const store = await live!.store()
     const real = requireStack((await store.read()).doc, STACK).ssh!
     const other = await generateHostKey(realProc)
     const pin = (line: string) =>
@@ -149,14 +175,14 @@ testUnless(
   whyNotRoot(),
   'the API token reaches an env file (0600) and an --exec command only after the typed stack name',
   async () => {
-    const token = requireStack((await (await StateStore.open(OPERATOR, live!.env)).read()).doc, STACK).tokens
-      .api
+    const token = requireStack((await (await live!.store()).read()).doc, STACK).tokens.api
     const envFile = join(live!.box.dir, 'debug.env')
-    const denied = spawnTsxPty(
+    const denied = live!.spawn(
       'scripts/connect.ts',
       ['--stack-name', STACK, '--ssh-key', live!.host.clientKeyPath, '--print-env', envFile],
-      { env: { ...live!.env, CI: 'true' } },
+      { CI: 'true' },
     )
+
     assert.is(await denied.exitCode(), ExitCode.gateCi, denied.transcript)
     assert.not.ok(existsSync(envFile), 'no env file without approval')
 
@@ -168,7 +194,7 @@ testUnless(
     const record = (await readConnection(paths(), STACK))!
     assert.is(
       readFileSync(envFile, 'utf8'),
-      `DEBUG_SERVER_URL=${record.urls[0]!.url}\nDEBUG_SERVER_API_TOKEN=${token}\nDOCKER_HOST=${record.dockerHost}\n`,
+      `DEBUG_SERVER_URL=${record.urls[0]!.url}\nDEBUG_SERVER_API_TOKEN=${token}\n`,
     )
     assert.not.match(session.transcript, token, 'the token is never printed')
     const close = connect('--close')
@@ -176,7 +202,9 @@ testUnless(
 
     const digest = createHash('sha256').update(token).digest('hex')
     const exec = connect(
+      '--docker',
       '--exec',
+
       '--',
       'sh',
       '-c',

@@ -11,15 +11,14 @@ import * as assert from 'uvu/assert'
 import type { StatusRow } from '../../lib/daytwo/status.ts'
 import { operatorPaths } from '../../lib/state/paths.ts'
 import { requireStack } from '../../lib/state/records.ts'
-import { StateStore } from '../../lib/state/store.ts'
 import { stackFolder } from '../../lib/state/workspace.ts'
-import { spawnTsxPty } from '../helpers/pty.ts'
 import { testUnless, whyNotRoot } from '../helpers/skip.ts'
 import { APP_PORT, bringUp, type LiveStack, OPERATOR, STACK } from './stack.ts'
 
 let live: LiveStack | undefined
 const cli = (script: string, ...args: string[]) =>
-  spawnTsxPty(script, ['--ssh-key', live!.host.clientKeyPath, ...args], { env: live!.env })
+  live!.spawn(script, ['--ssh-key', live!.host.clientKeyPath, ...args])
+
 const logs = (...args: string[]) => cli('scripts/logs.ts', '--stack-name', STACK, ...args)
 const docker = (...args: string[]) => live!.host.exec(['docker', '-H', 'unix:///run/docker.sock', ...args])
 
@@ -52,8 +51,7 @@ testUnless(
   whyNotRoot(),
   'logs --follow streams a new request as it happens, token redacted; Ctrl-C leaves nothing on the host',
   async () => {
-    const token = requireStack((await (await StateStore.open(OPERATOR, live!.env)).read()).doc, STACK).tokens
-      .api
+    const token = requireStack((await (await live!.store()).read()).doc, STACK).tokens.api
     // The last line so far is cloud:up's health check; the next one must be ours.
     const session = logs('--follow', '--tail', '1')
     await session.expect('path=/healthz status=200', 15_000)

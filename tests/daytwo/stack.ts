@@ -1,14 +1,15 @@
 /**
- * A real stack for the day-two tests: one bench host, a throw-away operator (real age identity, profile and
- * secrets dir), and the REAL `cloud:up --provider local` onto the host over pinned SSH, approved by typing the
- * stack name in a pseudo-terminal with a clean environment.
+ * A real stack for the day-two tests: one bench host, a throw-away operator (real age identity sealed with a
+ * passphrase, profile and secrets dir), and the REAL `cloud:up --provider local` onto the host over pinned SSH,
+ * approved by typing the passphrase and the stack name in a pseudo-terminal with a clean environment.
  */
-import { resolve } from 'node:path'
-import { toolCacheRoot } from '../../lib/tools/paths.ts'
+import type { StateStore } from '../../lib/state/store.ts'
 import { Sandbox } from '../gate/sandbox.ts'
 import { startBench } from '../harness/hosts.ts'
 import type { TestBench, TestHost } from '../harness/types.ts'
-import { spawnTsxPty } from '../helpers/pty.ts'
+import { answerPassphrase, openSealedTestStore } from '../helpers/operator.ts'
+import { type PtySession, spawnTsxPty } from '../helpers/pty.ts'
+
 import { ensureTestTools } from '../helpers/tools.ts'
 
 export const STACK = 'lab-1'
@@ -23,6 +24,10 @@ export interface LiveStack {
   box: Sandbox
   /** Clean environment of a CLI child acting for the operator. */
   env: Record<string, string>
+  /** A script of the product in a pty with that environment; the passphrase is typed when it is asked. */
+  spawn(script: string, args: readonly string[], extra?: Record<string, string>): PtySession
+  /** The operator's store, opened in this process with the sealed identity. */
+  store(): Promise<StateStore>
   stop(): Promise<void>
 }
 
@@ -31,41 +36,40 @@ export async function bringUp(): Promise<LiveStack> {
   await ensureTestTools()
   const bench = await startBench(1)
   const box = new Sandbox()
+  await box.ready
   const host = bench.hosts[0]!
-  // The pinned tools live in this machine's cache, not in the sandbox HOME.
-  const env = box.env({ XDG_CACHE_HOME: resolve(toolCacheRoot(), '..', '..') })
+  const env = box.env()
+  const spawn = (script: string, args: readonly string[], extra: Record<string, string> = {}) =>
+    answerPassphrase(spawnTsxPty(script, args, { env: { ...env, ...extra } }), box.passphrase)
+  const store = () => openSealedTestStore(OPERATOR, { ...process.env, ...env }, box.passphrase)
   const stop = async () => {
     box.cleanup()
     await bench.stop()
   }
   try {
-    const up = spawnTsxPty(
-      'scripts/up.ts',
-      [
-        '--provider',
-        'local',
-        '--stack-name',
-        STACK,
-        '--operator',
-        OPERATOR,
-        '--docker-host',
-        host.dockerHost,
-        '--known-hosts',
-        host.knownHostsPath,
-        '--ssh-key',
-        host.clientKeyPath,
-        '--image',
-        host.image,
-        '--ports',
-        `127.0.0.1:${APP_PORT}:${APP_INTERNAL_PORT}`,
-      ],
-      { env },
-    )
+    const up = spawn('scripts/up.ts', [
+      '--provider',
+      'local',
+      '--stack-name',
+      STACK,
+      '--operator',
+      OPERATOR,
+      '--docker-host',
+      host.dockerHost,
+      '--known-hosts',
+      host.knownHostsPath,
+      '--ssh-key',
+      host.clientKeyPath,
+      '--image',
+      host.image,
+      '--ports',
+      `127.0.0.1:${APP_PORT}:${APP_INTERNAL_PORT}`,
+    ])
     await up.expect(`Type ${STACK} to continue`, 120_000)
     up.type(`${STACK}\r`)
     const code = await up.exitCode(180_000)
     if (code !== 0) throw new Error(`cloud:up failed (${code}):\n${up.transcript}`)
-    return { bench, host, box, env, stop }
+    return { bench, host, box, env, spawn, store, stop }
   } catch (error) {
     await stop()
     throw error

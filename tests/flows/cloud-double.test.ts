@@ -145,6 +145,8 @@ testUnless(
         'runner token': record.tokens.runner,
         'state passphrase': record.terraform.statePassphrase,
         HCLOUD_TOKEN: CREDENTIALS.hetzner.HCLOUD_TOKEN!,
+        'identity passphrase': ws.box.passphrase,
+
         // Each base64 line of the host private key, so a re-wrapped copy is found too.
         ...Object.fromEntries(
           record

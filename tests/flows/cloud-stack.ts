@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { requireStack } from '../../lib/state/records.ts'
 import type { StackRecord } from '../../lib/state/schema.ts'
-import { StateStore } from '../../lib/state/store.ts'
 import { tofuBinary, toolCacheRoot } from '../../lib/tools/paths.ts'
 import { type DoubleConfig, installDouble, writeDoubleConfig } from '../doubles/cloud-api/config.ts'
 import { type CloudState, readState } from '../doubles/cloud-api/state.ts'
 import { OPERATOR, Sandbox } from '../gate/sandbox.ts'
 import type { TestHost } from '../harness/types.ts'
+import { answerPassphrase, openSealedTestStore } from '../helpers/operator.ts'
 import { type PtySession, spawnTsxPty } from '../helpers/pty.ts'
 
 export type CloudProvider = 'hetzner' | 'contabo'
@@ -70,13 +70,16 @@ export class CloudWorkstation {
   }
 
   private spawn(script: string, args: string[]): PtySession {
-    return spawnTsxPty(
-      script,
-      [...args, '--operator', OPERATOR, '--tf-bin', this.tfBin, '--ssh-key', this.host.clientKeyPath],
-      {
-        env: this.env,
-      },
-    )
+    const argv = [
+      ...args,
+      '--operator',
+      OPERATOR,
+      '--tf-bin',
+      this.tfBin,
+      '--ssh-key',
+      this.host.clientKeyPath,
+    ]
+    return answerPassphrase(spawnTsxPty(script, argv, { env: this.env }), this.box.passphrase)
   }
 
   private async finish(session: PtySession, timeoutMs: number): Promise<Finished> {
@@ -87,6 +90,7 @@ export class CloudWorkstation {
 
   /** `cloud:up` of `stack` on this provider; when `approve`, waits for the prompt and types the name. */
   async up(stack: string, extra: string[] = [], approve = true): Promise<Finished> {
+    await this.box.ready
     const args = ['--provider', this.provider, '--stack-name', stack, '--image', this.host.image]
     const session = this.spawn('scripts/up.ts', [...args, '--ports', `127.0.0.1:${APP_PORT}:8080`, ...extra])
     if (approve) {
@@ -98,6 +102,7 @@ export class CloudWorkstation {
 
   /** `cloud:destroy` of `stack`, approved by typing its name. */
   async destroy(stack: string): Promise<Finished> {
+    await this.box.ready
     const session = this.spawn('scripts/destroy.ts', ['--stack-name', stack])
     await session.expect(`Type ${stack} to continue`, 120_000)
     session.type(`${stack}\r`)
@@ -106,7 +111,7 @@ export class CloudWorkstation {
 
   /** The stack's record, decrypted from the operator's state with the operator's identity. */
   async record(stack: string): Promise<StackRecord> {
-    const store = await StateStore.open(OPERATOR, this.env)
+    const store = await openSealedTestStore(OPERATOR, { ...process.env, ...this.env }, this.box.passphrase)
     return requireStack((await store.read()).doc, stack)
   }
 

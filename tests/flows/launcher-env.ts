@@ -1,15 +1,20 @@
 /**
  * A throw-away workstation for launcher tests: HOME and secrets dir in a temp folder, an operator made by
- * the real `operator:init`, the pinned tools found through XDG_CACHE_HOME, and the real scripts run in a
- * real pseudo-terminal with a clean environment (nothing from this process's env reaches them).
+ * the real `operator:init` with a sealed identity (its passphrase typed in a pty), the pinned tools found
+ * through XDG_CACHE_HOME, and the real scripts run in a real pseudo-terminal with a clean environment (nothing
+ * from this process's env reaches them), the passphrase typed whenever a script asks for it.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { realProc } from '../../lib/proc.ts'
-import { StateStore } from '../../lib/state/store.ts'
 import { toolCacheRoot } from '../../lib/tools/paths.ts'
-import { buildCleanEnv, type PtySession, spawnTsxPty, TSX } from '../helpers/pty.ts'
+import {
+  answerPassphrase,
+  initSealedOperator,
+  openSealedTestStore,
+  testPassphrase,
+} from '../helpers/operator.ts'
+import { buildCleanEnv, type PtySession, spawnTsxPty } from '../helpers/pty.ts'
 
 export const OPERATOR = 'alice'
 
@@ -17,6 +22,8 @@ export class LauncherEnv {
   readonly dir = mkdtempSync(join(tmpdir(), 'launcher-test-'))
   readonly home = join(this.dir, 'home')
   readonly secrets = join(this.dir, 'secrets')
+  /** The operator's passphrase: random, only ever typed into a pty (the leak check looks for it too). */
+  readonly passphrase = testPassphrase()
   /** Everything the terminals showed, for the leak check. */
   readonly transcripts: string[] = []
   private readonly sessions: PtySession[] = []
@@ -31,17 +38,14 @@ export class LauncherEnv {
     })
   }
 
-  /** Create the operator with the real operator:init. */
+  /** Create the operator with the real operator:init, typing its new passphrase. */
   async initOperator(): Promise<void> {
-    const done = await realProc.run([TSX, 'scripts/operator-init.ts', '--operator', OPERATOR], {
-      env: this.env(),
-    })
-    if (done.exitCode !== 0) throw new Error(`operator:init failed: ${done.stderr}`)
+    this.transcripts.push(await initSealedOperator(this.env(), OPERATOR, this.passphrase))
   }
 
-  /** Run a script in a pty. */
+  /** Run a script in a pty; the passphrase is typed whenever it asks for it. */
   spawn(script: string, args: readonly string[], extra: Record<string, string> = {}): PtySession {
-    const session = spawnTsxPty(script, args, { env: this.env(extra) })
+    const session = answerPassphrase(spawnTsxPty(script, args, { env: this.env(extra) }), this.passphrase)
     this.sessions.push(session)
     return session
   }
@@ -53,11 +57,14 @@ export class LauncherEnv {
     return code
   }
 
+  /** The operator's store, opened in this process with the sealed identity and its passphrase. */
+  store() {
+    return openSealedTestStore(OPERATOR, { ...process.env, ...this.env() }, this.passphrase)
+  }
+
   /** The operator's decrypted state, read with this workstation's identity. */
   async readState() {
-    const env = { ...process.env, ...this.env() }
-    const store = await StateStore.open(OPERATOR, env)
-    return (await store.read()).doc
+    return (await (await this.store()).read()).doc
   }
 
   /** Every file under `root` (skipping node_modules and .git) that contains any of `needles`. */

@@ -4,6 +4,7 @@
  * during the run. Real terraform, real sops-compatible encryption, a sensitive value that must never be left
  * in plaintext on disk, and a run killed before sealing recovered by the next one.
  */
+
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -14,14 +15,20 @@ import { Output } from '../../lib/cli/output.ts'
 import { applyPhase, type PhaseSpec, planPhase } from '../../lib/flows/phase.ts'
 import { createRuntime, type FlowRuntime } from '../../lib/flows/runtime.ts'
 import { StateSealer } from '../../lib/flows/sealed-state.ts'
+import { identityKeyring } from '../../lib/gate/keyring.ts'
 import { realProc } from '../../lib/proc.ts'
 import { decryptSops, SopsWrongKeyError } from '../../lib/sops/index.ts'
-import { initOperator } from '../../lib/state/init.ts'
 import { rotateKey } from '../../lib/state/rotate.ts'
-import { StateStore } from '../../lib/state/store.ts'
+import type { StateStore } from '../../lib/state/store.ts'
 import { preparePhaseWorkspace } from '../../lib/state/workspace.ts'
 import { findOnPath } from '../../lib/terraform/binary.ts'
 import { sopsBinary } from '../../lib/tools/paths.ts'
+import {
+  createPlaintextOperator,
+  fixedPassphrases,
+  openSealedTestStore,
+  openTestStore,
+} from '../helpers/operator.ts'
 import { testUnless } from '../helpers/skip.ts'
 import { makeTempEnv } from '../state/env.ts'
 import { LauncherEnv } from './launcher-env.ts'
@@ -47,14 +54,17 @@ let store: StateStore
 let rt: FlowRuntime
 let spec: PhaseSpec
 
+/** The passphrase rotate-key seals the keys file with (the plaintext one is sealed on the way). */
+const PASSPHRASE = 'sealed-state test passphrase'
+
 function leftoverRunDirs(): string[] {
   return readdirSync(tmpdir()).filter((d) => d.startsWith('debug-cloud-tfstate-'))
 }
 
 test.before(async () => {
   if (skip) return
-  await initOperator({ operator: 'alice', env: te.env, recoveryRecipients: [] })
-  store = await StateStore.open('alice', te.env)
+  await createPlaintextOperator('alice', te.env)
+  store = await openTestStore('alice', te.env)
   rt = await createRuntime(new Output({ json: false, verbose: false }), terraform)
   rt.useStore(store)
   const configDir = await mkdtemp(join(te.dir, 'config-'))
@@ -124,8 +134,8 @@ testUnless(
   'rotate-key re-encrypts sealed Terraform states: the old identity no longer opens them',
   async () => {
     const sealed = join(spec.workspace.dir, 'terraform.tfstate.sops.yaml')
-    const oldKeys = store.keys
-    const result = await rotateKey(store, te.env)
+    const oldKeys = store.keyring.keys
+    const result = await rotateKey(store, fixedPassphrases(PASSPHRASE), identityKeyring, te.env)
     assert.ok(result.files.includes(sealed))
     const text = readFileSync(sealed, 'utf8')
     const error = await decryptSops(text, oldKeys, 'yaml').then(
@@ -133,7 +143,7 @@ testUnless(
       (e: unknown) => e,
     )
     assert.instance(error, SopsWrongKeyError)
-    const reopened = await StateStore.open('alice', te.env)
+    const reopened = await openSealedTestStore('alice', te.env, PASSPHRASE)
     // The previous test left the recovered orphan's state there.
     assert.match(
       String((await reopened.decryptFile(sealed, 'yaml')).decrypted.data.tfstate),

@@ -246,12 +246,16 @@ testUnless(
   'leak check: no token, passphrase or key in plaintext in any file or transcript',
   async () => {
     const doc = await ws.readState()
-    const secrets = Object.values(doc.stacks).flatMap((s) => [
-      s.tokens.api,
-      s.tokens.runner,
-      s.terraform.statePassphrase,
-    ])
-    assert.ok(secrets.length >= 9)
+    const secrets = [
+      ws.passphrase,
+      ...Object.values(doc.stacks).flatMap((s) => [
+        s.tokens.api,
+        s.tokens.runner,
+        s.terraform.statePassphrase,
+      ]),
+    ]
+    assert.ok(secrets.length >= 10)
+
     const roots = [ws.home, ws.secrets, join(import.meta.dirname, '..', '..')]
     for (const root of roots)
       assert.equal(LauncherEnv.filesContaining(root, secrets), [], `plaintext secret under ${root}`)

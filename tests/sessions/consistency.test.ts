@@ -1,14 +1,18 @@
+import { spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { pinSession } from '../../lib/sessions/inventory.ts'
 import { updateInventory } from '../../lib/sessions/update.ts'
-import { LockHeldError } from '../../lib/state/errors.ts'
+import { LockHeldError, StateSchemaError } from '../../lib/state/errors.ts'
 import { acquireLock, buildHolder } from '../../lib/state/lock.ts'
 import { rejection } from '../state/env.ts'
 import { buildSampleSession } from '../state/sample.ts'
 import { makeTestOperator } from './operator.ts'
+
+const WRITE_BEHIND = join(import.meta.dirname, 'fixtures', 'write-behind.ts')
 
 const op = await makeTestOperator()
 test.after(() => op.t.cleanup())
@@ -59,33 +63,40 @@ test('a write waits for a lock another command holds, and gives up naming the ho
   assert.not.ok((await writer.read()).doc.sessions.w2)
 })
 
-test('a hand edit between read and write is not overwritten: the change is applied again on top of it', async () => {
+test('a write between read and write is not overwritten: the change is applied again on top of it', async () => {
   await op.seed({ lab: 'ready' }, { a: buildSampleSession('a', 'lab') })
   const store = await op.store()
   let calls = 0
   const { session } = await updateInventory(store, (doc) => {
     calls++
     if (calls === 1) {
-      const edited = { ...buildSampleSession('a', 'lab'), label: 'edited by hand' }
-      const set = op.sops(['set', store.paths.state, '["sessions"]["a"]', JSON.stringify(edited)])
-      assert.is(set.code, 0, set.stderr)
+      // Another writer that ignores the lock changes the file after this one read it.
+      const other = spawnSync(process.execPath, ['--import', 'tsx', WRITE_BEHIND, 'edited meanwhile'], {
+        env: { ...op.t.env },
+        encoding: 'utf8',
+      })
+      assert.is(other.status, 0, other.stderr)
     }
     return pinSession(doc, { id: 'b', stack: 'lab', now })
   })
   assert.is(calls, 2)
   assert.is(session.id, 'b')
   const { doc } = await store.read()
-  assert.is(doc.sessions.a!.label, 'edited by hand')
+  assert.is(doc.sessions.a!.label, 'edited meanwhile')
   assert.ok(doc.sessions.b)
 })
 
-test('a hand edit with the real `sops set` is picked up by the next command', async () => {
+test('a hand edit with the real `sops set` is refused until resealed, then picked up by the next command', async () => {
   await op.seed({ lab: 'ready', spare: 'planned' }, { a: buildSampleSession('a', 'lab') })
   const file = (await op.store()).paths.state
   // A hand edit may write the session as a map; the next write stores it compact again.
   const edited = { ...buildSampleSession('a', 'lab'), stack: 'spare', note: 'moved by hand' }
   const set = op.sops(['set', file, '["sessions"]["a"]', JSON.stringify(edited)])
   assert.is(set.code, 0, set.stderr)
+  const refused = await op.sessions(['list', '--json'])
+  assert.is(refused.code, 33, refused.stderr)
+  assert.match(refused.stdout, 'npm run state -- reseal')
+  await (await op.store()).reseal()
   const listed = await op.sessions(['list', '--json'])
   assert.is(listed.code, 0, listed.stderr)
   const [a] = JSON.parse(listed.stdout).sessions
@@ -120,12 +131,17 @@ test('an invalid hand edit is reported clearly by the next command, which change
     const edited = readFileSync(file, 'utf8')
     for (const args of [['list'], ['pin', 'n', '--stack', 'lab']]) {
       const out = await op.sessions(args)
-      assert.is(out.code, 31, `${args.join(' ')} after ${path}: ${out.stderr}`)
-      assert.match(out.stderr, `${file} is not a valid state document:`)
-      assert.match(out.stderr, problem)
-      assert.match(out.stderr, 'npm run state -- edit')
+      assert.is(out.code, 33, `${args.join(' ')} after ${path}: ${out.stderr}`)
+      assert.match(out.stderr, 'npm run state -- reseal')
     }
+    // Accepting the edit validates it first: the problem is named and nothing is written.
+    const error = await rejection((await op.store()).reseal())
+    assert.instance(error, StateSchemaError)
+    assert.match(error.message, `${file} is not a valid state document:`)
+    assert.match(error.message, problem)
+    assert.match((error as StateSchemaError).hint ?? '', 'npm run state -- edit')
     assert.is(readFileSync(file, 'utf8'), edited, 'the edited file is left for the operator to fix')
+
     writeFileSync(file, good, { mode: 0o600 })
   }
 })

@@ -9,6 +9,7 @@ const doc: StateDocument = {
   schemaVersion: CURRENT_SCHEMA_VERSION,
   operator: 'alice',
   stacks: { lab: buildSampleStack('lab') },
+  credentials: {},
   sessions: {},
 }
 

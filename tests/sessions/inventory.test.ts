@@ -41,6 +41,7 @@ function buildDoc(): StateDocument {
       leaving: stack('leaving', 'destroying'),
       gone: stack('gone', 'destroyed', 'hetzner'),
     },
+    credentials: {},
     sessions: {
       b: buildSampleSession('b', 'lab'),
       a: buildSampleSession('a', 'lab'),

@@ -5,14 +5,17 @@
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { join } from 'node:path'
-import { initOperator } from '../../lib/state/init.ts'
 import type { StackStatus, StateDocument } from '../../lib/state/schema.ts'
-import { StateStore } from '../../lib/state/store.ts'
+import type { StateStore } from '../../lib/state/store.ts'
 import { sopsBinary } from '../../lib/tools/paths.ts'
+import { createPlaintextOperator, openTestStore } from '../helpers/operator.ts'
 import { makeTempEnv, type TempEnv } from '../state/env.ts'
 import { buildSampleStack } from '../state/sample.ts'
 
 const root = join(import.meta.dirname, '..', '..')
+
+/** The warning every command prints for a plaintext identity (tests/gate checks it); these tests compare the rest. */
+const PLAINTEXT_WARNING = /^! The identity of operator \w+ is a plaintext file:.*\n/m
 
 export interface RunResult {
   code: number | null
@@ -34,8 +37,8 @@ export interface TestOperator {
 /** A fresh operator "alice" in a temp environment; call `t.cleanup()` after the suite. */
 export async function makeTestOperator(): Promise<TestOperator> {
   const t = makeTempEnv()
-  await initOperator({ operator: 'alice', recoveryRecipients: [], env: t.env })
-  const store = () => StateStore.open('alice', t.env, 'test')
+  await createPlaintextOperator('alice', t.env)
+  const store = () => openTestStore('alice', t.env)
   const childEnv = {
     ...t.env,
     XDG_CACHE_HOME: process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? '', '.cache'),
@@ -76,7 +79,7 @@ export async function makeTestOperator(): Promise<TestOperator> {
           stderr += chunk.toString()
         })
         child.on('error', reject)
-        child.on('close', (code) => resolve({ code, stdout, stderr }))
+        child.on('close', (code) => resolve({ code, stdout, stderr: stderr.replace(PLAINTEXT_WARNING, '') }))
       }),
     sops(args) {
       const env = { PATH: process.env.PATH, HOME: t.env.HOME, XDG_CONFIG_HOME: t.env.XDG_CONFIG_HOME }
