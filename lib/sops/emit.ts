@@ -53,8 +53,16 @@ function doubleQuote(text: string): string {
   return `${out}"`
 }
 
+/**
+ * The shape of a sops encrypted value (base64 parts): always a plain scalar for go-yaml (no space,
+ * quote, `#` or leading indicator, and it reads back as a string), so the general checks are skipped.
+ */
+const ENC_SHAPE =
+  /^ENC\[AES256_GCM,data:[A-Za-z0-9+/=]*,iv:[A-Za-z0-9+/=]*,tag:[A-Za-z0-9+/=]*,type:[a-z]+\]$/
+
 /** A string scalar in the style go-yaml v3 picks for it. */
 export function buildStringNode(text: string): EmitNode {
+  if (ENC_SHAPE.test(text)) return { kind: 'scalar', text }
   const printable = PRINTABLE.test(text) && !text.includes('\r')
   if (text.includes('\n'))
     return printable ? { kind: 'literal', text } : { kind: 'scalar', text: doubleQuote(text) }
@@ -96,40 +104,53 @@ function emptyCollection(node: EmitNode): string | undefined {
   return undefined
 }
 
-/** Lines for `node` written after `prefix` (a key with its colon, or a `- `) that sits at column `indent`. */
-function emitAfter(prefix: string, node: EmitNode, indent: number, inSeqItem: boolean, out: string[]): void {
+/** Emits lines into `out`; key styles are looked up once per emit (a state file repeats its field names). */
+interface Emitter {
+  out: string[]
+  keys: Map<string, string>
+}
+
+function keyText(key: string, em: Emitter): string {
+  let text = em.keys.get(key)
+  if (text === undefined) {
+    text = formatKey(key)
+    em.keys.set(key, text)
+  }
+  return text
+}
+
+/** Lines for `node` written after `prefix` (a key with its colon, or a `-`) that sits at column `indent`. */
+function emitAfter(prefix: string, node: EmitNode, indent: number, inSeqItem: boolean, em: Emitter): void {
   const empty = emptyCollection(node)
   const childIndent = inSeqItem ? indent + 2 : nextIndent(indent)
-  if (empty !== undefined) out.push(`${prefix} ${empty}`)
-  else if (node.kind === 'scalar') out.push(`${prefix} ${node.text}`)
+  if (empty !== undefined) em.out.push(`${prefix} ${empty}`)
+  else if (node.kind === 'scalar') em.out.push(`${prefix} ${node.text}`)
   else if (node.kind === 'literal')
-    out.push(`${prefix} ${literalHeader(node.text)}`, ...literalBody(node.text, childIndent))
-  else if (inSeqItem) emitInline(prefix, node, indent + 2, out)
+    em.out.push(`${prefix} ${literalHeader(node.text)}`, ...literalBody(node.text, childIndent))
+  // A collection in a list item starts on the item's own line, after the `- `.
+  else if (inSeqItem) emitBlock(node, indent + 2, em, `${prefix} `)
   else {
-    out.push(prefix)
-    emitBlock(node, childIndent, out)
+    em.out.push(prefix)
+    emitBlock(node, childIndent, em)
   }
 }
 
-/** A collection whose first line continues after `prefix` (a `- `), the rest at column `indent`. */
-function emitInline(prefix: string, node: EmitNode, indent: number, out: string[]): void {
-  const lines: string[] = []
-  // Comments before the first key of a mapping in a list item have no line of their own: dropped.
-  const head = node.kind === 'map' ? { ...node, comments: [[], ...(node.comments?.slice(1) ?? [])] } : node
-  emitBlock(head, indent, lines)
-  const [first = '', ...rest] = lines
-  out.push(`${prefix} ${first.slice(indent)}`, ...rest)
-}
-
-function emitBlock(node: EmitNode, indent: number, out: string[]): void {
+/**
+ * The lines of a collection at column `indent`. With `lead`, the first line continues a list item's
+ * `- ` line instead of being indented; comments before that first key then have no line of their own
+ * and are dropped.
+ */
+function emitBlock(node: EmitNode, indent: number, em: Emitter, lead?: string): void {
   const pad = ' '.repeat(indent)
   if (node.kind === 'map') {
     for (const [i, [key, value]] of node.entries.entries()) {
-      for (const line of node.comments?.[i] ?? []) out.push(`${pad}#${line}`)
-      emitAfter(`${pad}${formatKey(key)}:`, value, indent, false, out)
+      const first = i === 0 && lead !== undefined
+      if (!first) for (const line of node.comments?.[i] ?? []) em.out.push(`${pad}#${line}`)
+      emitAfter(`${first ? lead : pad}${keyText(key, em)}:`, value, indent, false, em)
     }
   } else if (node.kind === 'seq') {
-    for (const item of node.items) emitAfter(`${pad}-`, item, indent, true, out)
+    for (const [i, item] of node.items.entries())
+      emitAfter(`${i === 0 && lead !== undefined ? lead : pad}-`, item, indent, true, em)
   } else {
     throw new Error('emit: a document must be a mapping')
   }
@@ -137,7 +158,7 @@ function emitBlock(node: EmitNode, indent: number, out: string[]): void {
 
 /** The YAML text of one document whose root is a mapping. */
 export function emitYaml(root: EmitNode): string {
-  const out: string[] = []
-  emitBlock(root, 0, out)
-  return `${out.join('\n')}\n`
+  const em: Emitter = { out: [], keys: new Map() }
+  emitBlock(root, 0, em)
+  return `${em.out.join('\n')}\n`
 }

@@ -3,7 +3,7 @@
  * survive: the wrapped data keys, the encryption rule, and each unchanged value's `ENC[...]` string,
  * found by a SHA-256 of (AAD, type, plaintext) so no plaintext is kept in the map.
  */
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type { AgeStanza } from './metadata.ts'
 import type { EncryptionRule } from './rules.ts'
 import type { SopsValueType } from './values.ts'
@@ -11,9 +11,25 @@ import type { SopsValueType } from './values.ts'
 /** One step of a structural path: a mapping key or a list index. */
 export type Step = string | number
 
+/**
+ * A structural path built while walking, one link per step: walkers extend it for every node, and
+ * only the few nodes that carry comments turn it into a `Step[]`.
+ */
+export interface Trail {
+  up: Trail | undefined
+  step: Step
+}
+
+/** The steps of `trail`, from the root. */
+export function trailSteps(trail: Trail | undefined): Step[] {
+  const steps: Step[] = []
+  for (let t = trail; t !== undefined; t = t.up) steps.push(t.step)
+  return steps.reverse()
+}
+
 /** Opaque material kept in `DecryptedSops.reuse`. */
 export class ReuseMaterial {
-  /** Per (AAD, type, plaintext): the ENC strings of its occurrences, in document order. */
+  /** Per `buildReuseKey` of (AAD, type, plaintext): the ENC strings of its occurrences, in document order. */
   private readonly encrypted = new Map<string, string[]>()
   /** Comment lines before a mapping key, by the JSON of its structural path (list indices included). */
   private readonly comments = new Map<string, string[]>()
@@ -25,9 +41,13 @@ export class ReuseMaterial {
     readonly macOnlyEncrypted: boolean,
   ) {}
 
-  /** Remember the `ENC[...]` string of a value (call in document order). */
-  remember(aad: string, type: SopsValueType, plaintext: string, enc: string): void {
-    const key = buildReuseKey(aad, type, plaintext)
+  /** True when the file had comments; encoders skip the per-key comment lookups otherwise. */
+  get hasComments(): boolean {
+    return this.comments.size > 0 || this.listComments.size > 0
+  }
+
+  /** Remember the `ENC[...]` string of the value whose `buildReuseKey` is `key` (call in document order). */
+  remember(key: string, enc: string): void {
     const list = this.encrypted.get(key)
     if (list) list.push(enc)
     else this.encrypted.set(key, [enc])
@@ -60,10 +80,9 @@ export class ReuseMaterial {
    * A lookup for one encryption pass: the nth occurrence of an unchanged value gets the nth previous
    * `ENC[...]` string (so equal values under one list keep their own strings); undefined when new.
    */
-  buildRecall(): (aad: string, type: SopsValueType, plaintext: string) => string | undefined {
+  buildRecall(): (key: string) => string | undefined {
     const used = new Map<string, number>()
-    return (aad, type, plaintext) => {
-      const key = buildReuseKey(aad, type, plaintext)
+    return (key) => {
       const n = used.get(key) ?? 0
       used.set(key, n + 1)
       return this.encrypted.get(key)?.[n]
@@ -71,12 +90,10 @@ export class ReuseMaterial {
   }
 }
 
-/** The lookup key of a value: SHA-256 over length-prefixed AAD, type and plaintext. */
+/**
+ * The lookup key of a value: SHA-256 over the AAD (length-prefixed), the type (which has no `:`) and the
+ * plaintext, in one call (a hash object per value costs more than the hashing).
+ */
 export function buildReuseKey(aad: string, type: SopsValueType, plaintext: string): string {
-  const hash = createHash('sha256')
-  for (const part of [aad, type, plaintext]) {
-    const bytes = Buffer.from(part, 'utf8')
-    hash.update(`${bytes.length}:`).update(bytes)
-  }
-  return hash.digest('hex')
+  return hash('sha256', `${aad.length}:${aad}${type}:${plaintext}`, 'base64')
 }

@@ -1,35 +1,13 @@
 /**
- * The ordered document tree sops works on: mappings keep key order, sequences keep item order, and
- * sequence comments written by sops as `- ENC[…,type:comment]` items stay in place. Parsed with the
- * `yaml` package's failsafe schema (every scalar a string plus its style), then typed like go-yaml v3.
+ * Text to the document tree (tree-node.ts), parsed with the `yaml` package's failsafe schema (every
+ * scalar a string plus its style), then typed like go-yaml v3.
  */
 import { type Document, isAlias, isMap, isScalar, isSeq, type Node, parseAllDocuments, Scalar } from 'yaml'
 import { CliError } from '../errors.ts'
 import { SopsFormatError } from './errors.ts'
+import { isTreeMap, type TreeMap, type TreeNode } from './tree-node.ts'
 import type { SopsScalar } from './values.ts'
 import { resolvePlainJson, resolvePlainYaml } from './yaml-types.ts'
-
-export type TreeNode = TreeMap | TreeSeq | SopsScalar
-export interface TreeMap {
-  kind: 'map'
-  entries: Array<[string, TreeNode]>
-  /** Comment lines (text after `#`) written before a key, by key. */
-  comments: Map<string, string[]>
-}
-export interface TreeSeq {
-  kind: 'seq'
-  items: TreeNode[]
-}
-
-/** True for a mapping node. */
-export function isTreeMap(node: TreeNode): node is TreeMap {
-  return typeof node === 'object' && node !== null && 'kind' in node && node.kind === 'map'
-}
-
-/** True for a sequence node. */
-export function isTreeSeq(node: TreeNode): node is TreeSeq {
-  return typeof node === 'object' && node !== null && 'kind' in node && node.kind === 'seq'
-}
 
 type Resolve = (text: string) => SopsScalar
 
