@@ -17,7 +17,7 @@ const INDENT = 4
 const PRINTABLE = /^[\n\x20-\x7e\u0085\u00a0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]*$/u
 
 /** go-yaml's next indentation level: the next multiple of the indent width. */
-function nextIndent(indent: number): number {
+export function nextIndent(indent: number): number {
   return INDENT * Math.floor((indent + INDENT) / INDENT)
 }
 
@@ -82,18 +82,21 @@ export function buildScalarNode(value: SopsScalar): EmitNode {
   return { kind: 'scalar', text: Number.isInteger(value) ? String(value) : formatYamlFloat(value) }
 }
 
-function formatKey(key: string): string {
+/** A mapping key as go-yaml v3 writes it (always on one line). */
+export function formatKey(key: string): string {
   const node = buildStringNode(key)
   return node.kind === 'scalar' ? node.text : doubleQuote(key)
 }
 
-function literalHeader(text: string): string {
+/** The `|` header of a literal block: an indentation indicator when the text starts with a space or newline, and its chomping. */
+export function literalHeader(text: string): string {
   const indicator = /^[ \n]/.test(text) ? String(INDENT) : ''
   const chomp = !text.endsWith('\n') ? '-' : text.endsWith('\n\n') || text === '\n' ? '+' : ''
   return `|${indicator}${chomp}`
 }
 
-function literalBody(text: string, indent: number): string[] {
+/** The lines of a literal block whose content sits at column `indent`. */
+export function literalBody(text: string, indent: number): string[] {
   const body = text.endsWith('\n') ? text.slice(0, -1) : text
   return body.split('\n').map((line) => (line === '' ? '' : ' '.repeat(indent) + line))
 }

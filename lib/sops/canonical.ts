@@ -1,0 +1,267 @@
+/**
+ * A fast reader for the one YAML layout that sops's go-yaml encoder writes, and so our emitter and
+ * `sops edit`: block mappings and sequences at that indentation, plain, single- and double-quoted
+ * scalars, literal blocks, `{}`/`[]`, and comment lines before mapping keys. It reads the lines in one
+ * pass and checks, line by line and token by token, that our emitter (emit.ts) would write exactly
+ * that line for what it read, so only text the emitter writes byte for byte is accepted. Anything else
+ * (hand edits, flow style, anchors, tags, other indentation, blank lines, several documents) gives
+ * undefined, and the caller uses the full YAML parser.
+ */
+import { buildScalarNode, formatKey, literalBody, literalHeader, nextIndent } from './emit.ts'
+import { isTreeMap, type TreeMap, type TreeNode, type TreeSeq } from './tree-node.ts'
+import type { SopsScalar } from './values.ts'
+import { resolvePlainYaml } from './yaml-types.ts'
+
+/** Thrown (and caught in `readCanonicalYaml`) where the text leaves the layout. */
+const OUTSIDE = new Error('not in the canonical sops YAML layout')
+
+/** The full parser refuses deeper documents with its own error. */
+const MAX_DEPTH = 200
+/** YAML limits implicit keys to 1024 characters; longer ones are the full parser's to judge. */
+const MAX_KEY = 1024
+
+/** Comment text the emitter writes back verbatim and both readers read alike: printable, not empty, no BOM. */
+const COMMENT_TEXT = /^[\t\x20-\x7e\u00a0-\ud7ff\ue000-\ufefe\uff00-\ufffd\u{10000}-\u{10ffff}]+$/u
+
+const ESCAPES: Record<string, string> = {
+  '0': '\0',
+  a: '\x07',
+  b: '\b',
+  t: '\t',
+  n: '\n',
+  v: '\v',
+  f: '\f',
+  r: '\r',
+  e: '\x1b',
+  '"': '"',
+  '\\': '\\',
+  N: '\u0085',
+  _: '\u00a0',
+  L: '\u2028',
+  P: '\u2029',
+}
+const HEX_ESCAPES: Record<string, number> = { x: 2, u: 4, U: 8 }
+
+/** A quoted scalar and the index just after its closing quote. */
+interface Quoted {
+  value: string
+  end: number
+}
+
+/** A double-quoted scalar on one line, with the escapes go-yaml writes. */
+function readDoubleQuoted(line: string, start: number): Quoted {
+  let value = ''
+  let from = start + 1
+  for (;;) {
+    const quote = line.indexOf('"', from)
+    const backslash = line.indexOf('\\', from)
+    if (quote === -1) throw OUTSIDE
+    if (backslash === -1 || backslash > quote)
+      return { value: value + line.slice(from, quote), end: quote + 1 }
+    value += line.slice(from, backslash)
+    const code = line[backslash + 1] ?? ''
+    const digits = HEX_ESCAPES[code]
+    if (digits !== undefined) {
+      const hex = line.slice(backslash + 2, backslash + 2 + digits)
+      if (!/^[0-9A-Fa-f]+$/.test(hex) || hex.length !== digits) throw OUTSIDE
+      value += String.fromCodePoint(Number.parseInt(hex, 16))
+      from = backslash + 2 + digits
+    } else {
+      const char = ESCAPES[code]
+      if (char === undefined) throw OUTSIDE
+      value += char
+      from = backslash + 2
+    }
+  }
+}
+
+/** A single-quoted scalar on one line (`''` is a quote). */
+function readSingleQuoted(line: string, start: number): Quoted {
+  let value = ''
+  let from = start + 1
+  for (;;) {
+    const quote = line.indexOf("'", from)
+    if (quote === -1) throw OUTSIDE
+    value += line.slice(from, quote)
+    if (line[quote + 1] !== "'") return { value, end: quote + 1 }
+    value += "'"
+    from = quote + 2
+  }
+}
+
+/** The mapping key starting at `start` and the index of its `:`, or undefined when the text there is no key. */
+function readKey(line: string, start: number): { key: string; colon: number } | undefined {
+  const first = line[start]
+  if (first === '"' || first === "'") {
+    const { value, end } = first === '"' ? readDoubleQuoted(line, start) : readSingleQuoted(line, start)
+    if (line[end] !== ':') return undefined
+    if (end + 1 < line.length && line[end + 1] !== ' ') throw OUTSIDE
+    return { key: value, colon: end }
+  }
+  for (let colon = line.indexOf(':', start); colon !== -1; colon = line.indexOf(':', colon + 1)) {
+    if (colon + 1 < line.length && line[colon + 1] !== ' ') continue
+    if (colon === start || colon - start > MAX_KEY) throw OUTSIDE
+    return { key: line.slice(start, colon), colon }
+  }
+  return undefined
+}
+
+/** A scalar that fills the rest of its line. */
+function readScalar(text: string): SopsScalar {
+  if (text[0] !== '"' && text[0] !== "'") return resolvePlainYaml(text)
+  const { value, end } = text[0] === '"' ? readDoubleQuoted(text, 0) : readSingleQuoted(text, 0)
+  if (end !== text.length) throw OUTSIDE
+  return value
+}
+
+function indentOf(line: string): number {
+  let n = 0
+  while (line.charCodeAt(n) === 32) n++
+  return n
+}
+
+/** The value the emitter writes as exactly `text` after a key or `- `; throws OUTSIDE for any other text. */
+function readScalarAsEmitted(text: string): SopsScalar {
+  const value = readScalar(text)
+  const node = buildScalarNode(value)
+  if (node.kind !== 'scalar' || node.text !== text) throw OUTSIDE
+  return value
+}
+
+class Reader {
+  private i = 0
+  /** The column where the current line continues after a `- ` (a collection in a list item); -1 when it does not. */
+  private inline = -1
+  /** Each key's style as the emitter writes it (a state file repeats its field names). */
+  private readonly keyStyles = new Map<string, string>()
+
+  constructor(private readonly lines: string[]) {}
+
+  document(): TreeMap {
+    const root = this.collection(0, 0)
+    if (this.i !== this.lines.length || !isTreeMap(root)) throw OUTSIDE
+    return root
+  }
+
+  /** The current line's column where its content starts, or -1 past the end. */
+  private column(): number {
+    const line = this.lines[this.i]
+    if (line === undefined) return -1
+    if (this.inline >= 0) return this.inline
+    if (line === '' || line.trim() === '') throw OUTSIDE
+    return indentOf(line)
+  }
+
+  private collection(col: number, depth: number): TreeMap | TreeSeq {
+    if (depth > MAX_DEPTH) throw OUTSIDE
+    return this.lines[this.i]?.startsWith('- ', col) ? this.seq(col, depth) : this.map(col, depth)
+  }
+
+  private map(col: number, depth: number): TreeMap {
+    const node: TreeMap = { kind: 'map', entries: [], comments: new Map() }
+    const seen = new Set<string>()
+    let comments: string[] = []
+    for (let at = this.column(); at === col; at = this.column()) {
+      const line = this.lines[this.i] as string
+      if (line[col] === '#' && this.inline === -1) {
+        const comment = line.slice(col + 1)
+        // The `yaml` package reads an empty comment as " " and ends one at a CR: the full parser decides.
+        if (!COMMENT_TEXT.test(comment)) throw OUTSIDE
+        comments.push(comment)
+        this.i++
+        continue
+      }
+      const found = readKey(line, col)
+      if (found === undefined || seen.has(found.key)) throw OUTSIDE
+      if (this.keyStyle(found.key) !== line.slice(col, found.colon)) throw OUTSIDE
+      seen.add(found.key)
+      this.inline = -1
+      node.entries.push([found.key, this.value(line, found.colon + 1, col, depth, false)])
+      if (comments.length > 0) node.comments.set(found.key, comments)
+      comments = []
+    }
+    if (this.column() > col || comments.length > 0 || node.entries.length === 0) throw OUTSIDE
+    return node
+  }
+
+  private keyStyle(key: string): string {
+    let style = this.keyStyles.get(key)
+    if (style === undefined) {
+      style = formatKey(key)
+      this.keyStyles.set(key, style)
+    }
+    return style
+  }
+
+  private seq(col: number, depth: number): TreeSeq {
+    const node: TreeSeq = { kind: 'seq', items: [] }
+    for (let at = this.column(); at === col; at = this.column()) {
+      const line = this.lines[this.i] as string
+      if (!line.startsWith('- ', col)) throw OUTSIDE
+      this.inline = -1
+      node.items.push(this.value(line, col + 1, col, depth, true))
+    }
+    if (this.column() > col) throw OUTSIDE
+    return node
+  }
+
+  /** The value after a key's `:` or an item's `-` (at `from`, which must be followed by a space or the end). */
+  private value(line: string, from: number, col: number, depth: number, inItem: boolean): TreeNode {
+    if (from === line.length) {
+      if (inItem) throw OUTSIDE
+      this.i++
+      if (this.column() !== nextIndent(col)) throw OUTSIDE
+      return this.collection(nextIndent(col), depth + 1)
+    }
+    const rest = line.slice(from + 1)
+    if (rest === '{}' || rest === '[]') {
+      this.i++
+      return rest === '{}' ? { kind: 'map', entries: [], comments: new Map() } : { kind: 'seq', items: [] }
+    }
+    if (rest[0] === '|') return this.literal(rest, col, inItem ? col + 2 : nextIndent(col))
+    if (inItem && (rest.startsWith('- ') || readKey(rest, 0) !== undefined)) {
+      this.inline = from + 1
+      return this.collection(from + 1, depth + 1)
+    }
+    this.i++
+    return readScalarAsEmitted(rest)
+  }
+
+  /**
+   * A literal block (`|`, `|-`, `|+`) whose lines are indented deeper than `col`, read as YAML reads it,
+   * then checked against the lines the emitter writes for that text at column `indent`.
+   */
+  private literal(header: string, col: number, indent: number): string {
+    const chomp = header.slice(1)
+    if (chomp !== '' && chomp !== '-' && chomp !== '+') throw OUTSIDE
+    const start = ++this.i
+    const first = this.lines[start]
+    if (first === undefined || indentOf(first) <= col || first.trim() === '') throw OUTSIDE
+    const content = indentOf(first)
+    const body: string[] = []
+    for (let line: string | undefined = first; line !== undefined; line = this.lines[++this.i]) {
+      if (line === '') body.push('')
+      else if (line.trim() === '') throw OUTSIDE
+      else if (indentOf(line) >= content) body.push(line.slice(content))
+      else break
+    }
+    let end = body.length
+    if (chomp !== '+') while (end > 0 && body[end - 1] === '') end--
+    const text = chomp === '-' ? body.slice(0, end).join('\n') : `${body.slice(0, end).join('\n')}\n`
+    const emitted = literalBody(text, indent)
+    if (buildScalarNode(text).kind !== 'literal' || literalHeader(text) !== header) throw OUTSIDE
+    if (emitted.length !== this.i - start || emitted.some((line, k) => line !== this.lines[start + k]))
+      throw OUTSIDE
+    return text
+  }
+}
+
+/** The tree of `text` when it is exactly what our emitter writes for it; undefined otherwise. */
+export function readCanonicalYaml(text: string): TreeMap | undefined {
+  if (!text.endsWith('\n') || text.startsWith('\ufeff')) return undefined
+  try {
+    return new Reader(text.slice(0, -1).split('\n')).document()
+  } catch {
+    return undefined
+  }
+}
