@@ -92,14 +92,18 @@ function walk(
   ctx: WalkContext,
 ): unknown {
   if (isTreeMap(node)) {
-    const entries: Array<[string, unknown]> = []
+    const out: Record<string, unknown> = {}
     for (const [key, value] of node.entries) {
       const at: Trail = { up: trail, step: key }
       const comments = node.comments.size > 0 ? node.comments.get(key) : undefined
       if (comments) ctx.reuse.rememberComments(trailSteps(at), comments)
-      entries.push([key, walk(value, `${aad}${key}:`, matched || ctx.rule.matchesKey(key), at, ctx)])
+      const data = walk(value, `${aad}${key}:`, matched || ctx.rule.matchesKey(key), at, ctx)
+      // `__proto__` is a key like any other in a file: an own property, never the prototype.
+      if (key === '__proto__')
+        Object.defineProperty(out, key, { value: data, enumerable: true, writable: true, configurable: true })
+      else out[key] = data
     }
-    return Object.fromEntries(entries)
+    return out
   }
   const leafAad = aad === '' ? ':' : aad
   const encrypted = matched === ctx.rule.encryptsMatched

@@ -107,9 +107,9 @@ function emptyCollection(node: EmitNode): string | undefined {
   return undefined
 }
 
-/** Emits lines into `out`; key styles are looked up once per emit (a state file repeats its field names). */
+/** The text written so far; key styles are looked up once per emit (a state file repeats its field names). */
 interface Emitter {
-  out: string[]
+  text: string
   keys: Map<string, string>
 }
 
@@ -126,14 +126,14 @@ function keyText(key: string, em: Emitter): string {
 function emitAfter(prefix: string, node: EmitNode, indent: number, inSeqItem: boolean, em: Emitter): void {
   const empty = emptyCollection(node)
   const childIndent = inSeqItem ? indent + 2 : nextIndent(indent)
-  if (empty !== undefined) em.out.push(`${prefix} ${empty}`)
-  else if (node.kind === 'scalar') em.out.push(`${prefix} ${node.text}`)
+  if (empty !== undefined) em.text += `${prefix} ${empty}\n`
+  else if (node.kind === 'scalar') em.text += `${prefix} ${node.text}\n`
   else if (node.kind === 'literal')
-    em.out.push(`${prefix} ${literalHeader(node.text)}`, ...literalBody(node.text, childIndent))
+    em.text += `${prefix} ${literalHeader(node.text)}\n${literalBody(node.text, childIndent).join('\n')}\n`
   // A collection in a list item starts on the item's own line, after the `- `.
   else if (inSeqItem) emitBlock(node, indent + 2, em, `${prefix} `)
   else {
-    em.out.push(prefix)
+    em.text += `${prefix}\n`
     emitBlock(node, childIndent, em)
   }
 }
@@ -146,14 +146,17 @@ function emitAfter(prefix: string, node: EmitNode, indent: number, inSeqItem: bo
 function emitBlock(node: EmitNode, indent: number, em: Emitter, lead?: string): void {
   const pad = ' '.repeat(indent)
   if (node.kind === 'map') {
-    for (const [i, [key, value]] of node.entries.entries()) {
+    const { entries, comments } = node
+    for (let i = 0; i < entries.length; i++) {
+      const [key, value] = entries[i] as [string, EmitNode]
       const first = i === 0 && lead !== undefined
-      if (!first) for (const line of node.comments?.[i] ?? []) em.out.push(`${pad}#${line}`)
+      const lines = comments?.[i]
+      if (!first && lines) for (const line of lines) em.text += `${pad}#${line}\n`
       emitAfter(`${first ? lead : pad}${keyText(key, em)}:`, value, indent, false, em)
     }
   } else if (node.kind === 'seq') {
-    for (const [i, item] of node.items.entries())
-      emitAfter(`${i === 0 && lead !== undefined ? lead : pad}-`, item, indent, true, em)
+    for (let i = 0; i < node.items.length; i++)
+      emitAfter(`${i === 0 && lead !== undefined ? lead : pad}-`, node.items[i] as EmitNode, indent, true, em)
   } else {
     throw new Error('emit: a document must be a mapping')
   }
@@ -161,7 +164,8 @@ function emitBlock(node: EmitNode, indent: number, em: Emitter, lead?: string): 
 
 /** The YAML text of one document whose root is a mapping. */
 export function emitYaml(root: EmitNode): string {
-  const em: Emitter = { out: [], keys: new Map() }
+  const em: Emitter = { text: '', keys: new Map() }
   emitBlock(root, 0, em)
-  return `${em.out.join('\n')}\n`
+  // An empty mapping has no lines: the text is then one empty line, as a join of no lines would give.
+  return em.text === '' ? '\n' : em.text
 }

@@ -55,9 +55,8 @@ function encodeLeaf(value: SopsScalar, aad: string, encrypted: boolean, ctx: Enc
 
 /** Comments of the previous file that still have their place: kept byte-identical (same data key only). */
 function carriedListComments(at: Trail | undefined, index: number, ctx: EncodeContext): EmitNode[] {
-  if (ctx.kept === undefined) return []
   const steps = trailSteps(at)
-  const comments = ctx.kept.listCommentsBefore(steps, index)
+  const comments = ctx.kept?.listCommentsBefore(steps, index) ?? []
   for (const enc of comments) ctx.next.rememberListComment(steps, index, enc)
   return comments.map((enc) => ({ kind: 'scalar', text: enc }))
 }
@@ -74,23 +73,29 @@ function encodeNode(
   ctx: EncodeContext,
 ): EmitNode {
   if (Array.isArray(value)) {
-    const items = value.flatMap((item, i) => [
-      ...carriedListComments(at, i, ctx),
-      encodeNode(item, aad, matched, { up: at, step: i }, ctx),
-    ])
-    return { kind: 'seq', items: [...items, ...carriedListComments(at, value.length, ctx)] }
+    const items: EmitNode[] = []
+    for (let i = 0; i < value.length; i++) {
+      if (ctx.kept) items.push(...carriedListComments(at, i, ctx))
+      items.push(encodeNode(value[i], aad, matched, { up: at, step: i }, ctx))
+    }
+    if (ctx.kept) items.push(...carriedListComments(at, value.length, ctx))
+    return { kind: 'seq', items }
   }
   if (isScalar(value))
     return encodeLeaf(value, aad === '' ? ':' : aad, matched === ctx.rule.encryptsMatched, ctx)
   if (isPlainObject(value)) {
     const entries: Array<[string, EmitNode]> = []
-    const comments: string[][] = []
-    for (const [key, v] of Object.entries(value)) {
+    // Comment lines exist only when the previous file had some (and its data key is kept).
+    const comments: string[][] | undefined = ctx.kept ? [] : undefined
+    for (const key of Object.keys(value)) {
       const child: Trail = { up: at, step: key }
-      const lines = ctx.kept?.commentsBefore(trailSteps(child)) ?? []
-      if (lines.length > 0) ctx.next.rememberComments(trailSteps(child), lines)
-      comments.push([...lines])
-      entries.push([key, encodeNode(v, `${aad}${key}:`, matched || ctx.rule.matchesKey(key), child, ctx)])
+      if (ctx.kept && comments) {
+        const lines = ctx.kept.commentsBefore(trailSteps(child))
+        if (lines.length > 0) ctx.next.rememberComments(trailSteps(child), lines)
+        comments.push([...lines])
+      }
+      const node = encodeNode(value[key], `${aad}${key}:`, matched || ctx.rule.matchesKey(key), child, ctx)
+      entries.push([key, node])
     }
     return { kind: 'map', entries, comments }
   }
