@@ -11,7 +11,7 @@ import { SopsRecipientError } from './errors.ts'
 import { MacBuilder } from './mac.ts'
 import { type AgeStanza, buildLastModified, SOPS_FORMAT_VERSION } from './metadata.ts'
 import { buildReuseKey, ReuseMaterial, type Trail, trailSteps } from './reuse.ts'
-import { buildRuleMatcher, DEFAULT_RULE, type RuleMatcher } from './rules.ts'
+import { buildRuleMatcher, DEFAULT_RULE, type EncryptionRule, type RuleMatcher } from './rules.ts'
 import type { EncryptOptions } from './types.ts'
 import { isFloat, SopsFloat, type SopsScalar, toGoText, typeOf } from './values.ts'
 
@@ -22,7 +22,6 @@ interface EncodeContext {
   recall: ((key: string) => string | undefined) | undefined
   /** The previous file's material when its data key is kept and it had comments (they stay valid). */
   kept: ReuseMaterial | undefined
-  next: ReuseMaterial
 }
 
 function isScalar(value: unknown): value is SopsScalar {
@@ -47,17 +46,13 @@ function encodeLeaf(value: SopsScalar, aad: string, encrypted: boolean, ctx: Enc
   ctx.mac.add(text, encrypted)
   if (!encrypted || text === '') return buildScalarNode(value)
   const type = typeOf(value)
-  const key = buildReuseKey(aad, type, text)
-  const enc = ctx.recall?.(key) ?? encryptValue(text, type, ctx.dataKey, aad)
-  ctx.next.remember(key, enc)
-  return { kind: 'scalar', text: enc }
+  const kept = ctx.recall?.(buildReuseKey(aad, type, text))
+  return { kind: 'scalar', text: kept ?? encryptValue(text, type, ctx.dataKey, aad) }
 }
 
 /** Comments of the previous file that still have their place: kept byte-identical (same data key only). */
 function carriedListComments(at: Trail | undefined, index: number, ctx: EncodeContext): EmitNode[] {
-  const steps = trailSteps(at)
-  const comments = ctx.kept?.listCommentsBefore(steps, index) ?? []
-  for (const enc of comments) ctx.next.rememberListComment(steps, index, enc)
+  const comments = ctx.kept?.listCommentsBefore(trailSteps(at), index) ?? []
   return comments.map((enc) => ({ kind: 'scalar', text: enc }))
 }
 
@@ -89,11 +84,7 @@ function encodeNode(
     const comments: string[][] | undefined = ctx.kept ? [] : undefined
     for (const key of Object.keys(value)) {
       const child: Trail = { up: at, step: key }
-      if (ctx.kept && comments) {
-        const lines = ctx.kept.commentsBefore(trailSteps(child))
-        if (lines.length > 0) ctx.next.rememberComments(trailSteps(child), lines)
-        comments.push([...lines])
-      }
+      if (ctx.kept && comments) comments.push([...ctx.kept.commentsBefore(trailSteps(child))])
       const node = encodeNode(value[key], `${aad}${key}:`, matched || ctx.rule.matchesKey(key), child, ctx)
       entries.push([key, node])
     }
@@ -125,7 +116,8 @@ function buildMetadata(
   stanzas: readonly AgeStanza[],
   lastModified: string,
   mac: string,
-  reuse: ReuseMaterial,
+  rule: EncryptionRule,
+  macOnlyEncrypted: boolean,
 ): EmitNode {
   const entries: Array<[string, EmitNode]> = [
     [
@@ -143,9 +135,9 @@ function buildMetadata(
     ],
     ['lastmodified', buildScalarNode(lastModified)],
     ['mac', { kind: 'scalar', text: mac }],
-    [reuse.rule.name, buildScalarNode(reuse.rule.value)],
+    [rule.name, buildScalarNode(rule.value)],
   ]
-  if (reuse.macOnlyEncrypted) entries.push(['mac_only_encrypted', buildScalarNode(true)])
+  if (macOnlyEncrypted) entries.push(['mac_only_encrypted', buildScalarNode(true)])
   entries.push(['version', buildScalarNode(SOPS_FORMAT_VERSION)])
   return { kind: 'map', entries }
 }
@@ -170,7 +162,6 @@ export async function encryptSopsYaml(
       : await Promise.all(options.recipients.map((r) => wrapFor(dataKey, r)))
   const rule = previous?.rule ?? DEFAULT_RULE
   const macOnly = previous?.macOnlyEncrypted ?? false
-  const next = new ReuseMaterial(stanzas, rule, macOnly)
   const key = createSecretKey(dataKey)
   const ctx: EncodeContext = {
     dataKey: key,
@@ -178,12 +169,11 @@ export async function encryptSopsYaml(
     mac: new MacBuilder(macOnly),
     recall: keep ? previous?.buildRecall() : undefined,
     kept: keep && previous?.hasComments ? previous : undefined,
-    next,
   }
   const body = encodeNode(data, '', false, undefined, ctx)
   if (body.kind !== 'map') throw new TypeError('encryptSopsYaml: data must be a plain object')
   const lastModified = buildLastModified()
   const mac = encryptValue(ctx.mac.digest(), 'str', key, lastModified)
-  body.entries.push(['sops', buildMetadata(stanzas, lastModified, mac, next)])
+  body.entries.push(['sops', buildMetadata(stanzas, lastModified, mac, rule, macOnly)])
   return emitYaml(body)
 }
