@@ -27,10 +27,19 @@ export function trailSteps(trail: Trail | undefined): Step[] {
   return steps.reverse()
 }
 
+/** The ENC strings of one (AAD, type, plaintext) in document order, and how many one encryption pass has used. */
+interface Occurrences {
+  encs: string[]
+  pass: number
+  used: number
+}
+
 /** Opaque material kept in `DecryptedSops.reuse`. */
 export class ReuseMaterial {
-  /** Per `buildReuseKey` of (AAD, type, plaintext): the ENC strings of its occurrences, in document order. */
-  private readonly encrypted = new Map<string, string[]>()
+  /** Per `buildReuseKey` of (AAD, type, plaintext): its occurrences. */
+  private readonly encrypted = new Map<string, Occurrences>()
+  /** Numbers the encryption passes, so each counts its own uses (an entry resets when a new pass first meets it). */
+  private passes = 0
   /** Comment lines before a mapping key, by the JSON of its structural path (list indices included). */
   private readonly comments = new Map<string, string[]>()
   /** Comment items of a list (`ENC[…,type:comment]`), by the list's structural path, then by the index of the value they precede. */
@@ -48,9 +57,9 @@ export class ReuseMaterial {
 
   /** Remember the `ENC[...]` string of the value whose `buildReuseKey` is `key` (call in document order). */
   remember(key: string, enc: string): void {
-    const list = this.encrypted.get(key)
-    if (list) list.push(enc)
-    else this.encrypted.set(key, [enc])
+    const occurrences = this.encrypted.get(key)
+    if (occurrences) occurrences.encs.push(enc)
+    else this.encrypted.set(key, { encs: [enc], pass: 0, used: 0 })
   }
 
   /** Remember the comment lines written before the key at `path`. */
@@ -79,13 +88,18 @@ export class ReuseMaterial {
   /**
    * A lookup for one encryption pass: the nth occurrence of an unchanged value gets the nth previous
    * `ENC[...]` string (so equal values under one list keep their own strings); undefined when new.
+   * One pass at a time: the encoder's walk is synchronous.
    */
   buildRecall(): (key: string) => string | undefined {
-    const used = new Map<string, number>()
+    const pass = ++this.passes
     return (key) => {
-      const n = used.get(key) ?? 0
-      used.set(key, n + 1)
-      return this.encrypted.get(key)?.[n]
+      const occurrences = this.encrypted.get(key)
+      if (occurrences === undefined) return undefined
+      if (occurrences.pass !== pass) {
+        occurrences.pass = pass
+        occurrences.used = 0
+      }
+      return occurrences.encs[occurrences.used++]
     }
   }
 }
