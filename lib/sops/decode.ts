@@ -15,7 +15,7 @@ import {
 } from './errors.ts'
 import { MacBuilder } from './mac.ts'
 import { normaliseLastModified, readMetadata } from './metadata.ts'
-import { buildReuseKey, ReuseMaterial, type Trail, trailSteps } from './reuse.ts'
+import { buildReuseKey, ReuseMaterial, type Step } from './reuse.ts'
 import { buildRuleMatcher, type RuleMatcher } from './rules.ts'
 import { parseTree } from './tree.ts'
 import { isTreeMap, isTreeSeq, type TreeMap, type TreeNode } from './tree-node.ts'
@@ -27,6 +27,8 @@ interface WalkContext {
   rule: RuleMatcher
   mac: MacBuilder
   reuse: ReuseMaterial
+  /** The structural path (keys and list indices) of the node being walked, pushed and popped as the walk goes. */
+  path: Step[]
 }
 
 /** What a leaf walk returns for a sequence comment (`- ENC[…,type:comment]`) instead of a value. */
@@ -82,22 +84,17 @@ function walkLeaf(
 
 /**
  * Decrypt a subtree. `aad` is the AAD prefix (the mapping keys so far, each followed by `:`), `matched`
- * whether a key on the path matches the encryption rule, `trail` the structural path (with list indices).
+ * whether a key on the path matches the encryption rule.
  */
-function walk(
-  node: TreeNode,
-  aad: string,
-  matched: boolean,
-  trail: Trail | undefined,
-  ctx: WalkContext,
-): unknown {
+function walk(node: TreeNode, aad: string, matched: boolean, ctx: WalkContext): unknown {
   if (isTreeMap(node)) {
     const out: Record<string, unknown> = {}
     for (const [key, value] of node.entries) {
-      const at: Trail = { up: trail, step: key }
+      ctx.path.push(key)
       const comments = node.comments.size > 0 ? node.comments.get(key) : undefined
-      if (comments) ctx.reuse.rememberComments(trailSteps(at), comments)
-      const data = walk(value, `${aad}${key}:`, matched || ctx.rule.matchesKey(key), at, ctx)
+      if (comments) ctx.reuse.rememberComments(ctx.path, comments)
+      const data = walk(value, `${aad}${key}:`, matched || ctx.rule.matchesKey(key), ctx)
+      ctx.path.pop()
       // `__proto__` is a key like any other in a file: an own property, never the prototype.
       if (key === '__proto__')
         Object.defineProperty(out, key, { value: data, enumerable: true, writable: true, configurable: true })
@@ -111,12 +108,14 @@ function walk(
     const items: unknown[] = []
     for (const item of node.items) {
       if (isTreeMap(item) || isTreeSeq(item)) {
-        items.push(walk(item, aad, matched, { up: trail, step: items.length }, ctx))
+        ctx.path.push(items.length)
+        items.push(walk(item, aad, matched, ctx))
+        ctx.path.pop()
         continue
       }
       // sops writes comments inside sequences as `- ENC[…,type:comment]` items: verify, keep aside, drop from data.
       const leaf = walkLeaf(item, leafAad, encrypted, ctx)
-      if (leaf === COMMENT) ctx.reuse.rememberListComment(trailSteps(trail), items.length, item as string)
+      if (leaf === COMMENT) ctx.reuse.rememberListComment(ctx.path, items.length, item as string)
       else items.push(leaf)
     }
     return items
@@ -175,8 +174,9 @@ export async function decryptSops(
     rule: buildRuleMatcher(meta.rule),
     mac: new MacBuilder(meta.macOnlyEncrypted),
     reuse: new ReuseMaterial(meta.age, meta.rule, meta.macOnlyEncrypted),
+    path: [],
   }
-  const data = walk(body, '', false, undefined, ctx) as Record<string, unknown>
+  const data = walk(body, '', false, ctx) as Record<string, unknown>
   verifyMac(meta.mac, meta.lastModified, ctx.mac.digest(), ctx.dataKey)
   return {
     data,

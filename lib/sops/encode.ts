@@ -10,7 +10,7 @@ import { buildScalarNode, type EmitNode, emitYaml } from './emit.ts'
 import { SopsRecipientError } from './errors.ts'
 import { MacBuilder } from './mac.ts'
 import { type AgeStanza, buildLastModified, SOPS_FORMAT_VERSION } from './metadata.ts'
-import { buildReuseKey, ReuseMaterial, type Trail, trailSteps } from './reuse.ts'
+import { buildReuseKey, ReuseMaterial, type Step } from './reuse.ts'
 import { buildRuleMatcher, DEFAULT_RULE, type EncryptionRule, type RuleMatcher } from './rules.ts'
 import type { EncryptOptions } from './types.ts'
 import { isFloat, SopsFloat, type SopsScalar, toGoText, typeOf } from './values.ts'
@@ -22,6 +22,8 @@ interface EncodeContext {
   recall: ((key: string) => string | undefined) | undefined
   /** The previous file's material when its data key is kept and it had comments (they stay valid). */
   kept: ReuseMaterial | undefined
+  /** The structural path (keys and list indices) of the node being encoded, pushed and popped as the walk goes. */
+  path: Step[]
 }
 
 function isScalar(value: unknown): value is SopsScalar {
@@ -51,29 +53,25 @@ function encodeLeaf(value: SopsScalar, aad: string, encrypted: boolean, ctx: Enc
 }
 
 /** Comments of the previous file that still have their place: kept byte-identical (same data key only). */
-function carriedListComments(at: Trail | undefined, index: number, ctx: EncodeContext): EmitNode[] {
-  const comments = ctx.kept?.listCommentsBefore(trailSteps(at), index) ?? []
+function carriedListComments(index: number, ctx: EncodeContext): EmitNode[] {
+  const comments = ctx.kept?.listCommentsBefore(ctx.path, index) ?? []
   return comments.map((enc) => ({ kind: 'scalar', text: enc }))
 }
 
 /**
  * Encrypt a subtree. `aad` is the AAD prefix (the mapping keys so far, each followed by `:`), `matched`
- * whether a key on the path matches the encryption rule, `at` the structural path (with list indices).
+ * whether a key on the path matches the encryption rule.
  */
-function encodeNode(
-  value: unknown,
-  aad: string,
-  matched: boolean,
-  at: Trail | undefined,
-  ctx: EncodeContext,
-): EmitNode {
+function encodeNode(value: unknown, aad: string, matched: boolean, ctx: EncodeContext): EmitNode {
   if (Array.isArray(value)) {
     const items: EmitNode[] = []
     for (let i = 0; i < value.length; i++) {
-      if (ctx.kept) items.push(...carriedListComments(at, i, ctx))
-      items.push(encodeNode(value[i], aad, matched, { up: at, step: i }, ctx))
+      if (ctx.kept) items.push(...carriedListComments(i, ctx))
+      ctx.path.push(i)
+      items.push(encodeNode(value[i], aad, matched, ctx))
+      ctx.path.pop()
     }
-    if (ctx.kept) items.push(...carriedListComments(at, value.length, ctx))
+    if (ctx.kept) items.push(...carriedListComments(value.length, ctx))
     return { kind: 'seq', items }
   }
   if (isScalar(value))
@@ -83,10 +81,10 @@ function encodeNode(
     // Comment lines exist only when the previous file had some (and its data key is kept).
     const comments: string[][] | undefined = ctx.kept ? [] : undefined
     for (const key of Object.keys(value)) {
-      const child: Trail = { up: at, step: key }
-      if (ctx.kept && comments) comments.push([...ctx.kept.commentsBefore(trailSteps(child))])
-      const node = encodeNode(value[key], `${aad}${key}:`, matched || ctx.rule.matchesKey(key), child, ctx)
-      entries.push([key, node])
+      ctx.path.push(key)
+      if (ctx.kept && comments) comments.push([...ctx.kept.commentsBefore(ctx.path)])
+      entries.push([key, encodeNode(value[key], `${aad}${key}:`, matched || ctx.rule.matchesKey(key), ctx)])
+      ctx.path.pop()
     }
     return { kind: 'map', entries, comments }
   }
@@ -169,8 +167,9 @@ export async function encryptSopsYaml(
     mac: new MacBuilder(macOnly),
     recall: keep ? previous?.buildRecall() : undefined,
     kept: keep && previous?.hasComments ? previous : undefined,
+    path: [],
   }
-  const body = encodeNode(data, '', false, undefined, ctx)
+  const body = encodeNode(data, '', false, ctx)
   if (body.kind !== 'map') throw new TypeError('encryptSopsYaml: data must be a plain object')
   const lastModified = buildLastModified()
   const mac = encryptValue(ctx.mac.digest(), 'str', key, lastModified)

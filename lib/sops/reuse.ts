@@ -11,22 +11,6 @@ import type { SopsValueType } from './values.ts'
 /** One step of a structural path: a mapping key or a list index. */
 export type Step = string | number
 
-/**
- * A structural path built while walking, one link per step: walkers extend it for every node, and
- * only the few nodes that carry comments turn it into a `Step[]`.
- */
-export interface Trail {
-  up: Trail | undefined
-  step: Step
-}
-
-/** The steps of `trail`, from the root. */
-export function trailSteps(trail: Trail | undefined): Step[] {
-  const steps: Step[] = []
-  for (let t = trail; t !== undefined; t = t.up) steps.push(t.step)
-  return steps.reverse()
-}
-
 /** The ENC strings of one (AAD, type, plaintext) in document order, and how many one encryption pass has used. */
 interface Occurrences {
   encs: string[]
