@@ -43,8 +43,10 @@ class Reader {
     const line = this.lines[this.i]
     if (line === undefined) return -1
     if (this.inline >= 0) return this.inline
-    if (line === '' || line.trim() === '') throw OUTSIDE
-    return indentOf(line)
+    const indent = indentOf(line)
+    // A blank or space-only line is never written by the emitter.
+    if (indent === line.length) throw OUTSIDE
+    return indent
   }
 
   private collection(col: number, depth: number): TreeMap | TreeSeq {
@@ -68,7 +70,8 @@ class Reader {
       }
       const found = readKey(line, col)
       if (found === undefined || seen.has(found.key)) throw OUTSIDE
-      if (this.keyStyle(found.key) !== line.slice(col, found.colon)) throw OUTSIDE
+      const style = this.keyStyle(found.key)
+      if (col + style.length !== found.colon || !line.startsWith(style, col)) throw OUTSIDE
       seen.add(found.key)
       this.inline = -1
       node.entries.push([found.key, this.value(line, found.colon + 1, col, depth, false)])
