@@ -4,7 +4,7 @@
  * literal blocks for multi-line strings, and go-yaml's choice of plain, single or double quotes.
  */
 import { formatYamlFloat, SopsFloat, type SopsScalar } from './values.ts'
-import { isOldBoolOrBase60, isPlainSafeString, resolvesToString } from './yaml-types.ts'
+import { isOldBoolOrBase60, isPlainSafeString, resolvePlainYaml, resolvesToString } from './yaml-types.ts'
 
 export type EmitNode =
   /** `comments[i]`: comment lines (text after `#`) written before entry i. */
@@ -60,9 +60,17 @@ function doubleQuote(text: string): string {
 const ENC_SHAPE =
   /^ENC\[AES256_GCM,data:[A-Za-z0-9+/=]*,iv:[A-Za-z0-9+/=]*,tag:[A-Za-z0-9+/=]*,type:[a-z]+\]$/
 
+/**
+ * A letter, then letters, digits, `_` and `-` (most keys, ids, names): plain for go-yaml unless it reads
+ * as a bool or null (`true`, `yes`, `Null`…); the general checks below agree on every such string.
+ */
+const WORD = /^[A-Za-z][A-Za-z0-9_-]*$/
+
 /** A string scalar in the style go-yaml v3 picks for it. */
 export function buildStringNode(text: string): EmitNode {
   if (ENC_SHAPE.test(text)) return { kind: 'scalar', text }
+  if (WORD.test(text) && resolvePlainYaml(text) === text && !isOldBoolOrBase60(text))
+    return { kind: 'scalar', text }
   const printable = PRINTABLE.test(text) && !text.includes('\r')
   if (text.includes('\n'))
     return printable ? { kind: 'literal', text } : { kind: 'scalar', text: doubleQuote(text) }
