@@ -2,7 +2,7 @@
  * sops's value cipher: `ENC[AES256_GCM,data:…,iv:…,tag:…,type:…]`, AES-256-GCM with a 32-byte IV and
  * AAD = the key path joined with `:` plus a trailing `:` (list indices are not part of it).
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import { type CipherKey, createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 import type { SopsValueType } from './values.ts'
 
 const ENC = /^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]$/
@@ -34,26 +34,44 @@ export function parseEncString(text: string): EncValue | undefined {
   }
 }
 
-/** The AAD sops uses for a value at `path` (mapping keys only). */
-export function buildAad(path: readonly string[]): string {
-  return `${path.join(':')}:`
+/**
+ * IVs are drawn from a buffer of fresh random bytes refilled 256 IVs at a time: a `randomBytes` call
+ * costs about as much as an AES-GCM encryption of a short value, whatever its size. Each byte is used
+ * once; IVs are public, so sharing one draw among them gives nothing away.
+ */
+const IV_SIZE = 32
+const IV_BATCH = 256
+let ivPool = Buffer.alloc(0)
+let ivOffset = 0
+
+function nextIv(): Buffer {
+  if (ivOffset + IV_SIZE > ivPool.length) {
+    ivPool = randomBytes(IV_SIZE * IV_BATCH)
+    ivOffset = 0
+  }
+  ivOffset += IV_SIZE
+  return ivPool.subarray(ivOffset - IV_SIZE, ivOffset)
 }
 
 /** Encrypt `plaintext` as sops does: fresh 32-byte IV, standard base64 with padding. */
-export function encryptValue(plaintext: string, type: SopsValueType, key: Uint8Array, aad: string): string {
-  const iv = randomBytes(32)
+export function encryptValue(plaintext: string, type: SopsValueType, key: CipherKey, aad: string): string {
+  const iv = nextIv()
   const cipher = createCipheriv('aes-256-gcm', key, iv)
   cipher.setAAD(Buffer.from(aad, 'utf8'))
-  const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()])
+  // GCM is a stream mode: final() adds no bytes, it only computes the tag.
+  const data = cipher.update(plaintext, 'utf8')
+  cipher.final()
   const tag = cipher.getAuthTag()
   return `ENC[AES256_GCM,data:${data.toString('base64')},iv:${iv.toString('base64')},tag:${tag.toString('base64')},type:${type}]`
 }
 
 /** Decrypt a parsed value; throws when GCM authentication fails (wrong key, AAD or tampered bytes). */
-export function decryptValue(value: EncValue, key: Uint8Array, aad: string): string {
+export function decryptValue(value: EncValue, key: CipherKey, aad: string): string {
   if (value.tag.length !== 16 || value.iv.length === 0) throw new Error('malformed iv or tag')
   const decipher = createDecipheriv('aes-256-gcm', key, value.iv)
   decipher.setAAD(Buffer.from(aad, 'utf8'))
   decipher.setAuthTag(value.tag)
-  return Buffer.concat([decipher.update(value.data), decipher.final()]).toString('utf8')
+  const data = decipher.update(value.data)
+  decipher.final()
+  return data.toString('utf8')
 }

@@ -2,8 +2,9 @@
  * Decrypting a SOPS file: parse, read the metadata, unwrap the data key with age, decrypt every value
  * with its path as AAD, and ALWAYS verify the MAC. Each failure is its own named error.
  */
+import { createSecretKey, type KeyObject } from 'node:crypto'
 import { unwrapDataKey } from './age.ts'
-import { buildAad, decryptValue, isEncString, parseEncString } from './cipher.ts'
+import { decryptValue, isEncString, parseEncString } from './cipher.ts'
 import {
   SopsFormatError,
   SopsMacTamperedError,
@@ -14,27 +15,34 @@ import {
 } from './errors.ts'
 import { MacBuilder } from './mac.ts'
 import { normaliseLastModified, readMetadata } from './metadata.ts'
-import { ReuseMaterial, type Step } from './reuse.ts'
-import { buildShouldEncrypt } from './rules.ts'
-import { isTreeMap, isTreeSeq, parseTree, type TreeMap, type TreeNode } from './tree.ts'
+import { buildReuseKey, ReuseMaterial, type Step } from './reuse.ts'
+import { buildRuleMatcher, type RuleMatcher } from './rules.ts'
+import { parseTree } from './tree.ts'
+import { isTreeMap, isTreeSeq, type TreeMap, type TreeNode } from './tree-node.ts'
 import type { DecryptedSops, DecryptionKeys } from './types.ts'
 import { parseTyped, type SopsScalar, toGoText } from './values.ts'
 
 interface WalkContext {
-  dataKey: Uint8Array
-  shouldEncrypt: (path: readonly string[]) => boolean
+  dataKey: KeyObject
+  rule: RuleMatcher
   mac: MacBuilder
   reuse: ReuseMaterial
+  /** The structural path (keys and list indices) of the node being walked, pushed and popped as the walk goes. */
+  path: Step[]
 }
 
-function decryptLeaf(
-  enc: string,
-  path: readonly string[],
-  ctx: WalkContext,
-): { value: SopsScalar; comment: boolean } {
-  const aad = buildAad(path)
+/** What a leaf walk returns for a sequence comment (`- ENC[…,type:comment]`) instead of a value. */
+const COMMENT = Symbol('comment')
+
+function decryptLeaf(enc: string, aad: string, ctx: WalkContext): SopsScalar | typeof COMMENT {
   const parsed = parseEncString(enc)
-  if (!parsed) throw new SopsValueTamperedError(aad, 'is not a valid sops encrypted value')
+  if (!parsed)
+    throw new SopsValueTamperedError(
+      aad,
+      isEncString(enc)
+        ? 'is not a valid sops encrypted value'
+        : 'is not encrypted although the file says it must be',
+    )
   let plaintext: string
   try {
     plaintext = decryptValue(parsed, ctx.dataKey, aad)
@@ -48,67 +56,80 @@ function decryptLeaf(
     if (error instanceof SopsUnsupportedError) throw error
     throw new SopsValueTamperedError(aad, `does not decrypt to a valid ${parsed.type}`, error)
   }
-  if (parsed.type === 'comment') return { value, comment: true }
-  ctx.reuse.remember(aad, parsed.type, plaintext, enc)
+  if (parsed.type === 'comment') return COMMENT
+  ctx.reuse.remember(buildReuseKey(aad, parsed.type, plaintext), enc)
   ctx.mac.add(parsed.type === 'time' || parsed.type === 'bytes' ? plaintext : toGoText(value), true)
-  return { value, comment: false }
+  return value
 }
 
 function walkLeaf(
   node: SopsScalar,
-  path: readonly string[],
+  aad: string,
+  encrypted: boolean,
   ctx: WalkContext,
-): { value: SopsScalar; comment: boolean } {
-  if (node === null) return { value: null, comment: false }
-  const encrypted = ctx.shouldEncrypt(path)
+): SopsScalar | typeof COMMENT {
+  if (node === null) return null
   if (!encrypted) {
     ctx.mac.add(toGoText(node), false)
-    return { value: node, comment: false }
+    return node
   }
   if (node === '') {
     ctx.mac.add('', true)
-    return { value: '', comment: false }
+    return ''
   }
-  if (typeof node !== 'string' || !isEncString(node))
-    throw new SopsValueTamperedError(buildAad(path), 'is not encrypted although the file says it must be')
-  return decryptLeaf(node, path, ctx)
+  if (typeof node !== 'string')
+    throw new SopsValueTamperedError(aad, 'is not encrypted although the file says it must be')
+  return decryptLeaf(node, aad, ctx)
 }
 
-/** Decrypt a subtree; `path` is the AAD path (keys only), `at` the structural path (with list indices). */
-function walk(node: TreeNode, path: readonly string[], at: readonly Step[], ctx: WalkContext): unknown {
+/**
+ * Decrypt a subtree. `aad` is the AAD prefix (the mapping keys so far, each followed by `:`), `matched`
+ * whether a key on the path matches the encryption rule.
+ */
+function walk(node: TreeNode, aad: string, matched: boolean, ctx: WalkContext): unknown {
   if (isTreeMap(node)) {
-    return Object.fromEntries(
-      node.entries.map(([key, value]) => {
-        const comments = node.comments.get(key)
-        if (comments) ctx.reuse.rememberComments([...at, key], comments)
-        return [key, walk(value, [...path, key], [...at, key], ctx)]
-      }),
-    )
+    const out: Record<string, unknown> = {}
+    for (const [key, value] of node.entries) {
+      ctx.path.push(key)
+      const comments = node.comments.size > 0 ? node.comments.get(key) : undefined
+      if (comments) ctx.reuse.rememberComments(ctx.path, comments)
+      const data = walk(value, `${aad}${key}:`, matched || ctx.rule.matchesKey(key), ctx)
+      ctx.path.pop()
+      // `__proto__` is a key like any other in a file: an own property, never the prototype.
+      if (key === '__proto__')
+        Object.defineProperty(out, key, { value: data, enumerable: true, writable: true, configurable: true })
+      else out[key] = data
+    }
+    return out
   }
+  const leafAad = aad === '' ? ':' : aad
+  const encrypted = matched === ctx.rule.encryptsMatched
   if (isTreeSeq(node)) {
     const items: unknown[] = []
     for (const item of node.items) {
       if (isTreeMap(item) || isTreeSeq(item)) {
-        items.push(walk(item, path, [...at, items.length], ctx))
+        ctx.path.push(items.length)
+        items.push(walk(item, aad, matched, ctx))
+        ctx.path.pop()
         continue
       }
       // sops writes comments inside sequences as `- ENC[…,type:comment]` items: verify, keep aside, drop from data.
-      const leaf = walkLeaf(item, path, ctx)
-      if (leaf.comment) ctx.reuse.rememberListComment(at, items.length, item as string)
-      else items.push(leaf.value)
+      const leaf = walkLeaf(item, leafAad, encrypted, ctx)
+      if (leaf === COMMENT) ctx.reuse.rememberListComment(ctx.path, items.length, item as string)
+      else items.push(leaf)
     }
     return items
   }
-  const leaf = walkLeaf(node, path, ctx)
-  if (leaf.comment) throw new SopsValueTamperedError(buildAad(path), 'is a comment where a value belongs')
-  return leaf.value
+  const leaf = walkLeaf(node, leafAad, encrypted, ctx)
+  if (leaf === COMMENT) throw new SopsValueTamperedError(leafAad, 'is a comment where a value belongs')
+  return leaf
 }
 
 function verifyMac(
   stored: string | undefined,
   lastModified: string,
   computed: string,
-  dataKey: Uint8Array,
+  dataKey: KeyObject,
 ): void {
   if (!stored) throw new SopsMacTamperedError('is missing')
   const parsed = parseEncString(stored)
@@ -149,13 +170,14 @@ export async function decryptSops(
   if (identities.identities.length === 0) throw new SopsNoKeyError(identities.searched)
   const dataKey = await unwrapDataKey(meta.age, identities.identities)
   const ctx: WalkContext = {
-    dataKey,
-    shouldEncrypt: buildShouldEncrypt(meta.rule),
+    dataKey: createSecretKey(dataKey),
+    rule: buildRuleMatcher(meta.rule),
     mac: new MacBuilder(meta.macOnlyEncrypted),
     reuse: new ReuseMaterial(meta.age, meta.rule, meta.macOnlyEncrypted),
+    path: [],
   }
-  const data = walk(body, [], [], ctx) as Record<string, unknown>
-  verifyMac(meta.mac, meta.lastModified, ctx.mac.digest(), dataKey)
+  const data = walk(body, '', false, ctx) as Record<string, unknown>
+  verifyMac(meta.mac, meta.lastModified, ctx.mac.digest(), ctx.dataKey)
   return {
     data,
     recipients: meta.age.map((a) => a.recipient),

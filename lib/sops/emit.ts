@@ -4,7 +4,7 @@
  * literal blocks for multi-line strings, and go-yaml's choice of plain, single or double quotes.
  */
 import { formatYamlFloat, SopsFloat, type SopsScalar } from './values.ts'
-import { isOldBoolOrBase60, isPlainSafeString, resolvesToString } from './yaml-types.ts'
+import { isOldBoolOrBase60, isPlainSafeString, resolvePlainYaml, resolvesToString } from './yaml-types.ts'
 
 export type EmitNode =
   /** `comments[i]`: comment lines (text after `#`) written before entry i. */
@@ -17,7 +17,7 @@ const INDENT = 4
 const PRINTABLE = /^[\n\x20-\x7e\u0085\u00a0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]*$/u
 
 /** go-yaml's next indentation level: the next multiple of the indent width. */
-function nextIndent(indent: number): number {
+export function nextIndent(indent: number): number {
   return INDENT * Math.floor((indent + INDENT) / INDENT)
 }
 
@@ -53,8 +53,24 @@ function doubleQuote(text: string): string {
   return `${out}"`
 }
 
+/**
+ * The shape of a sops encrypted value (base64 parts): always a plain scalar for go-yaml (no space,
+ * quote, `#` or leading indicator, and it reads back as a string), so the general checks are skipped.
+ */
+const ENC_SHAPE =
+  /^ENC\[AES256_GCM,data:[A-Za-z0-9+/=]*,iv:[A-Za-z0-9+/=]*,tag:[A-Za-z0-9+/=]*,type:[a-z]+\]$/
+
+/**
+ * A letter, then letters, digits, `_` and `-` (most keys, ids, names): plain for go-yaml unless it reads
+ * as a bool or null (`true`, `yes`, `Null`…); the general checks below agree on every such string.
+ */
+const WORD = /^[A-Za-z][A-Za-z0-9_-]*$/
+
 /** A string scalar in the style go-yaml v3 picks for it. */
 export function buildStringNode(text: string): EmitNode {
+  if (ENC_SHAPE.test(text)) return { kind: 'scalar', text }
+  if (WORD.test(text) && resolvePlainYaml(text) === text && !isOldBoolOrBase60(text))
+    return { kind: 'scalar', text }
   const printable = PRINTABLE.test(text) && !text.includes('\r')
   if (text.includes('\n'))
     return printable ? { kind: 'literal', text } : { kind: 'scalar', text: doubleQuote(text) }
@@ -74,18 +90,21 @@ export function buildScalarNode(value: SopsScalar): EmitNode {
   return { kind: 'scalar', text: Number.isInteger(value) ? String(value) : formatYamlFloat(value) }
 }
 
-function formatKey(key: string): string {
+/** A mapping key as go-yaml v3 writes it (always on one line). */
+export function formatKey(key: string): string {
   const node = buildStringNode(key)
   return node.kind === 'scalar' ? node.text : doubleQuote(key)
 }
 
-function literalHeader(text: string): string {
+/** The `|` header of a literal block: an indentation indicator when the text starts with a space or newline, and its chomping. */
+export function literalHeader(text: string): string {
   const indicator = /^[ \n]/.test(text) ? String(INDENT) : ''
   const chomp = !text.endsWith('\n') ? '-' : text.endsWith('\n\n') || text === '\n' ? '+' : ''
   return `|${indicator}${chomp}`
 }
 
-function literalBody(text: string, indent: number): string[] {
+/** The lines of a literal block whose content sits at column `indent`. */
+export function literalBody(text: string, indent: number): string[] {
   const body = text.endsWith('\n') ? text.slice(0, -1) : text
   return body.split('\n').map((line) => (line === '' ? '' : ' '.repeat(indent) + line))
 }
@@ -96,40 +115,56 @@ function emptyCollection(node: EmitNode): string | undefined {
   return undefined
 }
 
-/** Lines for `node` written after `prefix` (a key with its colon, or a `- `) that sits at column `indent`. */
-function emitAfter(prefix: string, node: EmitNode, indent: number, inSeqItem: boolean, out: string[]): void {
+/** The text written so far; key styles are looked up once per emit (a state file repeats its field names). */
+interface Emitter {
+  text: string
+  keys: Map<string, string>
+}
+
+function keyText(key: string, em: Emitter): string {
+  let text = em.keys.get(key)
+  if (text === undefined) {
+    text = formatKey(key)
+    em.keys.set(key, text)
+  }
+  return text
+}
+
+/** Lines for `node` written after `prefix` (a key with its colon, or a `-`) that sits at column `indent`. */
+function emitAfter(prefix: string, node: EmitNode, indent: number, inSeqItem: boolean, em: Emitter): void {
   const empty = emptyCollection(node)
   const childIndent = inSeqItem ? indent + 2 : nextIndent(indent)
-  if (empty !== undefined) out.push(`${prefix} ${empty}`)
-  else if (node.kind === 'scalar') out.push(`${prefix} ${node.text}`)
+  if (empty !== undefined) em.text += `${prefix} ${empty}\n`
+  else if (node.kind === 'scalar') em.text += `${prefix} ${node.text}\n`
   else if (node.kind === 'literal')
-    out.push(`${prefix} ${literalHeader(node.text)}`, ...literalBody(node.text, childIndent))
-  else if (inSeqItem) emitInline(prefix, node, indent + 2, out)
+    em.text += `${prefix} ${literalHeader(node.text)}\n${literalBody(node.text, childIndent).join('\n')}\n`
+  // A collection in a list item starts on the item's own line, after the `- `.
+  else if (inSeqItem) emitBlock(node, indent + 2, em, `${prefix} `)
   else {
-    out.push(prefix)
-    emitBlock(node, childIndent, out)
+    em.text += `${prefix}\n`
+    emitBlock(node, childIndent, em)
   }
 }
 
-/** A collection whose first line continues after `prefix` (a `- `), the rest at column `indent`. */
-function emitInline(prefix: string, node: EmitNode, indent: number, out: string[]): void {
-  const lines: string[] = []
-  // Comments before the first key of a mapping in a list item have no line of their own: dropped.
-  const head = node.kind === 'map' ? { ...node, comments: [[], ...(node.comments?.slice(1) ?? [])] } : node
-  emitBlock(head, indent, lines)
-  const [first = '', ...rest] = lines
-  out.push(`${prefix} ${first.slice(indent)}`, ...rest)
-}
-
-function emitBlock(node: EmitNode, indent: number, out: string[]): void {
+/**
+ * The lines of a collection at column `indent`. With `lead`, the first line continues a list item's
+ * `- ` line instead of being indented; comments before that first key then have no line of their own
+ * and are dropped.
+ */
+function emitBlock(node: EmitNode, indent: number, em: Emitter, lead?: string): void {
   const pad = ' '.repeat(indent)
   if (node.kind === 'map') {
-    for (const [i, [key, value]] of node.entries.entries()) {
-      for (const line of node.comments?.[i] ?? []) out.push(`${pad}#${line}`)
-      emitAfter(`${pad}${formatKey(key)}:`, value, indent, false, out)
+    const { entries, comments } = node
+    for (let i = 0; i < entries.length; i++) {
+      const [key, value] = entries[i] as [string, EmitNode]
+      const first = i === 0 && lead !== undefined
+      const lines = comments?.[i]
+      if (!first && lines) for (const line of lines) em.text += `${pad}#${line}\n`
+      emitAfter(`${first ? lead : pad}${keyText(key, em)}:`, value, indent, false, em)
     }
   } else if (node.kind === 'seq') {
-    for (const item of node.items) emitAfter(`${pad}-`, item, indent, true, out)
+    for (let i = 0; i < node.items.length; i++)
+      emitAfter(`${i === 0 && lead !== undefined ? lead : pad}-`, node.items[i] as EmitNode, indent, true, em)
   } else {
     throw new Error('emit: a document must be a mapping')
   }
@@ -137,7 +172,8 @@ function emitBlock(node: EmitNode, indent: number, out: string[]): void {
 
 /** The YAML text of one document whose root is a mapping. */
 export function emitYaml(root: EmitNode): string {
-  const out: string[] = []
-  emitBlock(root, 0, out)
-  return `${out.join('\n')}\n`
+  const em: Emitter = { text: '', keys: new Map() }
+  emitBlock(root, 0, em)
+  // An empty mapping has no lines: the text is then one empty line, as a join of no lines would give.
+  return em.text === '' ? '\n' : em.text
 }

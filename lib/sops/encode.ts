@@ -3,25 +3,27 @@
  * their `ENC[...]` strings and, when the recipients are unchanged, the data key and its wrapped copies
  * stay too, like `sops edit`; new recipients get a new data key, like `sops rotate`.
  */
+import { createSecretKey, type KeyObject } from 'node:crypto'
 import { generateDataKey, wrapDataKey } from './age.ts'
-import { buildAad, encryptValue } from './cipher.ts'
+import { encryptValue } from './cipher.ts'
 import { buildScalarNode, type EmitNode, emitYaml } from './emit.ts'
 import { SopsRecipientError } from './errors.ts'
 import { MacBuilder } from './mac.ts'
 import { type AgeStanza, buildLastModified, SOPS_FORMAT_VERSION } from './metadata.ts'
-import { ReuseMaterial, type Step } from './reuse.ts'
-import { buildShouldEncrypt, DEFAULT_RULE } from './rules.ts'
+import { buildReuseKey, ReuseMaterial, type Step } from './reuse.ts'
+import { buildRuleMatcher, DEFAULT_RULE, type EncryptionRule, type RuleMatcher } from './rules.ts'
 import type { EncryptOptions } from './types.ts'
-import { isFloat, SopsFloat, type SopsScalar, type SopsValueType, toGoText, typeOf } from './values.ts'
+import { isFloat, SopsFloat, type SopsScalar, toGoText, typeOf } from './values.ts'
 
 interface EncodeContext {
-  dataKey: Uint8Array
-  shouldEncrypt: (path: readonly string[]) => boolean
+  dataKey: KeyObject
+  rule: RuleMatcher
   mac: MacBuilder
-  recall: ((aad: string, type: SopsValueType, plaintext: string) => string | undefined) | undefined
-  /** The previous file's material when its data key is kept (its comments stay valid). */
+  recall: ((key: string) => string | undefined) | undefined
+  /** The previous file's material when its data key is kept and it had comments (they stay valid). */
   kept: ReuseMaterial | undefined
-  next: ReuseMaterial
+  /** The structural path (keys and list indices) of the node being encoded, pushed and popped as the walk goes. */
+  path: Step[]
 }
 
 function isScalar(value: unknown): value is SopsScalar {
@@ -40,53 +42,54 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null
 }
 
-function encodeLeaf(value: SopsScalar, path: readonly string[], ctx: EncodeContext): EmitNode {
+function encodeLeaf(value: SopsScalar, aad: string, encrypted: boolean, ctx: EncodeContext): EmitNode {
   if (value === null) return buildScalarNode(null)
   const text = toGoText(value)
-  const encrypted = ctx.shouldEncrypt(path)
   ctx.mac.add(text, encrypted)
   if (!encrypted || text === '') return buildScalarNode(value)
-  const aad = buildAad(path)
   const type = typeOf(value)
-  const enc = ctx.recall?.(aad, type, text) ?? encryptValue(text, type, ctx.dataKey, aad)
-  ctx.next.remember(aad, type, text, enc)
-  return { kind: 'scalar', text: enc }
+  const kept = ctx.recall?.(buildReuseKey(aad, type, text))
+  return { kind: 'scalar', text: kept ?? encryptValue(text, type, ctx.dataKey, aad) }
 }
 
 /** Comments of the previous file that still have their place: kept byte-identical (same data key only). */
-function carriedListComments(at: readonly Step[], index: number, ctx: EncodeContext): EmitNode[] {
-  const comments = ctx.kept?.listCommentsBefore(at, index) ?? []
-  for (const enc of comments) ctx.next.rememberListComment(at, index, enc)
+function carriedListComments(index: number, ctx: EncodeContext): EmitNode[] {
+  const comments = ctx.kept?.listCommentsBefore(ctx.path, index) ?? []
   return comments.map((enc) => ({ kind: 'scalar', text: enc }))
 }
 
-function encodeNode(
-  value: unknown,
-  path: readonly string[],
-  at: readonly Step[],
-  ctx: EncodeContext,
-): EmitNode {
+/**
+ * Encrypt a subtree. `aad` is the AAD prefix (the mapping keys so far, each followed by `:`), `matched`
+ * whether a key on the path matches the encryption rule.
+ */
+function encodeNode(value: unknown, aad: string, matched: boolean, ctx: EncodeContext): EmitNode {
   if (Array.isArray(value)) {
-    const items = value.flatMap((item, i) => [
-      ...carriedListComments(at, i, ctx),
-      encodeNode(item, path, [...at, i], ctx),
-    ])
-    return { kind: 'seq', items: [...items, ...carriedListComments(at, value.length, ctx)] }
+    const items: EmitNode[] = []
+    for (let i = 0; i < value.length; i++) {
+      if (ctx.kept) items.push(...carriedListComments(i, ctx))
+      ctx.path.push(i)
+      items.push(encodeNode(value[i], aad, matched, ctx))
+      ctx.path.pop()
+    }
+    if (ctx.kept) items.push(...carriedListComments(value.length, ctx))
+    return { kind: 'seq', items }
   }
-  if (isScalar(value)) return encodeLeaf(value, path, ctx)
+  if (isScalar(value))
+    return encodeLeaf(value, aad === '' ? ':' : aad, matched === ctx.rule.encryptsMatched, ctx)
   if (isPlainObject(value)) {
     const entries: Array<[string, EmitNode]> = []
-    const comments: string[][] = []
-    for (const [key, v] of Object.entries(value)) {
-      const lines = ctx.kept?.commentsBefore([...at, key]) ?? []
-      if (lines.length > 0) ctx.next.rememberComments([...at, key], lines)
-      comments.push([...lines])
-      entries.push([key, encodeNode(v, [...path, key], [...at, key], ctx)])
+    // Comment lines exist only when the previous file had some (and its data key is kept).
+    const comments: string[][] | undefined = ctx.kept ? [] : undefined
+    for (const key of Object.keys(value)) {
+      ctx.path.push(key)
+      if (ctx.kept && comments) comments.push([...ctx.kept.commentsBefore(ctx.path)])
+      entries.push([key, encodeNode(value[key], `${aad}${key}:`, matched || ctx.rule.matchesKey(key), ctx)])
+      ctx.path.pop()
     }
     return { kind: 'map', entries, comments }
   }
   throw new TypeError(
-    `encryptSopsYaml: the value at ${buildAad(path)} (${typeof value}) cannot be stored in a SOPS file`,
+    `encryptSopsYaml: the value at ${aad === '' ? ':' : aad} (${typeof value}) cannot be stored in a SOPS file`,
   )
 }
 
@@ -111,7 +114,8 @@ function buildMetadata(
   stanzas: readonly AgeStanza[],
   lastModified: string,
   mac: string,
-  reuse: ReuseMaterial,
+  rule: EncryptionRule,
+  macOnlyEncrypted: boolean,
 ): EmitNode {
   const entries: Array<[string, EmitNode]> = [
     [
@@ -129,9 +133,9 @@ function buildMetadata(
     ],
     ['lastmodified', buildScalarNode(lastModified)],
     ['mac', { kind: 'scalar', text: mac }],
-    [reuse.rule.name, buildScalarNode(reuse.rule.value)],
+    [rule.name, buildScalarNode(rule.value)],
   ]
-  if (reuse.macOnlyEncrypted) entries.push(['mac_only_encrypted', buildScalarNode(true)])
+  if (macOnlyEncrypted) entries.push(['mac_only_encrypted', buildScalarNode(true)])
   entries.push(['version', buildScalarNode(SOPS_FORMAT_VERSION)])
   return { kind: 'map', entries }
 }
@@ -156,19 +160,19 @@ export async function encryptSopsYaml(
       : await Promise.all(options.recipients.map((r) => wrapFor(dataKey, r)))
   const rule = previous?.rule ?? DEFAULT_RULE
   const macOnly = previous?.macOnlyEncrypted ?? false
-  const next = new ReuseMaterial(stanzas, rule, macOnly)
+  const key = createSecretKey(dataKey)
   const ctx: EncodeContext = {
-    dataKey,
-    shouldEncrypt: buildShouldEncrypt(rule),
+    dataKey: key,
+    rule: buildRuleMatcher(rule),
     mac: new MacBuilder(macOnly),
     recall: keep ? previous?.buildRecall() : undefined,
-    kept: keep ? previous : undefined,
-    next,
+    kept: keep && previous?.hasComments ? previous : undefined,
+    path: [],
   }
-  const body = encodeNode(data, [], [], ctx)
+  const body = encodeNode(data, '', false, ctx)
   if (body.kind !== 'map') throw new TypeError('encryptSopsYaml: data must be a plain object')
   const lastModified = buildLastModified()
-  const mac = encryptValue(ctx.mac.digest(), 'str', dataKey, lastModified)
-  body.entries.push(['sops', buildMetadata(stanzas, lastModified, mac, next)])
+  const mac = encryptValue(ctx.mac.digest(), 'str', key, lastModified)
+  body.entries.push(['sops', buildMetadata(stanzas, lastModified, mac, rule, macOnly)])
   return emitYaml(body)
 }

@@ -5,7 +5,7 @@
  */
 import { SopsFormatError, SopsUnsupportedError } from './errors.ts'
 import { DEFAULT_RULE, type EncryptionRule, RULE_NAMES } from './rules.ts'
-import { isTreeMap, isTreeSeq, type TreeMap, type TreeNode } from './tree.ts'
+import { isTreeMap, isTreeSeq, type TreeMap, type TreeNode } from './tree-node.ts'
 
 /**
  * The sops version we write. The layout we emit is the one sops 3.10-3.12 writes (no empty key lists,

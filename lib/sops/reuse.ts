@@ -3,7 +3,7 @@
  * survive: the wrapped data keys, the encryption rule, and each unchanged value's `ENC[...]` string,
  * found by a SHA-256 of (AAD, type, plaintext) so no plaintext is kept in the map.
  */
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type { AgeStanza } from './metadata.ts'
 import type { EncryptionRule } from './rules.ts'
 import type { SopsValueType } from './values.ts'
@@ -11,10 +11,19 @@ import type { SopsValueType } from './values.ts'
 /** One step of a structural path: a mapping key or a list index. */
 export type Step = string | number
 
+/** The ENC strings of one (AAD, type, plaintext) in document order, and how many one encryption pass has used. */
+interface Occurrences {
+  encs: string[]
+  pass: number
+  used: number
+}
+
 /** Opaque material kept in `DecryptedSops.reuse`. */
 export class ReuseMaterial {
-  /** Per (AAD, type, plaintext): the ENC strings of its occurrences, in document order. */
-  private readonly encrypted = new Map<string, string[]>()
+  /** Per `buildReuseKey` of (AAD, type, plaintext): its occurrences. */
+  private readonly encrypted = new Map<string, Occurrences>()
+  /** Numbers the encryption passes, so each counts its own uses (an entry resets when a new pass first meets it). */
+  private passes = 0
   /** Comment lines before a mapping key, by the JSON of its structural path (list indices included). */
   private readonly comments = new Map<string, string[]>()
   /** Comment items of a list (`ENC[…,type:comment]`), by the list's structural path, then by the index of the value they precede. */
@@ -25,12 +34,16 @@ export class ReuseMaterial {
     readonly macOnlyEncrypted: boolean,
   ) {}
 
-  /** Remember the `ENC[...]` string of a value (call in document order). */
-  remember(aad: string, type: SopsValueType, plaintext: string, enc: string): void {
-    const key = buildReuseKey(aad, type, plaintext)
-    const list = this.encrypted.get(key)
-    if (list) list.push(enc)
-    else this.encrypted.set(key, [enc])
+  /** True when the file had comments; encoders skip the per-key comment lookups otherwise. */
+  get hasComments(): boolean {
+    return this.comments.size > 0 || this.listComments.size > 0
+  }
+
+  /** Remember the `ENC[...]` string of the value whose `buildReuseKey` is `key` (call in document order). */
+  remember(key: string, enc: string): void {
+    const occurrences = this.encrypted.get(key)
+    if (occurrences) occurrences.encs.push(enc)
+    else this.encrypted.set(key, { encs: [enc], pass: 0, used: 0 })
   }
 
   /** Remember the comment lines written before the key at `path`. */
@@ -59,24 +72,26 @@ export class ReuseMaterial {
   /**
    * A lookup for one encryption pass: the nth occurrence of an unchanged value gets the nth previous
    * `ENC[...]` string (so equal values under one list keep their own strings); undefined when new.
+   * One pass at a time: the encoder's walk is synchronous.
    */
-  buildRecall(): (aad: string, type: SopsValueType, plaintext: string) => string | undefined {
-    const used = new Map<string, number>()
-    return (aad, type, plaintext) => {
-      const key = buildReuseKey(aad, type, plaintext)
-      const n = used.get(key) ?? 0
-      used.set(key, n + 1)
-      return this.encrypted.get(key)?.[n]
+  buildRecall(): (key: string) => string | undefined {
+    const pass = ++this.passes
+    return (key) => {
+      const occurrences = this.encrypted.get(key)
+      if (occurrences === undefined) return undefined
+      if (occurrences.pass !== pass) {
+        occurrences.pass = pass
+        occurrences.used = 0
+      }
+      return occurrences.encs[occurrences.used++]
     }
   }
 }
 
-/** The lookup key of a value: SHA-256 over length-prefixed AAD, type and plaintext. */
+/**
+ * The lookup key of a value: SHA-256 over the AAD (length-prefixed), the type (which has no `:`) and the
+ * plaintext, in one call (a hash object per value costs more than the hashing).
+ */
 export function buildReuseKey(aad: string, type: SopsValueType, plaintext: string): string {
-  const hash = createHash('sha256')
-  for (const part of [aad, type, plaintext]) {
-    const bytes = Buffer.from(part, 'utf8')
-    hash.update(`${bytes.length}:`).update(bytes)
-  }
-  return hash.digest('hex')
+  return hash('sha256', `${aad.length}:${aad}${type}:${plaintext}`, 'base64')
 }

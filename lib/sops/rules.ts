@@ -20,13 +20,24 @@ export interface EncryptionRule {
 /** The rule sops applies when a file stores none. */
 export const DEFAULT_RULE: EncryptionRule = { name: 'unencrypted_suffix', value: '_unencrypted' }
 
-/** A predicate over key paths: true when the leaf at that path is (to be) encrypted. */
-export function buildShouldEncrypt(rule: EncryptionRule): (path: readonly string[]) => boolean {
+/**
+ * How a rule decides, key by key: a leaf is encrypted when `encryptsMatched` equals whether any key on
+ * its path `matchesKey` (so walkers carry one boolean down the tree instead of re-testing whole paths).
+ */
+export interface RuleMatcher {
+  matchesKey: (key: string) => boolean
+  encryptsMatched: boolean
+}
+
+/** The per-key test of a rule; throws SopsUnsupportedError for a regex JavaScript cannot compile. */
+export function buildRuleMatcher(rule: EncryptionRule): RuleMatcher {
   switch (rule.name) {
     case 'unencrypted_suffix':
-      return (path) => !path.some((k) => k.endsWith(rule.value))
     case 'encrypted_suffix':
-      return (path) => path.some((k) => k.endsWith(rule.value))
+      return {
+        matchesKey: (key) => key.endsWith(rule.value),
+        encryptsMatched: rule.name === 'encrypted_suffix',
+      }
     case 'unencrypted_regex':
     case 'encrypted_regex': {
       let re: RegExp
@@ -37,8 +48,7 @@ export function buildShouldEncrypt(rule: EncryptionRule): (path: readonly string
           `The ${rule.name} ${JSON.stringify(rule.value)} is not a regex this tool understands.`,
         )
       }
-      const matches = (path: readonly string[]) => path.some((k) => re.test(k))
-      return rule.name === 'encrypted_regex' ? matches : (path) => !matches(path)
+      return { matchesKey: (key) => re.test(key), encryptsMatched: rule.name === 'encrypted_regex' }
     }
   }
 }

@@ -1,35 +1,15 @@
 /**
- * The ordered document tree sops works on: mappings keep key order, sequences keep item order, and
- * sequence comments written by sops as `- ENC[…,type:comment]` items stay in place. Parsed with the
- * `yaml` package's failsafe schema (every scalar a string plus its style), then typed like go-yaml v3.
+ * Text to the document tree (tree-node.ts). Files in the layout sops and this codec write go through the
+ * fast reader (canonical.ts); anything else through the `yaml` package's failsafe schema (every scalar
+ * a string plus its style), then typed like go-yaml v3.
  */
 import { type Document, isAlias, isMap, isScalar, isSeq, type Node, parseAllDocuments, Scalar } from 'yaml'
 import { CliError } from '../errors.ts'
+import { readCanonicalYaml } from './canonical.ts'
 import { SopsFormatError } from './errors.ts'
+import { isTreeMap, type TreeMap, type TreeNode } from './tree-node.ts'
 import type { SopsScalar } from './values.ts'
 import { resolvePlainJson, resolvePlainYaml } from './yaml-types.ts'
-
-export type TreeNode = TreeMap | TreeSeq | SopsScalar
-export interface TreeMap {
-  kind: 'map'
-  entries: Array<[string, TreeNode]>
-  /** Comment lines (text after `#`) written before a key, by key. */
-  comments: Map<string, string[]>
-}
-export interface TreeSeq {
-  kind: 'seq'
-  items: TreeNode[]
-}
-
-/** True for a mapping node. */
-export function isTreeMap(node: TreeNode): node is TreeMap {
-  return typeof node === 'object' && node !== null && 'kind' in node && node.kind === 'map'
-}
-
-/** True for a sequence node. */
-export function isTreeSeq(node: TreeNode): node is TreeSeq {
-  return typeof node === 'object' && node !== null && 'kind' in node && node.kind === 'seq'
-}
 
 type Resolve = (text: string) => SopsScalar
 
@@ -82,8 +62,17 @@ function toTree(node: Node | null | undefined, doc: Document, resolve: Resolve, 
   throw new SopsFormatError('The document contains a YAML node sops cannot represent.')
 }
 
-/** Parse a YAML stream or a JSON document into one tree per document; throws SopsFormatError when it is not valid. */
+/**
+ * Parse a YAML stream or a JSON document into one tree per document; throws SopsFormatError when it is
+ * not valid. A YAML file in the layout sops and this codec write is read by the fast reader.
+ */
 export function parseTree(text: string, format: 'yaml' | 'json'): TreeMap[] {
+  const canonical = format === 'yaml' ? readCanonicalYaml(text) : undefined
+  return canonical ? [canonical] : parseFullYaml(text, format)
+}
+
+/** Parse with the `yaml` package: any YAML (or JSON) stream, comments, anchors and all. */
+export function parseFullYaml(text: string, format: 'yaml' | 'json'): TreeMap[] {
   let docs: Document[]
   try {
     const parsed = parseAllDocuments(text, { schema: 'failsafe', uniqueKeys: false, strict: true })

@@ -24,14 +24,21 @@ export function goTimestampText(text: string): string | undefined {
   return `${y}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}:${pad(s)}${frac ? `.${frac}` : ''}${zone === '+00:00' ? 'Z' : zone}`
 }
 
+const NULLS = new Set(['', '~', 'null', 'Null', 'NULL'])
+const TRUES = new Set(['true', 'True', 'TRUE'])
+const FALSES = new Set(['false', 'False', 'FALSE'])
+const INFINITIES = new Set(['.inf', '.Inf', '.INF', '+.inf', '+.Inf', '+.INF'])
+const MINUS_INFINITIES = new Set(['-.inf', '-.Inf', '-.INF'])
+const NANS = new Set(['.nan', '.NaN', '.NAN'])
+
 /** A plain (unquoted) YAML scalar resolved the way go-yaml v3 does; timestamps become their RFC3339Nano text. */
 export function resolvePlainYaml(text: string): SopsScalar {
-  if (['', '~', 'null', 'Null', 'NULL'].includes(text)) return null
-  if (['true', 'True', 'TRUE'].includes(text)) return true
-  if (['false', 'False', 'FALSE'].includes(text)) return false
-  if (['.inf', '.Inf', '.INF', '+.inf', '+.Inf', '+.INF'].includes(text)) return new SopsFloat(Infinity)
-  if (['-.inf', '-.Inf', '-.INF'].includes(text)) return new SopsFloat(-Infinity)
-  if (['.nan', '.NaN', '.NAN'].includes(text)) return new SopsFloat(Number.NaN)
+  if (NULLS.has(text)) return null
+  if (TRUES.has(text)) return true
+  if (FALSES.has(text)) return false
+  if (INFINITIES.has(text)) return new SopsFloat(Infinity)
+  if (MINUS_INFINITIES.has(text)) return new SopsFloat(-Infinity)
+  if (NANS.has(text)) return new SopsFloat(Number.NaN)
   if (!/^[-+.0-9]/.test(text)) return text
   const timestamp = goTimestampText(text)
   if (timestamp !== undefined) return timestamp
@@ -51,28 +58,15 @@ export function resolvePlainJson(text: string): SopsScalar {
   return new SopsFloat(n)
 }
 
+/** YAML 1.1 booleans, which go-yaml v3 double-quotes. */
+const OLD_BOOLS = new Set([
+  ...['y', 'Y', 'yes', 'Yes', 'YES', 'on', 'On', 'ON'],
+  ...['n', 'N', 'no', 'No', 'NO', 'off', 'Off', 'OFF'],
+])
+
 /** go-yaml v3 double-quotes strings that YAML 1.1 would read as bools or sexagesimal floats. */
 export function isOldBoolOrBase60(text: string): boolean {
-  return (
-    [
-      'y',
-      'Y',
-      'yes',
-      'Yes',
-      'YES',
-      'on',
-      'On',
-      'ON',
-      'n',
-      'N',
-      'no',
-      'No',
-      'NO',
-      'off',
-      'Off',
-      'OFF',
-    ].includes(text) || /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/.test(text)
-  )
+  return OLD_BOOLS.has(text) || /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/.test(text)
 }
 
 /** True when go-yaml v3 reads `text`, written plain, as that same string (not null, number, bool or timestamp). */

@@ -2,6 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { formatTable } from '../../lib/cli/output.ts'
+import { decryptSops, encryptSopsYaml } from '../../lib/sops/index.ts'
+import { serializeState } from '../../lib/state/schema.ts'
 import { sopsBinary } from '../../lib/tools/paths.ts'
 import { createPlaintextOperator, openTestStore } from '../helpers/operator.ts'
 import { buildSampleState } from '../state/sample.ts'
@@ -25,8 +27,17 @@ export default async function benchState(print: (line: string) => void): Promise
     const sopsEnv = { PATH: env.PATH, XDG_CONFIG_HOME: env.XDG_CONFIG_HOME, HOME: env.HOME }
     const bytes = readFileSync(store.paths.state).length
 
+    const text = readFileSync(store.paths.state, 'utf8')
+    const loaded = await store.read()
+    const plainDoc = serializeState(loaded.doc)
     const ours = {
       read: await timed(() => store.read()),
+      decrypt: await timed(() => decryptSops(text, store.keyring.keys, 'yaml')),
+      encryptFresh: await timed(() => encryptSopsYaml(plainDoc, { recipients: store.recipients })),
+      encryptReused: await timed(() =>
+        encryptSopsYaml(plainDoc, { recipients: store.recipients, previous: loaded.decrypted! }),
+      ),
+
       // One value changes per write (an unchanged document is not rewritten at all).
       write: await timed((round) =>
         store.update((d) => {
@@ -73,6 +84,25 @@ export default async function benchState(print: (line: string) => void): Promise
             ms(sops.write),
             ratio(ours.write, sops.write),
           ],
+          [
+            '  of a read: decrypt + MAC verify (codec)',
+            ms(ours.decrypt),
+            ms(sops.read),
+            ratio(ours.decrypt, sops.read),
+          ],
+          [
+            '  encrypt, every value afresh (codec)',
+            ms(ours.encryptFresh),
+            ms(sops.write),
+            ratio(ours.encryptFresh, sops.write),
+          ],
+          [
+            '  of a write: encrypt, unchanged values reused (codec)',
+            ms(ours.encryptReused),
+            ms(sops.write),
+            ratio(ours.encryptReused, sops.write),
+          ],
+
           [
             'read, whole command `state show --json` vs sops -d',
             ms(ours.readCmd),
