@@ -48,7 +48,7 @@ export async function runPlan(rt: FlowRuntime, req: StackRequest & Asker): Promi
     const credentials = s.credentials(provider)
     const existing = (await s.store.read()).doc.stacks[req.stackName]
     const exists = existing !== undefined && existing.status !== 'destroyed'
-    const record = exists ? existing : await mintStackRecord(rt.proc, provider, req)
+    const record = exists ? existing : mintStackRecord(provider, req)
     registerSecrets(rt, record)
     const scratch = exists ? undefined : await mkdtemp(join(tmpdir(), 'debug-cloud-plan-'))
     const place: StackPlace = {

@@ -110,7 +110,7 @@ async function ensureRecord(s: StackSession, provider: ProviderModule, req: UpRe
       )
     record = existing
   } else {
-    const minted = await mintStackRecord(s.rt.proc, provider, req)
+    const minted = mintStackRecord(provider, req)
     const saved = await s.store.update((d) => {
       d.stacks[req.stackName] = minted
       return d

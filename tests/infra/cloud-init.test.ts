@@ -173,7 +173,7 @@ for (const [name, input, field] of bad) {
 test('every rendered variant passes Debian cloud-init schema validation', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'infra-cloud-init-'))
   try {
-    const hostKey = await generateHostKey(realProc)
+    const hostKey = generateHostKey()
     for (const sample of buildCloudInitSamples(hostKey, OPERATOR_KEY)) {
       const file = join(dir, `${sample.name}.yaml`)
       await writeFile(file, renderCloudInit(sample.input), { mode: 0o600 })
