@@ -4,6 +4,7 @@
  */
 import { CliError, ExitCode } from '../errors.ts'
 import { type CommandSpec, type FlagSpec, formatHelp, type ParsedArgs, parseArgs } from './args.ts'
+import { endAfterHangup } from './hangup.ts'
 import { Output } from './output.ts'
 
 export interface CommandContext<F extends Record<string, FlagSpec>> extends ParsedArgs<F> {
@@ -33,7 +34,10 @@ export function reportError(error: unknown, out: Output): number {
   return exitCode
 }
 
-/** Run a command: the whole life of a script process. Sets process.exitCode, never calls process.exit. */
+/**
+ * Run a command: the whole life of a script process. Sets process.exitCode, never calls process.exit; a
+ * process whose terminal closed during the run ends by SIGHUP once the command cleaned up (hangup.ts).
+ */
 export async function runMain<F extends Record<string, FlagSpec>>(
   spec: CommandSpec<F>,
   handler: CommandHandler<F>,
@@ -53,5 +57,7 @@ export async function runMain<F extends Record<string, FlagSpec>>(
     process.exitCode = code ?? ExitCode.ok
   } catch (error) {
     process.exitCode = reportError(error, out)
+  } finally {
+    endAfterHangup()
   }
 }

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process'
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { sopsBinary } from '../../lib/tools/paths.ts'
@@ -110,6 +110,35 @@ test('edit without sops: a private temp file, validated, removed on every exit p
     [],
     'no temp file left',
   )
+  assert.equal(editDirs(), [], 'no private edit directory left')
+})
+
+const operatorDir = () => join(t.secrets, 'operators', 'alice')
+const editDirs = () => readdirSync(operatorDir()).filter((n) => n.startsWith('edit-'))
+
+test('edit without sops killed by SIGKILL: the plaintext stays in the 0700 operator directory, the next edit removes it', async () => {
+  const noSops = { XDG_CACHE_HOME: join(t.dir, 'no-tools') }
+  const killer = join(t.dir, 'killer.sh')
+  // The editor's parent is the node process of state.ts (lib/proc execs the editor in place of its shell).
+  writeFileSync(killer, `#!/bin/sh\necho "$1" > ${t.dir}/edited-path\nkill -KILL $PPID\n`, { mode: 0o755 })
+  const killed = await approvedState(['edit'], { ...noSops, EDITOR: killer })
+  assert.ok(killed.code !== 0, killed.output)
+  const left = readFileSync(join(t.dir, 'edited-path'), 'utf8').trim()
+  assert.match(left, new RegExp(`^${operatorDir()}/edit-[^/]+/state\\.yaml$`))
+  assert.is(statSync(dirname(left)).mode & 0o777, 0o700)
+  assert.is(statSync(left).mode & 0o777, 0o600)
+  // tsx keeps its compile cache there; nothing of ours may be.
+  assert.equal(
+    readdirSync(t.env.TMPDIR!).filter((n) => !n.startsWith('tsx-')),
+    [],
+    'nothing in TMPDIR',
+  )
+  const touch = join(t.dir, 'touch.sh')
+  writeFileSync(touch, '#!/bin/sh\ntrue\n', { mode: 0o755 })
+  const next = await approvedState(['edit'], { ...noSops, EDITOR: touch })
+  assert.is(next.code, 0, next.output)
+  assert.not.ok(existsSync(left), 'the leftover of the killed edit was removed')
+  assert.equal(editDirs(), [])
 })
 
 test('show redacts secrets; --reveal is refused outside a terminal; export needs --redacted', () => {

@@ -114,7 +114,7 @@ test('first Ctrl-C is forwarded once and the result says interrupted; later step
   )
   const running = tf.apply('/run/a.plan')
   await new Promise((r) => setTimeout(r, 20))
-  interrupts.handleSigint()
+  interrupts.handleSignal()
   const result = await running
   assert.equal(proc.kills, ['SIGINT'])
   assert.equal(warnings, [FIRST_INTERRUPT])
@@ -135,21 +135,42 @@ test('second Ctrl-C warns what it risks, then forwards again', async () => {
   const { proc, tf } = setup([{ stdout: [], waitForSigint: true, exitCode: 1 }], interrupts)
   const running = tf.apply('/run/a.plan')
   await new Promise((r) => setTimeout(r, 20))
-  interrupts.handleSigint()
-  interrupts.handleSigint()
+  interrupts.handleSignal()
+  interrupts.handleSignal()
   await running
   assert.equal(warnings, [FIRST_INTERRUPT, SECOND_INTERRUPT])
   assert.match(SECOND_INTERRUPT, 'may be left running but missing from the state')
   assert.equal(proc.kills, ['SIGINT', 'SIGINT'])
 })
 
-test('install() adds and removes exactly one SIGINT listener', () => {
+test('install() adds and removes exactly one listener for SIGINT, SIGTERM and SIGHUP each', () => {
   const interrupts = new InterruptForwarder(() => {})
-  const before = process.listenerCount('SIGINT')
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+  const before = signals.map((s) => process.listenerCount(s))
   const uninstall = interrupts.install()
-  assert.is(process.listenerCount('SIGINT'), before + 1)
+  assert.equal(
+    signals.map((s) => process.listenerCount(s)),
+    before.map((n) => n + 1),
+  )
   uninstall()
-  assert.is(process.listenerCount('SIGINT'), before)
+  assert.equal(
+    signals.map((s) => process.listenerCount(s)),
+    before,
+  )
+})
+
+test('SIGTERM is forwarded to Terraform as SIGINT (its graceful stop) and says which signal came', async () => {
+  const warnings: string[] = []
+  const interrupts = new InterruptForwarder((l) => warnings.push(l))
+  const { proc, tf } = setup([{ stdout: [], waitForSigint: true, exitCode: 1 }], interrupts)
+  const running = tf.apply('/run/a.plan')
+  await new Promise((r) => setTimeout(r, 20))
+  interrupts.handleSignal('SIGTERM')
+  const result = await running
+  assert.equal(proc.kills, ['SIGINT'])
+  assert.is(warnings.length, 1)
+  assert.match(warnings[0]!, /^SIGTERM received: asking Terraform to stop gracefully/)
+  assert.is(result.status, 'interrupted')
 })
 
 test('a child killed by SIGKILL is a failed result naming the signal', async () => {

@@ -165,7 +165,7 @@ test('Ctrl-C mid-apply: forwarded once, graceful stop, result interrupted, state
   const planFile = join(stack.dir, 'run.plan')
   await stack.tf.plan({ planFile, varFiles: [stack.varFile] })
   stack.onEvent((e) => {
-    if (e.type === 'provision_start') stack.interrupts.handleSigint()
+    if (e.type === 'provision_start') stack.interrupts.handleSignal()
   })
   const result = await stack.tf.apply(planFile)
   assert.equal([result.status, result.interrupted], ['interrupted', true])
