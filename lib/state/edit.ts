@@ -1,9 +1,10 @@
 /**
  * `state edit`: through the real `sops edit` when sops is installed (the terminal handed over), otherwise our
  * own flow: the plaintext in a 0600 file inside a private 0700 directory `edit-XXXXXX` in the operator's own
- * (0700) directory, $EDITOR, the directory removed on every exit path (Ctrl-C, SIGTERM, a closed terminal). A
- * SIGKILL leaves it where only the operator can read it, and the next edit (under the same state lock) removes
- * it first. Either way the result is validated; an invalid edit is rolled back.
+ * (0700) directory, $EDITOR, the directory removed on every exit path (Ctrl-C, SIGTERM, a closed terminal).
+ * sops's own temp file goes into such a directory too (its TMPDIR). A SIGKILL leaves the plaintext where only
+ * the operator can read it, and the next edit (under the same state lock) removes it first. Either way the
+ * result is validated; an invalid edit is rolled back.
  */
 import { rmSync } from 'node:fs'
 import { access, constants, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
@@ -78,10 +79,14 @@ export async function editState(ctx: EditContext): Promise<EditOutcome> {
 async function editWithSops(ctx: EditContext): Promise<EditOutcome> {
   const { state, history } = ctx.store.paths
   const before = (await readTextIfExists(state))!
-  const result = await ctx.proc.run([ctx.sopsPath, 'edit', state], {
-    env: editorEnv(ctx.env, true),
-    stdio: 'inherit',
-  })
+  // sops puts the plaintext in a temp file of its own (in TMPDIR): make that a private directory of ours too.
+  const dir = await makeEditDir(ctx.store.paths.dir)
+  const result = await ctx.proc
+    .run([ctx.sopsPath, 'edit', state], {
+      env: { ...editorEnv(ctx.env, true), TMPDIR: dir },
+      stdio: 'inherit',
+    })
+    .finally(() => rm(dir, { recursive: true, force: true }))
   const after = await readTextIfExists(state)
   if (after === before) return 'unchanged'
   try {

@@ -141,6 +141,32 @@ test('edit without sops killed by SIGKILL: the plaintext stays in the 0700 opera
   assert.equal(editDirs(), [])
 })
 
+test('state edit and its sops killed by SIGKILL: the plaintext temp file is in a private operator directory, removed by the next edit', async () => {
+  const killer = join(t.dir, 'sops-killer.sh')
+  // Kill the sops that started this editor (its nearest ancestor named sops) and state.ts (the parent of sops):
+  // sops's own temp file stays behind, as after a crash of the machine.
+  const findSops =
+    'p=$PPID; while [ "$(cat /proc/$p/comm)" != sops ]; do p=$(cut -d" " -f4 /proc/$p/stat); done'
+  const parent = 'pp=$(cut -d" " -f4 /proc/$p/stat)'
+  writeFileSync(
+    killer,
+    `#!/bin/sh\necho "$1" > ${t.dir}/sops-edited-path\n${findSops}\n${parent}\nkill -KILL $pp $p\n`,
+    { mode: 0o755 },
+  )
+  const killed = await approvedState(['edit'], { EDITOR: killer })
+  const left = readFileSync(join(t.dir, 'sops-edited-path'), 'utf8').trim()
+  assert.ok(existsSync(left), `sops's temp file is left: ${killed.output}`)
+  assert.ok(left.startsWith(`${operatorDir()}/edit-`), left)
+  assert.is(statSync(left).mode & 0o777, 0o600)
+  assert.ok(existsSync(join(t.secrets, 'operators', 'alice', 'state.lock')), 'the killed edit held the lock')
+  const touch = join(t.dir, 'touch.sh')
+  writeFileSync(touch, '#!/bin/sh\ntrue\n', { mode: 0o755 })
+  const next = await approvedState(['edit'], { EDITOR: touch })
+  assert.is(next.code, 0, next.output)
+  assert.not.ok(existsSync(left), 'the leftover of the killed sops edit was removed')
+  assert.equal(editDirs(), [])
+})
+
 test('show redacts secrets; --reveal is refused outside a terminal; export needs --redacted', () => {
   const shown = state(['show'])
   assert.is(shown.code, 0, shown.stderr)
