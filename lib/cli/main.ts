@@ -1,8 +1,10 @@
 /**
  * The single entry wrapper every script uses: parse flags, answer --help, run the command, and turn any
- * error into `Error: …` plus a hint and an exit code (a stack only with --verbose).
+ * error into `Error: …` plus a hint and an exit code (a stack only with --verbose), every part of it through
+ * the process redactor, so no error path prints a registered secret.
  */
 import { CliError, ExitCode } from '../errors.ts'
+import { processRedactor } from '../terraform/redact.ts'
 import { type CommandSpec, type FlagSpec, formatHelp, type ParsedArgs, parseArgs } from './args.ts'
 import { endAfterHangup } from './hangup.ts'
 import { Output } from './output.ts'
@@ -15,20 +17,19 @@ export type CommandHandler<F extends Record<string, FlagSpec>> = (
   ctx: CommandContext<F>,
 ) => Promise<number | undefined> | number | undefined
 
-/** Report an error the way every command does; returns the exit code. */
+/** Report an error the way every command does (message, hint and stack redacted); returns the exit code. */
 export function reportError(error: unknown, out: Output): number {
   const known = error instanceof CliError
   const exitCode = known ? error.exitCode : ExitCode.failure
-  const message = error instanceof Error ? error.message : String(error)
+  const message = processRedactor.redact(error instanceof Error ? error.message : String(error))
+  const hint = known && error.hint ? processRedactor.redact(error.hint) : undefined
   if (out.json) {
-    out.emitJson({
-      ok: false,
-      error: { name: known ? error.name : 'Error', message, hint: known ? error.hint : undefined, exitCode },
-    })
+    out.emitJson({ ok: false, error: { name: known ? error.name : 'Error', message, hint, exitCode } })
   } else {
     out.info(`${out.color.red('Error:')} ${message}`)
-    if (known && error.hint) out.info(error.hint)
-    if (out.verbose && error instanceof Error && error.stack) out.info(out.color.dim(error.stack))
+    if (hint) out.info(hint)
+    if (out.verbose && error instanceof Error && error.stack)
+      out.info(out.color.dim(processRedactor.redact(error.stack)))
     else if (!known) out.info('Run again with --verbose for details.')
   }
   return exitCode

@@ -4,6 +4,7 @@
  * known_hosts file is (re)written from the record, which is the one source of truth for the host key.
  */
 import { CliError, ExitCode } from '../errors.ts'
+import { registerSecrets } from '../flows/record.ts'
 import { recordDockerTarget, resolveSshKey } from '../flows/targets.ts'
 import { buildSshArgs, type SshTarget } from '../ssh/target.ts'
 import { resolveOperator } from '../state/operator.ts'
@@ -12,6 +13,7 @@ import { requireStack } from '../state/records.ts'
 import type { StackRecord, StateDocument } from '../state/schema.ts'
 import { StateStore } from '../state/store.ts'
 import { knownHostsPath } from '../state/workspace.ts'
+import { processRedactor } from '../terraform/redact.ts'
 import { StackNotReadyError } from './errors.ts'
 
 export interface StackHandle {
@@ -33,14 +35,16 @@ export interface PublishedPort {
   protocol: string
 }
 
-/** Open the operator's state and the record of `stack`. */
+/** Open the operator's state; every secret in it is registered with the process redactor (error reports). */
 export async function openStackState(
   operatorFlag: string | undefined,
   command: string,
 ): Promise<{ store: StateStore; doc: StateDocument }> {
   const operator = await resolveOperator({ flag: operatorFlag })
   const store = await StateStore.open(operator, process.env, command)
-  return { store, doc: (await store.read()).doc }
+  const { doc } = await store.read()
+  for (const record of Object.values(doc.stacks)) registerSecrets({ redactor: processRedactor }, record)
+  return { store, doc }
 }
 
 /** How to reach a record's Docker host; for ssh:// the pinned known_hosts file is written from the record. */

@@ -10,7 +10,7 @@ import type { StateStore } from '../state/store.ts'
 import { resolveTfBinary, type TfBinary } from '../terraform/binary.ts'
 import { InterruptForwarder } from '../terraform/interrupt.ts'
 import { chooseRenderMode, createRenderer } from '../terraform/progress.ts'
-import { Redactor } from '../terraform/redact.ts'
+import { processRedactor, type Redactor } from '../terraform/redact.ts'
 import type { ProgressRenderer } from '../terraform/render.ts'
 import { ensureTools } from '../tools/install.ts'
 import { cliConfigPath } from '../tools/paths.ts'
@@ -68,7 +68,7 @@ export async function createRuntime(
   return {
     out,
     proc,
-    redactor: new Redactor(),
+    redactor: processRedactor,
     interrupts,
     renderer,
     get binary() {

@@ -4,6 +4,7 @@ import * as assert from 'uvu/assert'
 import {
   TerraformFailedError,
   TerraformInterruptedError,
+  TerraformOutputError,
   verifyRunSucceeded,
 } from '../../lib/terraform/errors.ts'
 import { FIRST_INTERRUPT, InterruptForwarder, SECOND_INTERRUPT } from '../../lib/terraform/interrupt.ts'
@@ -171,6 +172,36 @@ test('SIGTERM is forwarded to Terraform as SIGINT (its graceful stop) and says w
   assert.is(warnings.length, 1)
   assert.match(warnings[0]!, /^SIGTERM received: asking Terraform to stop gracefully/)
   assert.is(result.status, 'interrupted')
+})
+
+test('show -json and output -json that do not parse: the error quotes none of the (secret-bearing) text', async () => {
+  const broken = `{"variables": {"hcloud_token": {"value": sekrit-${SECRET}}}}`
+  const { tf } = setup([{ stdout: [broken] }, { stdout: [broken.slice(0, 60)] }])
+  for (const read of [() => tf.showPlan('/run/a.plan'), () => tf.output()]) {
+    const error = await read().then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    assert.instance(error, TerraformOutputError)
+    const { message } = error as Error
+    assert.match(message, /did not print valid JSON \(\d+ characters, not shown: they can hold secrets\)/)
+    for (let i = 0; i + 6 <= broken.length; i++)
+      assert.not.ok(message.includes(broken.slice(i, i + 6)), `quotes ${broken.slice(i, i + 6)}: ${message}`)
+  }
+})
+
+test("control sequences in Terraform's stream and stderr never reach the renderer", async () => {
+  const { tf, printed } = setup([
+    {
+      stdout: [line('log', 'plain \u001b]0;owned\u0007title \u001b[2Jcleared\rback')],
+      stderr: ['warn \u001b[31mred\u001b[0m\u0008'],
+    },
+  ])
+  await tf.apply('/run/a.plan')
+  const text = printed.join('')
+  assert.match(text, 'plain title clearedback')
+  assert.match(text, 'warn red')
+  assert.not.match(text, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/)
 })
 
 test('a child killed by SIGKILL is a failed result naming the signal', async () => {
