@@ -29,6 +29,7 @@ export const ExitCode = {
   stateConflict: 30,
   stateSchema: 31,
   stateUnsafe: 32,
+  auditTampered: 33,
   // Human gate (40-49): one code per denial reason; the first applicable reason decides.
   gateCi: 41,
   gateAgent: 42,
@@ -71,6 +72,7 @@ const SUMMARY: Record<ExitCodeName, string> = {
   stateConflict: 'the state changed on disk',
   stateSchema: 'the state is invalid',
   stateUnsafe: 'an unsafe state path',
+  auditTampered: 'the audit log was altered',
   gateCi: 'CI',
   gateAgent: 'AI agent',
   gateNoTty: 'no terminal',

@@ -2,9 +2,11 @@
  * The verbs of `npm run state -- <verb>`. Each takes the opened store and the parsed flags and prints
  * through Output; scripts/state.ts only parses flags and dispatches here.
  */
+import { lstat } from 'node:fs/promises'
 import YAML from 'yaml'
 import { formatTable, type Output } from '../cli/output.ts'
 import { CliError, ExitCode, UsageError } from '../errors.ts'
+import { verifyAuditChain } from '../gate/audit-chain.ts'
 import { requireHuman } from '../gate/index.ts'
 import type { Proc } from '../proc.ts'
 import { editState } from './edit.ts'
@@ -112,22 +114,48 @@ async function restore(ctx: StateCommandContext): Promise<number> {
   return ExitCode.ok
 }
 
+interface VerifyResult {
+  file: string
+  ok: boolean
+  /** What was verified, for the success line. */
+  what: string
+  error?: string
+  exitCode?: number
+}
+
+/** The audit log's hash chain (verify): every break named by its line. */
+async function verifyAuditLog(file: string): Promise<VerifyResult | undefined> {
+  // lstat, not exists: a dangling symlink in the log's place must be reported, not skipped.
+  if ((await lstat(file).catch(() => undefined)) === undefined) return undefined
+  const what = 'audit chain verified'
+  try {
+    const { lines, problems } = await verifyAuditChain(file)
+    if (problems.length === 0) return { file, ok: true, what: `${what} (${lines} lines)` }
+    const error = problems.map((p) => `${file} line ${p.line} ${p.problem}.`).join('\n')
+    return { file, ok: false, what, error, exitCode: ExitCode.auditTampered }
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error
+    return { file, ok: false, what, error: error.message, exitCode: error.exitCode }
+  }
+}
+
 async function verify(ctx: StateCommandContext): Promise<number> {
-  const results: { file: string; ok: boolean; error?: string; exitCode?: number }[] = []
+  const results: VerifyResult[] = []
+  const what = 'MAC and schema verified'
   for (const file of await ctx.store.allFiles()) {
     try {
       await ctx.store.readStateFile(file)
-      results.push({ file, ok: true })
+      results.push({ file, ok: true, what })
     } catch (error) {
       if (!(error instanceof CliError)) throw error
-      results.push({ file, ok: false, error: error.message, exitCode: error.exitCode })
+      results.push({ file, ok: false, what, error: error.message, exitCode: error.exitCode })
     }
   }
+  const audit = await verifyAuditLog(ctx.store.paths.audit)
+  if (audit) results.push(audit)
   const failed = results.filter((r) => !r.ok)
   if (ctx.flags.json) ctx.out.emitJson({ ok: failed.length === 0, files: results })
-  else
-    for (const r of results)
-      r.ok ? ctx.out.success(`${r.file}: MAC and schema verified`) : ctx.out.warn(r.error!)
+  else for (const r of results) r.ok ? ctx.out.success(`${r.file}: ${r.what}`) : ctx.out.warn(r.error!)
   return failed[0]?.exitCode ?? ExitCode.ok
 }
 

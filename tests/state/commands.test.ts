@@ -188,7 +188,9 @@ test('history, restore, verify', () => {
   assert.is(JSON.parse(state(['show', '--json']).stdout).stacks.lab.image, 'img')
   const verified = JSON.parse(state(['verify', '--json']).stdout)
   assert.ok(verified.ok)
-  assert.is(verified.files.length, history.length + 2)
+  // The state, its history (one more after the restore) and the audit log.
+  assert.is(verified.files.length, history.length + 3)
+  assert.match(verified.files.at(-1).file, /audit\.jsonl$/)
   writeFileSync(verified.files[1].file, 'garbage: [')
   const broken = state(['verify', '--json'])
   assert.is(broken.code, 20)
@@ -222,6 +224,29 @@ test('a bad verb suggests the list', () => {
   const out = state(['shwo'])
   assert.is(out.code, 64)
   assert.match(out.stderr, 'show, edit, history')
+})
+
+test('state verify checks the audit chain and names the line after an edit', () => {
+  const audit = join(operatorDir(), 'audit.jsonl')
+  // (A history file was garbled on purpose above; only the audit log's own result is looked at here.)
+  const auditResult = (out: string) =>
+    (
+      JSON.parse(out) as { files: { file: string; ok: boolean; error?: string; exitCode?: number }[] }
+    ).files.find((f) => f.file === audit)
+  const intact = state(['verify'])
+  assert.match(intact.stderr, `${audit}: audit chain verified (`)
+  assert.equal(auditResult(state(['verify', '--json']).stdout)?.ok, true)
+  const original = readFileSync(audit, 'utf8')
+  const lines = original.trimEnd().split('\n')
+  assert.ok(lines.length >= 3, 'the approvals above were audited')
+  lines[1] = lines[1]!.replace(/"pid":\d+/, '"pid":1')
+  writeFileSync(audit, `${lines.join('\n')}\n`)
+  const broken = state(['verify'])
+  const json = auditResult(state(['verify', '--json']).stdout)
+  writeFileSync(audit, original)
+  assert.ok(broken.code !== 0)
+  assert.match(broken.stderr, `${audit} line 3 does not follow line 2: a line was edited`)
+  assert.equal([json?.ok, json?.exitCode], [false, 33])
 })
 
 test.run()
