@@ -69,7 +69,8 @@ function isInside(child: string, parent: string): boolean {
 
 /**
  * Refuse an operator directory (or anything in it) that resolves outside the secrets tree, a default secrets
- * tree that resolves outside the repository, and a state file that is a symlink.
+ * tree that resolves outside the repository, and a symlink in place of anything the tool writes or trusts in
+ * the operator directory: the state file, `stacks/`, `grants/`, `audit.jsonl` and `.sops.yaml`.
  */
 export async function verifyOperatorDir(
   paths: OperatorPaths,
@@ -83,11 +84,19 @@ export async function verifyOperatorDir(
     const real = await realpath(path)
     if (!isInside(real, root)) throw unsafe(path, real, root)
   }
-  if ((await lstat(paths.state).catch(() => undefined))?.isSymbolicLink())
-    throw new StateUnsafeError(
-      `${paths.state} is a symlink.`,
-      'Replace it with the real file; state files are never followed through links.',
-    )
+  const never = [
+    paths.state,
+    join(paths.dir, 'stacks'),
+    join(paths.dir, 'grants'),
+    paths.audit,
+    paths.sopsConfig,
+  ]
+  for (const path of never)
+    if ((await lstat(path).catch(() => undefined))?.isSymbolicLink())
+      throw new StateUnsafeError(
+        `${path} is a symlink.`,
+        "Replace it with the real file or directory; an operator's state is never followed through links.",
+      )
 }
 
 function unsafe(path: string, real: string, boundary: string): StateUnsafeError {
