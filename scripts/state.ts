@@ -8,7 +8,8 @@ import { realProc } from '../lib/proc.ts'
 import { runStateVerb, STATE_VERBS, type StateVerb } from '../lib/state/commands.ts'
 import { resolveOperator } from '../lib/state/operator.ts'
 import { StateStore } from '../lib/state/store.ts'
-import { sopsBinary } from '../lib/tools/paths.ts'
+import { getTool } from '../lib/tools/spec.ts'
+import { isToolInstalled, whichTool } from '../lib/tools/stamp.ts'
 
 const spec = {
   name: 'npm run state --',
@@ -67,7 +68,8 @@ await runMain(spec, async ({ flags, positionals, out }) => {
     out,
     proc: realProc,
     env: process.env,
-    sopsPath: sopsBinary(),
+    // Only edit runs sops: the pinned binary checked against its stamp, else (none) edit's temp-file flow.
+    sopsPath: verb === 'edit' && isToolInstalled(getTool('sops')) ? whichTool('sops') : '',
     args: positionals.slice(1),
     flags: { reveal: flags.reveal, redacted: flags.redacted, json: flags.json, yes: flags.yes },
   })
