@@ -4,7 +4,7 @@
  */
 import { access, constants, stat } from 'node:fs/promises'
 import { credentialPresence } from './credentials.ts'
-import { describeError } from './errors.ts'
+import { CredentialsFileUnsafeError, describeError } from './errors.ts'
 import { DEFAULT_LOCAL_DOCKER_HOST } from './flows/targets.ts'
 import { detectIdentityReason } from './gate/identity.ts'
 import { inspectImage } from './image/docker.ts'
@@ -97,6 +97,22 @@ async function checkOperator(flag: string | undefined): Promise<Check[]> {
 }
 
 function checkCredentials(): Check[] {
+  try {
+    return checkEachProvider()
+  } catch (error) {
+    if (!(error instanceof CredentialsFileUnsafeError)) throw error
+    return [
+      {
+        name: 'credentials file',
+        level: 'fail',
+        detail: error.message,
+        ...(error.hint ? { fix: error.hint } : {}),
+      },
+    ]
+  }
+}
+
+function checkEachProvider(): Check[] {
   return PROVIDERS.filter((p) => providerModule(p).credentials.length > 0).map((p): Check => {
     const present = credentialPresence(providerModule(p).credentials.map((c) => c.name))
     const missing = Object.entries(present)
