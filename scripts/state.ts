@@ -36,7 +36,7 @@ const spec = {
     '  history                  previous versions, 1 = newest',
     '  restore <n>              make history entry n current (the replaced state becomes entry 1)',
     '  export --redacted        the state without secrets (add --json for JSON)',
-    '  verify                   check MAC and schema of the state and every history entry',
+    '  verify                   check MAC and schema of the state and every history entry, and the audit chain',
     '  rotate-key               new identity; state and history re-encrypted to it',
     '  decrypt <file>           print any SOPS YAML/JSON file readable with your keys (MAC verified)',
   ].join('\n'),
@@ -46,11 +46,13 @@ const spec = {
     'stateConflict',
     'stateSchema',
     'stateUnsafe',
+    'auditTampered',
     'gate',
     'usage',
     ['notFound', 'no operator'],
     'lockHeld',
     'permission',
+    ['toolMissing', 'edit: the pinned sops was replaced'],
   ],
 } as const
 
