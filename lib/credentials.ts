@@ -3,14 +3,23 @@
  * the passphrase guards them like everything else, and handed only to the Terraform child's environment.
  * Credentials still found in the project's git-ignored `.env` or in this process's environment are used, with a
  * loud warning naming where they are and the command that moves them in: any process running as you can read
- * those (docs/spec.md, "Human presence"). process.env is not modified.
+ * those (docs/spec.md, "Human presence"). A `.env` that group or others may access is refused like a private
+ * key file (exit 77). process.env is not modified.
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parse } from 'dotenv'
-import { CliError, ExitCode } from './errors.ts'
+import { CliError, CredentialsFileUnsafeError, ExitCode } from './errors.ts'
 
 export const defaultEnvFile = resolve(import.meta.dirname, '..', '.env')
+
+/** The entries of `envFile` (none when it does not exist); throws CredentialsFileUnsafeError when others may read it. */
+function readEnvFile(envFile: string): Record<string, string> {
+  if (!existsSync(envFile)) return {}
+  const { mode } = statSync(envFile)
+  if ((mode & 0o077) !== 0) throw new CredentialsFileUnsafeError(envFile, mode)
+  return parse(readFileSync(envFile))
+}
 
 /** Where a credential was found. */
 export type CredentialSource = 'state' | '.env' | 'environment'
@@ -28,7 +37,7 @@ export function locateCredentials(
   sources: CredentialSources,
 ): Record<string, { value: string; source: CredentialSource } | undefined> {
   const envFile = sources.envFile ?? defaultEnvFile
-  const fromFile = existsSync(envFile) ? parse(readFileSync(envFile)) : {}
+  const fromFile = readEnvFile(envFile)
   const env = sources.env ?? process.env
   return Object.fromEntries(
     names.map((name) => {

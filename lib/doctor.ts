@@ -4,7 +4,7 @@
  */
 import { access, constants, readFile, stat } from 'node:fs/promises'
 import { locateCredentials } from './credentials.ts'
-import { describeError } from './errors.ts'
+import { CredentialsFileUnsafeError, describeError } from './errors.ts'
 import { DEFAULT_LOCAL_DOCKER_HOST } from './flows/targets.ts'
 import { inspectImage } from './image/docker.ts'
 import { isReferenceImage, referenceImageRef } from './image/reference.ts'
@@ -134,6 +134,22 @@ async function checkOperator(flag: string | undefined): Promise<Check[]> {
 
 /** Credentials left in plain text (.env, the environment) are warned about; the sealed state is not opened here. */
 function checkCredentials(): Check[] {
+  try {
+    return checkEachProvider()
+  } catch (error) {
+    if (!(error instanceof CredentialsFileUnsafeError)) throw error
+    return [
+      {
+        name: 'credentials file',
+        level: 'fail',
+        detail: error.message,
+        ...(error.hint ? { fix: error.hint } : {}),
+      },
+    ]
+  }
+}
+
+function checkEachProvider(): Check[] {
   return PROVIDERS.filter((p) => providerModule(p).credentials.length > 0).map((p): Check => {
     const names = providerModule(p).credentials.map((c) => c.name)
     const located = locateCredentials(names, { state: {} })

@@ -30,6 +30,7 @@ export const ExitCode = {
   stateSchema: 31,
   stateUnsafe: 32,
   stateSeal: 33,
+  auditTampered: 34,
   // Human gate (40-49): one code per denial reason; the first applicable reason decides.
   gateCi: 41,
   gateAgent: 42,
@@ -62,7 +63,7 @@ const SUMMARY: Record<ExitCodeName, string> = {
   toolMissing: 'a tool is missing',
   io: 'a write failed',
   lockHeld: 'lock held',
-  permission: 'a key file is readable by others',
+  permission: 'a key or credentials file is readable by others',
   sopsFormat: 'not a SOPS file',
   sopsNoKey: 'no age identity',
   sopsWrongKey: 'wrong age identity',
@@ -74,6 +75,7 @@ const SUMMARY: Record<ExitCodeName, string> = {
   stateSchema: 'the state is invalid',
   stateUnsafe: 'an unsafe state path',
   stateSeal: 'the state is not sealed by your identity',
+  auditTampered: 'the audit log was altered',
   gateCi: 'CI',
   gateAgent: 'AI agent',
   gateNoTty: 'no terminal',
@@ -151,6 +153,22 @@ export class ToolMissingError extends CliError {
     hint = 'Run `npm run tools` to build the pinned tools, or `npm run doctor` to check every prerequisite.',
   ) {
     super(message, { hint, exitCode: ExitCode.toolMissing })
+  }
+}
+
+/** The credentials file (`.env`) is accessible by group or others: refused, as ssh refuses such private keys. */
+export class CredentialsFileUnsafeError extends CliError {
+  constructor(
+    readonly path: string,
+    mode: number,
+  ) {
+    super(
+      `The credentials file ${path} is accessible by group or others (mode ${(mode & 0o777).toString(8)}).`,
+      {
+        hint: `Run \`chmod 600 ${path}\`; it holds your cloud accounts' tokens, readable by you only.`,
+        exitCode: ExitCode.permission,
+      },
+    )
   }
 }
 

@@ -10,7 +10,8 @@ import { openOperatorStore } from '../lib/gate/unlock.ts'
 import { realProc } from '../lib/proc.ts'
 import { runStateVerb, STATE_VERBS, type StateVerb } from '../lib/state/commands.ts'
 import { resolveOperator } from '../lib/state/operator.ts'
-import { sopsBinary } from '../lib/tools/paths.ts'
+import { getTool } from '../lib/tools/spec.ts'
+import { isToolInstalled, whichTool } from '../lib/tools/stamp.ts'
 
 const spec = {
   name: 'npm run state --',
@@ -37,7 +38,7 @@ const spec = {
     '  history                  previous versions, 1 = newest',
     '  restore <n>              make history entry n current (the replaced state becomes entry 1; asks you)',
     '  export --redacted        the state without secrets (add --json for JSON)',
-    '  verify                   check MAC, seal, chain and schema of the state and every history entry',
+    '  verify                   check MAC, seal, chain and schema of the state and every history entry, and the audit chain',
     '  rotate-key               new identity; state and history re-encrypted and re-sealed to it (asks you)',
     '  decrypt <file>           print any SOPS YAML/JSON file readable with your keys (MAC verified)',
     '  reseal                   accept the state as it is (after an edit with the real sops) and seal it again',
@@ -49,11 +50,13 @@ const spec = {
     'stateSchema',
     'stateUnsafe',
     'stateSeal',
+    'auditTampered',
     'gate',
     'usage',
     ['notFound', 'no operator'],
     'lockHeld',
     'permission',
+    ['toolMissing', 'edit: the pinned sops was replaced'],
   ],
 } as const
 
@@ -71,7 +74,8 @@ await runMain(spec, async ({ flags, positionals, out }) => {
     out,
     proc: realProc,
     env: process.env,
-    sopsPath: sopsBinary(),
+    // Only edit runs sops: the pinned binary checked against its stamp, else (none) edit's temp-file flow.
+    sopsPath: verb === 'edit' && isToolInstalled(getTool('sops')) ? whichTool('sops') : '',
     args: positionals.slice(1),
     flags: { reveal: flags.reveal, redacted: flags.redacted, json: flags.json, yes: flags.yes },
     passphrases: terminalPassphrases(`state ${verb}`, operator, out),

@@ -5,7 +5,6 @@ import { buildStackRequest, stackFlags } from '../lib/flows/flags.ts'
 import { resolveOperatorForGate } from '../lib/flows/operator.ts'
 import { createRuntime } from '../lib/flows/runtime.ts'
 import { runUp } from '../lib/flows/up.ts'
-import { realProc } from '../lib/proc.ts'
 
 const spec = {
   name: 'npm run cloud:up --',
@@ -44,7 +43,7 @@ await runMain(spec, async ({ flags, out }) => {
     healthTimeoutMs: 60_000,
   }
   if (flags['dry-run']) {
-    const report = await buildDryRun(realProc, request)
+    const report = await buildDryRun(request)
     if (out.json) out.emitJson({ ok: true, dryRun: true, ...report })
     else printDryRun(out, report)
     return 0

@@ -6,7 +6,6 @@
  * `--close` ends it through its control socket.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CliError, ExitCode } from '../errors.ts'
 import { buildChildEnv, type Proc } from '../proc.ts'
@@ -19,6 +18,7 @@ import {
   buildControlArgs,
   type ConnectionRecord,
   checkControlMaster,
+  connectDirPrefix,
   isConnectionAlive,
   readConnection,
   removeConnection,
@@ -81,7 +81,7 @@ export async function openConnection(
     strict: options.strictPorts,
     pickFree: findFreePort,
   })
-  const runtimeDir = await mkdtemp(join(tmpdir(), 'dc-connect-'))
+  const runtimeDir = await mkdtemp(connectDirPrefix())
   const controlPath = join(runtimeDir, 'ctl')
   const dockerSocket = join(runtimeDir, 'docker.sock')
   const forwards: Forward[] = [

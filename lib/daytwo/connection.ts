@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { buildChildEnv, type Proc } from '../proc.ts'
 import { writeFileAtomic } from '../state/atomic.ts'
 import type { OperatorPaths } from '../state/paths.ts'
+import { findPrivateDirProblem } from '../state/private-dir.ts'
 import { stackFolder } from '../state/workspace.ts'
 
 export interface ConnectionRecord {
@@ -21,6 +22,11 @@ export interface ConnectionRecord {
   dockerHost: string | null
   urls: { name: string; url: string }[]
   startedAt: string
+}
+
+/** The prefix of every runtime directory connect makes (`mkdtemp` makes them 0700). */
+export function connectDirPrefix(): string {
+  return join(tmpdir(), 'dc-connect-')
 }
 
 /** Where the connection record of `stack` lives. */
@@ -59,8 +65,7 @@ export async function removeConnection(
   record: ConnectionRecord,
 ): Promise<void> {
   // The record is a file a person could edit: only ever remove a directory connect itself made.
-  const ours = join(tmpdir(), 'dc-connect-')
-  if (record.runtimeDir.startsWith(ours) && !record.runtimeDir.slice(ours.length).includes('/'))
+  if ((await findPrivateDirProblem(record.runtimeDir, connectDirPrefix())) === undefined)
     await rm(record.runtimeDir, { recursive: true, force: true })
   await rm(connectionRecordPath(paths, stack), { force: true })
 }

@@ -10,7 +10,7 @@ import { HostKeyMismatchError, TunnelError } from '../ssh/errors.ts'
 import { isHostKeyFailure } from '../ssh/ready.ts'
 import { buildSshArgs } from '../ssh/target.ts'
 import type { StackRecord } from '../state/schema.ts'
-import { Redactor } from '../terraform/redact.ts'
+import { processRedactor, type Redactor } from '../terraform/redact.ts'
 import { ContainerNotFoundError } from './errors.ts'
 import { appContainerName, type StackHandle } from './stack.ts'
 
@@ -69,11 +69,10 @@ export function buildStackLogsArgv(
     : ['docker', '-H', stack.dockerHost, ...args]
 }
 
-/** A redactor that knows every secret of the record. */
+/** The process redactor, once it knows every secret of the record (so error reports hide them too). */
 export function buildStackRedactor(record: StackRecord): Redactor {
-  const redactor = new Redactor()
-  registerSecrets({ redactor }, record)
-  return redactor
+  registerSecrets({ redactor: processRedactor }, record)
+  return processRedactor
 }
 
 /** Stream the logs to `sink` until they end (container stopped, or no --follow) or Ctrl-C; returns 0. */

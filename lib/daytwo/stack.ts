@@ -5,6 +5,7 @@
  */
 import type { Output } from '../cli/output.ts'
 import { CliError, ExitCode } from '../errors.ts'
+import { registerSecrets } from '../flows/record.ts'
 import { recordDockerTarget, resolveSshKey } from '../flows/targets.ts'
 import { openOperatorStore } from '../gate/unlock.ts'
 import { buildSshArgs, type SshTarget } from '../ssh/target.ts'
@@ -15,6 +16,7 @@ import { requireStack } from '../state/records.ts'
 import type { StackRecord, StateDocument } from '../state/schema.ts'
 import type { StateStore } from '../state/store.ts'
 import { knownHostsPath } from '../state/workspace.ts'
+import { processRedactor } from '../terraform/redact.ts'
 import { StackNotReadyError } from './errors.ts'
 
 export interface StackHandle {
@@ -38,7 +40,8 @@ export interface PublishedPort {
   protocol: string
 }
 
-/** Open the operator's state (its identity unlocked: lib/gate/unlock.ts) and read it. */
+/** Open the operator's state (its identity unlocked: lib/gate/unlock.ts); every secret in it is registered
+ * with the process redactor (error reports). */
 export async function openStackState(
   operatorFlag: string | undefined,
   command: string,
@@ -46,7 +49,9 @@ export async function openStackState(
 ): Promise<{ store: StateStore; doc: StateDocument }> {
   const operator = await resolveOperator({ flag: operatorFlag })
   const store = await openOperatorStore({ operator, command, out })
-  return { store, doc: (await store.read()).doc }
+  const { doc } = await store.read()
+  for (const record of Object.values(doc.stacks)) registerSecrets({ redactor: processRedactor }, record)
+  return { store, doc }
 }
 
 /** How to reach a record's Docker host; for ssh:// the pinned known_hosts file is written from the record. */

@@ -7,7 +7,6 @@ import { readFile } from 'node:fs/promises'
 import type { Output } from '../cli/output.ts'
 import type { StackInputs } from '../infra/stack-inputs.ts'
 import { APP_STACK } from '../infra/stacks.ts'
-import type { Proc } from '../proc.ts'
 import { providerModule } from '../providers/index.ts'
 import type { Phase } from '../state/workspace.ts'
 import { buildAppInputs, buildHostRequest } from './inputs.ts'
@@ -34,10 +33,10 @@ export interface DryRunReport {
 }
 
 /** Render everything `up` would hand to Terraform, through the same builders, with placeholder secrets. */
-export async function buildDryRun(proc: Proc, req: StackRequest): Promise<DryRunReport> {
+export async function buildDryRun(req: StackRequest): Promise<DryRunReport> {
   const provider = providerModule(req.provider)
   // A throwaway record: minted tokens and (cloud) a host key that are never stored nor shown.
-  const record = await mintStackRecord(proc, provider, req)
+  const record = mintStackRecord(provider, req)
   const phases: DryRunReport['phases'] = []
   let userData: string | null = null
   const steps = ['preflight: human gate signals, operator state, credentials, stack lock']

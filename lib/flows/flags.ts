@@ -33,8 +33,13 @@ export const stackFlags = {
   ports: {
     type: 'string',
     description:
-      'Published ports, comma-separated [hostIp:]external:internal[/proto] (default 127.0.0.1:8080:8080).',
+      'Published ports, comma-separated [hostIp:]external:internal[/proto] (default 127.0.0.1:8080:8080). hostIp is loopback unless --expose.',
     placeholder: 'list',
+  },
+  expose: {
+    type: 'boolean',
+    description:
+      'local only: let --ports bind other addresses than loopback (0.0.0.0: the app is reachable from the network).',
   },
   location: {
     type: 'string',
@@ -113,6 +118,32 @@ export function parsePorts(text: string): PortMapping[] {
   })
 }
 
+/** True for an address in 127.0.0.0/8, which only the Docker host itself (and SSH tunnels to it) reaches. */
+export function isLoopback(ip: string): boolean {
+  return ip.startsWith('127.')
+}
+
+/**
+ * Refuse a non-loopback bind unless the person asked for exposure with --expose, and --expose on a cloud
+ * provider: there the firewall admits only SSH (Hetzner's cloud firewall, Contabo's nftables on input and on
+ * Docker's forward path), so the app is reached through `cloud:connect` and a wider bind would only mislead.
+ */
+export function verifyBinds(ports: readonly PortMapping[], provider: ProviderName, expose: boolean): void {
+  if (expose && provider !== 'local')
+    throw new UsageError(
+      `--expose is for --provider local; on ${provider} the firewall admits only SSH.`,
+      'Leave --expose out and reach the app with `npm run cloud:connect` (an SSH tunnel to its loopback port).',
+    )
+  const exposed = ports.find((p) => !isLoopback(p.ip))
+  if (exposed && !expose)
+    throw new UsageError(
+      `--ports binds ${exposed.ip}:${exposed.external}, which exposes the debug server to the network.`,
+      provider === 'local'
+        ? 'Bind 127.0.0.1 (the default), or add --expose if you mean the app to be reachable from the network.'
+        : 'Bind 127.0.0.1 (the default) and reach the app with `npm run cloud:connect`.',
+    )
+}
+
 /** SSH is open to these unless --ssh-from narrows it (the key is pinned and only keys log in). */
 export const ANYWHERE = ['0.0.0.0/0', '::/0'] as const
 
@@ -166,16 +197,20 @@ export interface StackFlagValues {
   'known-hosts': string | undefined
   'ssh-key': string | undefined
   'ssh-from': string | undefined
+  expose: boolean
 }
 
 /** Validate the stack flags into the request shape of the flows (timeouts are the caller's). */
 export function buildStackRequest(flags: StackFlagValues): StackRequest {
+  const provider = toProvider(flags.provider)
+  const ports = parsePorts(flags.ports ?? DEFAULT_PORTS)
+  verifyBinds(ports, provider, flags.expose)
   return {
-    provider: toProvider(flags.provider),
+    provider,
     env: flags.env,
     stackName: resolveStackName(flags['stack-name'], flags.env),
     image: flags.image ?? DEFAULT_IMAGE,
-    ports: parsePorts(flags.ports ?? DEFAULT_PORTS),
+    ports,
     location: flags.location,
     size: flags.size,
     dockerHost: flags['docker-host'],

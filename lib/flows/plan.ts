@@ -4,10 +4,10 @@
  * contabo): a plan with the token can already run provider code, so agents and CI never get that far.
  * A stack not created yet is planned with throwaway secrets in a private folder that is removed afterwards.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { providerModule } from '../providers/index.ts'
+import type { OperatorPaths } from '../state/paths.ts'
 import type { Phase } from '../state/workspace.ts'
 import { knownHostsPath } from '../state/workspace.ts'
 import type { PlanSummary } from '../terraform/plan-summary.ts'
@@ -48,9 +48,9 @@ export async function runPlan(rt: FlowRuntime, req: StackRequest & Asker): Promi
     const credentials = await s.credentials(provider)
     const existing = (await s.store.read()).doc.stacks[req.stackName]
     const exists = existing !== undefined && existing.status !== 'destroyed'
-    const record = exists ? existing : await mintStackRecord(rt.proc, provider, req)
+    const record = exists ? existing : mintStackRecord(provider, req)
     registerSecrets(rt, record)
-    const scratch = exists ? undefined : await mkdtemp(join(tmpdir(), 'debug-cloud-plan-'))
+    const scratch = exists ? undefined : await makePlanScratch(s.paths, req.stackName)
     const place: StackPlace = {
       paths: scratch ? { ...s.paths, dir: scratch } : s.paths,
       stackName: req.stackName,
@@ -99,6 +99,19 @@ export async function runPlan(rt: FlowRuntime, req: StackRequest & Asker): Promi
       if (scratch) await rm(scratch, { recursive: true, force: true })
     }
   })
+}
+
+/**
+ * The private folder a stack not created yet is planned in: `stacks/<stack>.plan-XXXXXX` (0700) in the operator's
+ * directory, so a killed plan leaves nothing in $TMPDIR. Leftovers of killed plans of this stack go first: the
+ * stack lock is held, so none of them is in use.
+ */
+async function makePlanScratch(paths: OperatorPaths, stack: string): Promise<string> {
+  const stacks = join(paths.dir, 'stacks')
+  const prefix = `${stack}.plan-`
+  for (const entry of await readdir(stacks))
+    if (entry.startsWith(prefix)) await rm(join(stacks, entry), { recursive: true, force: true })
+  return mkdtemp(join(stacks, prefix))
 }
 
 /** The human-readable plan report. */

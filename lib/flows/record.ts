@@ -5,7 +5,6 @@
  */
 import { randomBytes } from 'node:crypto'
 import { generateHostKey } from '../infra/host-key.ts'
-import type { Proc } from '../proc.ts'
 import type { ProviderModule } from '../providers/types.ts'
 import { updateStack } from '../state/records.ts'
 import { type PortMapping, type StackRecord, stackSecrets } from '../state/schema.ts'
@@ -53,15 +52,14 @@ export function buildStackRecord(spec: NewStack, now = new Date()): StackRecord 
  * A new record for a request: minted secrets, the provider's defaults, and for a cloud provider a freshly
  * generated host key (the VM gets it through cloud-init; it is pinned before the first connection).
  */
-export async function mintStackRecord(
-  proc: Proc,
+export function mintStackRecord(
   provider: ProviderModule,
   req: Omit<NewStack, 'provider' | 'size' | 'location'> & {
     provider: NewStack['provider']
     size: string | undefined
     location: string | undefined
   },
-): Promise<StackRecord> {
+): StackRecord {
   const record = buildStackRecord({
     provider: req.provider,
     env: req.env,
@@ -71,7 +69,7 @@ export async function mintStackRecord(
     location: req.location ?? provider.defaultLocation,
   })
   if (provider.host) {
-    const key = await generateHostKey(proc)
+    const key = generateHostKey()
     record.ssh = {
       user: 'deploy',
       port: 22,

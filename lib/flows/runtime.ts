@@ -1,14 +1,16 @@
 /**
  * What every infrastructure flow shares for one command run: output, the process runner, the redactor that
- * every secret is registered with, Ctrl-C forwarding, the progress renderer and the Terraform binary.
+ * every secret is registered with, Ctrl-C (and SIGTERM, SIGHUP) forwarding, the progress renderer and the
+ * Terraform binary.
  */
+import { noteHangup } from '../cli/hangup.ts'
 import type { Output } from '../cli/output.ts'
 import { type Proc, realProc } from '../proc.ts'
 import type { StateStore } from '../state/store.ts'
 import { resolveTfBinary, type TfBinary } from '../terraform/binary.ts'
 import { InterruptForwarder } from '../terraform/interrupt.ts'
 import { chooseRenderMode, createRenderer } from '../terraform/progress.ts'
-import { Redactor } from '../terraform/redact.ts'
+import { processRedactor, type Redactor } from '../terraform/redact.ts'
 import type { ProgressRenderer } from '../terraform/render.ts'
 import { ensureTools } from '../tools/install.ts'
 import { cliConfigPath } from '../tools/paths.ts'
@@ -34,13 +36,14 @@ export interface FlowRuntime {
   useStore(store: Pick<StateStore, 'recipients' | 'decryptFile'>): void
   /** The sealer set by useStore (only needed with the terraform binary). */
   sealer(): StateSealer
-  /** Seal any plaintext Terraform state, undo process-level hooks (SIGINT) and stop the renderer. */
+  /** Seal any plaintext Terraform state, undo process-level hooks (the stop signals) and stop the renderer. */
   dispose(): Promise<void>
 }
 
 /**
- * Build the runtime; installs the SIGINT forwarder until dispose(). Tools are built by prepareTools(), which the
- * flows call only after the gate's preflight, so CI and agents are refused before any build starts.
+ * Build the runtime; installs the forwarder of SIGINT, SIGTERM and SIGHUP until dispose() (a closed terminal
+ * first makes writes to it harmless: lib/cli/hangup.ts). Tools are built by prepareTools(), which the flows
+ * call only after the gate's preflight, so CI and agents are refused before any build starts.
  */
 export async function createRuntime(
   out: Output,
@@ -51,7 +54,13 @@ export async function createRuntime(
   process.umask(0o077)
   let binary: TfBinary | undefined
   const interrupts = new InterruptForwarder((line) => out.warn(line))
-  const uninstall = interrupts.install()
+  // Before the forwarder, so that its warning to a terminal that is gone cannot crash the process.
+  process.on('SIGHUP', noteHangup)
+  const uninstallForwarder = interrupts.install()
+  const uninstall = () => {
+    uninstallForwarder()
+    process.off('SIGHUP', noteHangup)
+  }
   const mode = chooseRenderMode(out)
   let sealer: StateSealer | undefined
   const timings: Record<TimingCategory, number> = { terraform: 0, wait: 0, human: 0 }
@@ -59,7 +68,7 @@ export async function createRuntime(
   return {
     out,
     proc,
-    redactor: new Redactor(),
+    redactor: processRedactor,
     interrupts,
     renderer,
     get binary() {

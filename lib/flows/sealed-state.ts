@@ -1,17 +1,19 @@
 /**
  * Terraform state at rest with the HashiCorp `terraform` binary, which has no state encryption: between runs
  * the state is a SOPS file encrypted to the operator (`terraform.tfstate.sops.yaml`, readable with `sops -d`);
- * during a run it is plaintext only in a private 0700 temp directory, together with the (plaintext) saved plan,
- * and sealed back and removed on every exit path. A run killed before sealing leaves `sealing.json` behind; the
- * next open seals that directory first, so the newest state is never lost. (OpenTofu encrypts natively instead.)
+ * during a run it is plaintext only in a private 0700 run directory inside the phase's own (0700) folder,
+ * `plaintext-XXXXXX`, together with the (plaintext) saved plan, and sealed back and removed on every exit path.
+ * A run killed before sealing leaves `sealing.json` naming that directory; the next open seals it first, so the
+ * newest state is never lost. The marker is a file anyone with the folder could edit, so the directory it names
+ * is only used after verifyPrivateDir. (OpenTofu encrypts natively instead.)
  */
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { encryptSopsYaml } from '../sops/index.ts'
 import { writeFileAtomic } from '../state/atomic.ts'
 import { SEALED_TF_STATE } from '../state/paths.ts'
+import { verifyPrivateDir } from '../state/private-dir.ts'
 import type { StateStore } from '../state/store.ts'
 import type { PhaseWorkspace } from '../state/workspace.ts'
 
@@ -26,6 +28,8 @@ interface Open {
 }
 
 const MARKER = 'sealing.json'
+/** The run directories of a phase: `<phase folder>/plaintext-XXXXXX`. */
+const RUN_PREFIX = 'plaintext-'
 
 export class StateSealer {
   private readonly open: Open[] = []
@@ -35,7 +39,7 @@ export class StateSealer {
   /** Decrypt the phase's state into a new private directory; the run uses the returned paths. */
   async unseal(workspace: PhaseWorkspace): Promise<PlaintextRun> {
     await this.recoverOrphan(workspace)
-    const dir = await mkdtemp(join(tmpdir(), 'debug-cloud-tfstate-'))
+    const dir = await mkdtemp(join(workspace.dir, RUN_PREFIX))
     await writeFileAtomic(join(workspace.dir, MARKER), JSON.stringify({ dir, pid: process.pid }))
     this.open.push({ dir, workspace })
     const sealed = join(workspace.dir, SEALED_TF_STATE)
@@ -70,12 +74,26 @@ export class StateSealer {
     }
   }
 
-  /** A directory left by a killed run holds the newest state: seal it before anything else. */
+  /**
+   * A directory left by a killed run holds the newest state: seal it before anything else. Only a private run
+   * directory of this phase is used; a marker naming anything else is refused and nothing is touched.
+   */
   private async recoverOrphan(workspace: PhaseWorkspace): Promise<void> {
     const marker = join(workspace.dir, MARKER)
     if (!existsSync(marker)) return
-    const { dir } = JSON.parse(await readFile(marker, 'utf8')) as { dir: string }
+    const dir = await readMarkedDir(marker)
+    await verifyPrivateDir(dir, join(workspace.dir, RUN_PREFIX), marker)
     if (existsSync(dir)) await this.seal(dir, workspace)
     else await rm(marker, { force: true })
+  }
+}
+
+/** The `dir` a marker names ('' when it names none, which verifyPrivateDir refuses). */
+async function readMarkedDir(marker: string): Promise<string> {
+  try {
+    const { dir } = JSON.parse(await readFile(marker, 'utf8')) as { dir?: unknown }
+    return typeof dir === 'string' ? dir : ''
+  } catch {
+    return ''
   }
 }

@@ -8,7 +8,8 @@ import { CliError, ExitCode } from '../errors.ts'
 import { type ProviderName, providerModule } from '../providers/index.ts'
 import type { ProviderModule } from '../providers/types.ts'
 import { requireStack, updateStack } from '../state/records.ts'
-import type { StackRecord } from '../state/schema.ts'
+import type { PortMapping, StackRecord } from '../state/schema.ts'
+import { isLoopback } from './flags.ts'
 import { checkAppHealth } from './health.ts'
 import { buildAppInputs } from './inputs.ts'
 import { buildAppPhase, planPhase } from './phase.ts'
@@ -87,11 +88,19 @@ function endpointsOf(urls: unknown): { name: string; url: string }[] {
   return Object.entries(urls as Record<string, unknown>).map(([name, url]) => ({ name, url: String(url) }))
 }
 
-/** The lines that open the gate's summary: which stack, where, what. */
+/** The lines that open the gate's summary: which stack, where, what, and every address a port is bound to. */
 function describeStack(req: UpRequest, record: StackRecord): string[] {
+  const bind = (p: PortMapping) => `${p.ip}:${p.external}->${p.internal}/${p.protocol}`
   return [
     `Stack ${req.stackName} (${record.status === 'planned' ? 'new' : record.status}) on ${req.provider}, operator ${req.operator}`,
     `  size ${record.size ?? '-'}, location ${record.location ?? '-'}, image ${req.image}`,
+    `  ports ${req.ports.map(bind).join(', ') || '-'}`,
+    ...req.ports
+      .filter((p) => !isLoopback(p.ip))
+      .map(
+        (p) =>
+          `WARNING: ${bind(p)} is reachable from the network, not only through cloud:connect (--expose).`,
+      ),
   ]
 }
 
@@ -110,7 +119,7 @@ async function ensureRecord(s: StackSession, provider: ProviderModule, req: UpRe
       )
     record = existing
   } else {
-    const minted = await mintStackRecord(s.rt.proc, provider, req)
+    const minted = mintStackRecord(provider, req)
     const saved = await s.store.update((d) => {
       d.stacks[req.stackName] = minted
       return d

@@ -1,13 +1,15 @@
 /**
  * The gate's audit log: one JSON line per approval, denial or grant change, appended to the operator's
  * `audit.jsonl` (0600), or to the fallback log when no operator directory resolves. Records carry the
- * NAMES of the signals that fired, never environment values.
+ * NAMES of the signals that fired, never environment values. Each line is chained to the one before by its
+ * `prev` hash and the file is never followed through a symlink (audit-chain.ts).
  */
 import { existsSync } from 'node:fs'
-import { appendFile, mkdir } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { dirname } from 'node:path'
 import { fallbackAuditPath, OPERATOR_NAME, operatorPaths } from '../state/paths.ts'
+import { appendChained } from './audit-chain.ts'
 import { readTerminalPath } from './terminal.ts'
 
 export type AuditOutcome = 'approved' | 'denied' | 'unlocked' | 'locked'
@@ -66,10 +68,10 @@ export function resolveAuditPath(operator: string | null, env: NodeJS.ProcessEnv
   return fallbackAuditPath(env)
 }
 
-/** Append one entry as a JSON line (one write, O_APPEND, file 0600); returns the log's path. */
+/** Append one entry as a chained JSON line (one write, O_APPEND, file 0600, no symlink); returns the log's path. */
 export async function appendAudit(entry: AuditEntry, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const path = resolveAuditPath(entry.operator, env)
   await mkdir(dirname(path), { recursive: true, mode: 0o700 })
-  await appendFile(path, `${JSON.stringify(entry)}\n`, { mode: 0o600, flag: 'a' })
+  await appendChained(path, entry)
   return path
 }

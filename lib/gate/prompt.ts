@@ -10,6 +10,10 @@ import { input, password } from '@inquirer/prompts'
 import type { ChalkInstance } from 'chalk'
 import type { GateReason } from './errors.ts'
 
+/** What cancels a waiting question besides Ctrl-C (which the prompt reads as a key): a kill, a closed terminal. */
+const STOP_SIGNALS = ['SIGTERM', 'SIGHUP'] as const
+
+
 /** Five minutes, sudo's passwd_timeout. */
 export const GATE_TIMEOUT_MS = 5 * 60_000
 
@@ -85,11 +89,26 @@ async function askOnTerminal(
   const ttyIn = new ReadStream(openSync('/dev/tty', 'r'))
   const ttyOut = new WriteStream(openSync('/dev/tty', 'w'))
   const timeout = AbortSignal.timeout(gateTimeoutMs())
+  // A flow's runtime handles SIGTERM and SIGHUP (to stop Terraform cleanly), so they would not end a question
+  // that is waiting: they cancel it here.
+  const stopped = new AbortController()
+  const stop = (signal: NodeJS.Signals) => stopped.abort(signal)
+  for (const signal of STOP_SIGNALS) process.on(signal, stop)
   try {
     if (before.length > 0) ttyOut.write(`${before.join('\n')}\n`)
-    return { answer: await ask({ input: ttyIn, output: ttyOut, signal: timeout }) }
+    const signal = AbortSignal.any([timeout, stopped.signal])
+    return { answer: await ask({ input: ttyIn, output: ttyOut, signal }) }
   } catch (error) {
-    if (error instanceof Error && error.name === 'AbortPromptError') return { reason: timedOut(what) }
+    if (error instanceof Error && error.name === 'AbortPromptError')
+      return stopped.signal.aborted
+        ? {
+            reason: {
+              code: 'declined',
+              text: `The ${what} was cancelled by ${String(stopped.signal.reason)}.`,
+              signals: ['signal'],
+            },
+          }
+        : { reason: timedOut(what) }
     if (error instanceof Error && error.name === 'ExitPromptError')
       return {
         reason: {
@@ -100,6 +119,7 @@ async function askOnTerminal(
       }
     throw error
   } finally {
+    for (const signal of STOP_SIGNALS) process.off(signal, stop)
     ttyIn.destroy()
     ttyOut.destroy()
   }

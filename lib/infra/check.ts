@@ -113,7 +113,7 @@ async function checkTarget(r: Runner, target: string, copyRoot: string): Promise
 }
 
 async function checkCloudInit(proc: Proc, workDir: string): Promise<CheckResult[]> {
-  const hostKey = await generateHostKey(proc, 'infra-check-host')
+  const hostKey = generateHostKey('infra-check-host')
   const results: CheckResult[] = []
   for (const sample of buildCloudInitSamples(hostKey, hostKey.publicKey)) {
     const file = join(workDir, `${sample.name}.yaml`)

@@ -1,8 +1,9 @@
 /**
  * Renders the `#cloud-config` user data of a cloud host: Docker (distro package or Docker's apt repository),
  * the pre-generated ed25519 host key (so the CLI pins it before the first connection), a non-root deploy
- * user in the docker group, no password SSH, and optionally an nftables host firewall (Contabo has no cloud
- * firewall) and the Docker API over mutual TLS. Docker never listens on TCP otherwise.
+ * user in the docker group, no password SSH, nftables keeping containers away from the metadata service (which
+ * serves this very user data), and optionally an nftables host firewall (Contabo has no cloud firewall) and the
+ * Docker API over mutual TLS. Docker never listens on TCP otherwise.
  */
 import { stringify } from 'yaml'
 import { InfraInputError } from './errors.ts'
@@ -102,26 +103,23 @@ function tlsFiles(tls: DockerTlsServer, install: DockerInstall): object[] {
 /** Render the user data; throws InfraInputError on a bad input. The result holds the host private key. */
 export function renderCloudInit(input: CloudInitInput): string {
   const user = verifyInput(input)
-  const packages = [...dockerPackages(input.dockerInstall), ...(input.hostFirewall ? ['nftables'] : [])]
+  const packages = [...dockerPackages(input.dockerInstall), 'nftables']
   const writeFiles: object[] = [
     {
       path: '/etc/ssh/sshd_config.d/60-debug-cloud.conf',
       permissions: '0644',
       content: 'PasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin no\n',
     },
-    ...(input.hostFirewall
-      ? [
-          {
-            path: '/etc/nftables.conf',
-            permissions: '0755',
-            content: buildNftablesRules(input.hostFirewall, input.dockerTls !== undefined),
-          },
-        ]
-      : []),
+    {
+      path: '/etc/nftables.conf',
+      permissions: '0755',
+      content: buildNftablesRules(input.hostFirewall, input.dockerTls !== undefined),
+    },
     ...(input.dockerTls ? tlsFiles(input.dockerTls, input.dockerInstall) : []),
   ]
   const runcmd: string[][] = [
-    ...(input.hostFirewall ? [['systemctl', 'enable', '--now', 'nftables']] : []),
+    // Before Docker starts any container: from then on no container reaches the metadata service.
+    ['systemctl', 'enable', '--now', 'nftables'],
     // The docker group comes with the package, so membership is granted after the packages are installed.
     ['usermod', '-aG', 'docker', user],
     ...(input.dockerTls ? [['systemctl', 'daemon-reload']] : []),

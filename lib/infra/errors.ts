@@ -11,13 +11,3 @@ export class InfraInputError extends CliError {
     super(`Invalid ${field}: ${problem}`, { hint, exitCode: ExitCode.badInput })
   }
 }
-
-/** ssh-keygen failed while generating or reading a host key. */
-export class HostKeyError extends CliError {
-  constructor(message: string, stderr: string) {
-    super(`${message}: ${stderr.trim() || 'no output'}`, {
-      hint: 'Check that OpenSSH (ssh-keygen) is installed: `apt-get install openssh-client`.',
-      exitCode: ExitCode.failure,
-    })
-  }
-}

@@ -2,11 +2,12 @@
  * Pre-generated SSH host keys: the CLI creates the host's ed25519 key itself, hands the private half to
  * cloud-init and pins the public half in known_hosts before the first connection (no trust on first use).
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { buildChildEnv, type Proc } from '../proc.ts'
-import { HostKeyError } from './errors.ts'
+import { generateKeyPairSync } from 'node:crypto'
+import {
+  encodeOpenSshEd25519PrivateKey,
+  encodeSshEd25519PublicKey,
+  fingerprintSshEd25519,
+} from './openssh-key.ts'
 
 export interface HostKey {
   /** OpenSSH private key text; a secret. */
@@ -17,27 +18,22 @@ export interface HostKey {
   fingerprint: string
 }
 
-/** Generate an ed25519 host key with ssh-keygen in a private temp dir that is removed on every path. */
-export async function generateHostKey(proc: Proc, comment = 'debug-cloud-host'): Promise<HostKey> {
-  const dir = await mkdtemp(join(tmpdir(), 'debug-cloud-hostkey-'))
+/**
+ * Generate an ed25519 host key in memory (node:crypto) and encode it in OpenSSH's formats: no temp file, so
+ * nothing of the private key can be left on disk by a crash or a kill.
+ */
+export function generateHostKey(comment = 'debug-cloud-host'): HostKey {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519')
+  const pub = Buffer.from(publicKey.export({ format: 'jwk' }).x ?? '', 'base64url')
+  const seed = Buffer.from(privateKey.export({ format: 'jwk' }).d ?? '', 'base64url')
   try {
-    const file = join(dir, 'ssh_host_ed25519_key')
-    const env = buildChildEnv()
-    const made = await proc.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', file], {
-      env,
-    })
-    if (made.exitCode !== 0) throw new HostKeyError('ssh-keygen could not generate a host key', made.stderr)
-    const listed = await proc.run(['ssh-keygen', '-l', '-E', 'sha256', '-f', `${file}.pub`], { env })
-    const fingerprint = /\s(SHA256:[A-Za-z0-9+/]{43})\s/.exec(listed.stdout)?.[1]
-    if (listed.exitCode !== 0 || fingerprint === undefined)
-      throw new HostKeyError('ssh-keygen could not fingerprint the host key', listed.stderr || listed.stdout)
-    const [privateKey, publicKey] = await Promise.all([
-      readFile(file, 'utf8'),
-      readFile(`${file}.pub`, 'utf8'),
-    ])
-    return { privateKey, publicKey: publicKey.trim(), fingerprint }
+    return {
+      privateKey: encodeOpenSshEd25519PrivateKey(seed, pub, comment),
+      publicKey: encodeSshEd25519PublicKey(pub, comment),
+      fingerprint: fingerprintSshEd25519(pub),
+    }
   } finally {
-    await rm(dir, { recursive: true, force: true })
+    seed.fill(0)
   }
 }
 

@@ -2,9 +2,11 @@
  * The verbs of `npm run state -- <verb>`. Each takes the opened store and the parsed flags and prints
  * through Output; scripts/state.ts only parses flags and dispatches here.
  */
+import { lstat } from 'node:fs/promises'
 import YAML from 'yaml'
 import { formatTable, type Output } from '../cli/output.ts'
-import { ExitCode, UsageError } from '../errors.ts'
+import { CliError, ExitCode, UsageError } from '../errors.ts'
+import { verifyAuditChain } from '../gate/audit-chain.ts'
 import { requireHuman } from '../gate/index.ts'
 import type { Proc } from '../proc.ts'
 import { editState } from './edit.ts'
@@ -14,7 +16,7 @@ import type { Passphrases } from './init.ts'
 import type { Keyring } from './keyring.ts'
 import { rotateKey } from './rotate.ts'
 import { redactState } from './schema.ts'
-import type { StateStore } from './store.ts'
+import type { StateStore, VerifiedFile } from './store.ts'
 
 export const STATE_VERBS = [
   'show',
@@ -132,18 +134,38 @@ async function restore(ctx: StateCommandContext): Promise<number> {
   return ExitCode.ok
 }
 
-/** Check every file's MAC, seal and schema, and that each history entry is the one the next version replaced. */
-async function verify(ctx: StateCommandContext): Promise<number> {
-  const results = await ctx.store.verifyAll()
-  const failed = results.filter((r) => !r.ok)
-  if (ctx.flags.json)
-    ctx.out.emitJson({ ok: failed.length === 0, files: results.map(({ seal: _s, ...r }) => r) })
-  else
-    for (const r of results)
-      if (!r.ok) ctx.out.warn(r.error ?? '')
-      else if (r.acceptedBy) ctx.out.success(`${r.file}: accepted as it is by the reseal in ${r.acceptedBy}`)
-      else ctx.out.success(`${r.file}: MAC, seal and schema verified`)
+/** One verified file: a state file (StateStore.verifyAll) or the audit log; `what` says what was verified. */
+type VerifyResult = Omit<VerifiedFile, 'seal'> & { what: string }
 
+/** The audit log's hash chain (verify): every break named by its line. */
+async function verifyAuditLog(file: string): Promise<VerifyResult | undefined> {
+  // lstat, not exists: a dangling symlink in the log's place must be reported, not skipped.
+  if ((await lstat(file).catch(() => undefined)) === undefined) return undefined
+  const what = 'audit chain verified'
+  try {
+    const { lines, problems } = await verifyAuditChain(file)
+    if (problems.length === 0) return { file, ok: true, what: `${what} (${lines} lines)` }
+    const error = problems.map((p) => `${file} line ${p.line} ${p.problem}.`).join('\n')
+    return { file, ok: false, what, error, exitCode: ExitCode.auditTampered }
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error
+    return { file, ok: false, what, error: error.message, exitCode: error.exitCode }
+  }
+}
+
+/** Every state file's MAC, seal and schema, that each history entry is the one the next replaced, the audit chain. */
+async function verify(ctx: StateCommandContext): Promise<number> {
+  const results: VerifyResult[] = (await ctx.store.verifyAll()).map(({ seal: _s, ...r }) => ({
+    ...r,
+    what: r.acceptedBy
+      ? `accepted as it is by the reseal in ${r.acceptedBy}`
+      : 'MAC, seal and schema verified',
+  }))
+  const audit = await verifyAuditLog(ctx.store.paths.audit)
+  if (audit) results.push(audit)
+  const failed = results.filter((r) => !r.ok)
+  if (ctx.flags.json) ctx.out.emitJson({ ok: failed.length === 0, files: results })
+  else for (const r of results) r.ok ? ctx.out.success(`${r.file}: ${r.what}`) : ctx.out.warn(r.error ?? '')
   return failed[0]?.exitCode ?? ExitCode.ok
 }
 

@@ -1,14 +1,17 @@
 /**
  * `state edit`: through the real `sops edit` when sops is installed (the terminal handed over), otherwise our
- * own flow: the plaintext in a 0600 file inside a private 0700 directory, $EDITOR, the directory removed on every
- * exit path (Ctrl-C included). Either way the result is validated; an invalid edit is rolled back.
+ * own flow: the plaintext in a 0600 file inside a private 0700 directory `edit-XXXXXX` in the operator's own
+ * (0700) directory, $EDITOR, the directory removed on every exit path (Ctrl-C, SIGTERM, a closed terminal).
+ * sops's own temp file goes into such a directory too (its TMPDIR). A SIGKILL leaves the plaintext where only
+ * the operator can read it, and the next edit (under the same state lock) removes it first. Either way the
+ * result is validated; an invalid edit is rolled back.
  */
 import { rmSync } from 'node:fs'
-import { access, constants, mkdtemp, readFile, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { access, constants, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
 import YAML from 'yaml'
+import { exitAfterSignal } from '../cli/hangup.ts'
 import { CliError, ExitCode } from '../errors.ts'
 import { buildChildEnv, type Env, type Proc } from '../proc.ts'
 import { writeFileAtomic } from './atomic.ts'
@@ -25,6 +28,9 @@ export interface EditContext {
 }
 
 export type EditOutcome = 'unchanged' | 'changed'
+
+/** The private directories of the temp-file flow: `<operator dir>/edit-XXXXXX`. */
+const EDIT_PREFIX = 'edit-'
 
 /** sops exits 200 when the edited file has not changed. */
 const SOPS_UNCHANGED = 200
@@ -87,10 +93,14 @@ async function isReadable(path: string): Promise<boolean> {
 async function editWithSops(ctx: EditContext, basis: LoadedState): Promise<EditOutcome> {
   const { state } = ctx.store.paths
   const before = (await readTextIfExists(state)) ?? ''
-  const result = await ctx.proc.run([ctx.sopsPath, 'edit', state], {
-    env: editorEnv(ctx.env, true),
-    stdio: 'inherit',
-  })
+  // sops puts the plaintext in a temp file of its own (in TMPDIR): make that a private directory of ours too.
+  const dir = await makeEditDir(ctx.store.paths.dir)
+  const result = await ctx.proc
+    .run([ctx.sopsPath, 'edit', state], {
+      env: { ...editorEnv(ctx.env, true), TMPDIR: dir },
+      stdio: 'inherit',
+    })
+    .finally(() => rm(dir, { recursive: true, force: true }))
   const after = await readTextIfExists(state)
   if (after === before) return 'unchanged'
   let edited: LoadedState
@@ -113,12 +123,19 @@ async function editWithSops(ctx: EditContext, basis: LoadedState): Promise<EditO
   return 'changed'
 }
 
+/** A fresh private `edit-XXXXXX` in the operator directory; leftovers of killed edits (the lock is held) go first. */
+async function makeEditDir(operatorDir: string): Promise<string> {
+  for (const entry of await readdir(operatorDir))
+    if (entry.startsWith(EDIT_PREFIX)) await rm(join(operatorDir, entry), { recursive: true, force: true })
+  return mkdtemp(join(operatorDir, EDIT_PREFIX))
+}
+
 async function editWithTempFile(ctx: EditContext, basis: LoadedState): Promise<EditOutcome> {
-  const dir = await mkdtemp(join(ctx.env.TMPDIR || tmpdir(), 'debug-cloud-edit-'))
+  const dir = await makeEditDir(ctx.store.paths.dir)
   const cleanup = () => rmSync(dir, { recursive: true, force: true })
-  const onSignal = () => {
+  const onSignal = (signal: NodeJS.Signals) => {
     cleanup()
-    process.exit(ExitCode.interrupted)
+    exitAfterSignal(signal, ExitCode.interrupted)
   }
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal).once('SIGHUP', onSignal)
   try {

@@ -69,7 +69,8 @@ function isInside(child: string, parent: string): boolean {
 
 /**
  * Refuse an operator directory (or anything in it) that resolves outside the secrets tree, a default secrets
- * tree that resolves outside the repository, and a state file that is a symlink.
+ * tree that resolves outside the repository, and a symlink in place of anything the tool writes or trusts in
+ * the operator directory: the state file, `stacks/`, `grants/`, `audit.jsonl` and `.sops.yaml`.
  */
 export async function verifyOperatorDir(
   paths: OperatorPaths,
@@ -79,11 +80,12 @@ export async function verifyOperatorDir(
   if (!env.DEBUG_CLOUD_SECRETS_DIR && !isInside(root, await realpath(projectRoot)))
     throw unsafe(paths.root, root, 'the repository')
   // Before anything resolves links: a dangling one would otherwise be a bare ENOENT.
-  if ((await lstat(paths.state).catch(() => undefined))?.isSymbolicLink())
-    throw new StateUnsafeError(
-      `${paths.state} is a symlink.`,
-      'Replace it with the real file; state files are never followed through links.',
-    )
+  for (const path of [paths.state, join(paths.dir, 'stacks'), paths.audit, paths.sopsConfig])
+    if ((await lstat(path).catch(() => undefined))?.isSymbolicLink())
+      throw new StateUnsafeError(
+        `${path} is a symlink.`,
+        "Replace it with the real file or directory; an operator's state is never followed through links.",
+      )
   for (const path of [join(paths.root, 'operators'), paths.dir, paths.history, paths.state, paths.profile]) {
     if (!(await exists(path))) continue
     const real = await realpath(path)

@@ -7,7 +7,6 @@
  *   <secrets>/operators/<operator>/history/          previous versions, bounded retention
  *   <secrets>/operators/<operator>/audit.jsonl       gate approvals and denials, one JSON line each
  *   <secrets>/operators/<operator>/state.lock/       the state lock (mkdir), with holder details inside
- *   <secrets>/operators/<operator>/grants/           cloud:unlock grants, one 0600 file per terminal session
  *   <secrets>/operators/<operator>/stacks/<stack>.lock/        the stack lock held by up, plan and destroy
  *   <secrets>/operators/<operator>/stacks/<stack>/known_hosts  the stack's pinned host key
  *   <secrets>/operators/<operator>/stacks/<stack>/connect.json an open cloud:connect (pid, sockets)

@@ -1,15 +1,26 @@
 /**
- * Ctrl-C handling for Terraform runs. The launcher installs one `InterruptForwarder` on SIGINT. The first
- * Ctrl-C is forwarded once to the running child's process group so Terraform stops gracefully and saves its
- * state, and the run reports `interrupted`; steps not yet started do not start. A second Ctrl-C first says
- * what it risks, and only then forwards again (Terraform then exits at once).
+ * Ctrl-C handling for Terraform runs, and the same for SIGTERM (a `kill`, a shutdown) and SIGHUP (the terminal
+ * closed): the launcher installs one `InterruptForwarder` on all three. The first signal is forwarded once, as
+ * SIGINT, to the running child's process group so Terraform stops gracefully and saves its state, and the run
+ * reports `interrupted`; steps not yet started do not start, and the runtime seals and removes its plaintext
+ * on the way out. A second signal first says what it risks, and only then forwards again (Terraform then exits
+ * at once).
  */
 import type { Child } from '../proc.ts'
 
+/** The signals that stop a run the way Ctrl-C does. */
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+export type StopSignal = (typeof STOP_SIGNALS)[number]
+
+/** Printed on the first signal. */
+export function firstInterruptMessage(signal: StopSignal): string {
+  const what = signal === 'SIGINT' ? 'Interrupt' : signal
+  return `${what} received: asking Terraform to stop gracefully and save its state. Please wait.`
+}
+
 /** Printed on the first Ctrl-C. */
-export const FIRST_INTERRUPT =
-  'Interrupt received: asking Terraform to stop gracefully and save its state. Please wait.'
-/** Printed on the second Ctrl-C, before it is forwarded. */
+export const FIRST_INTERRUPT = firstInterruptMessage('SIGINT')
+/** Printed on the second signal, before it is forwarded. */
 export const SECOND_INTERRUPT =
   'Second interrupt: Terraform will exit immediately. Resources being created or destroyed right now may be left running but missing from the state (check the provider console, then run cloud:up or cloud:destroy again).'
 
@@ -30,23 +41,24 @@ export class InterruptForwarder {
     return this.count > 0
   }
 
-  /** The SIGINT listener (bound), for `process.on('SIGINT', forwarder.handleSigint)`. */
-  readonly handleSigint = (): void => {
+  /** The listener of every stop signal (bound), for `process.on('SIGTERM', forwarder.handleSignal)`. */
+  readonly handleSignal = (signal: StopSignal = 'SIGINT'): void => {
     this.count += 1
     if (this.count === 1) {
-      this.warn(FIRST_INTERRUPT)
+      this.warn(firstInterruptMessage(signal))
       this.controller.abort(new Error('interrupted'))
     } else {
       this.warn(SECOND_INTERRUPT)
     }
+    // Terraform stops gracefully on SIGINT; the child leads its own session, so no terminal signal reaches it.
     this.child?.kill('SIGINT')
   }
 
-  /** Install on `process` (or another emitter); returns the uninstaller. */
+  /** Install on `process` (or another emitter) for every stop signal; returns the uninstaller. */
   install(target: Pick<NodeJS.Process, 'on' | 'off'> = process): () => void {
-    target.on('SIGINT', this.handleSigint)
+    for (const signal of STOP_SIGNALS) target.on(signal, this.handleSignal)
     return () => {
-      target.off('SIGINT', this.handleSigint)
+      for (const signal of STOP_SIGNALS) target.off(signal, this.handleSignal)
     }
   }
 

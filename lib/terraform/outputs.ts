@@ -3,6 +3,7 @@
  * typed map, with checked accessors for the outputs the launcher relies on.
  */
 import { TerraformOutputError } from './errors.ts'
+import { mapStrings, stripControl } from './sanitize.ts'
 
 export interface TfOutput {
   sensitive: boolean
@@ -13,14 +14,26 @@ export interface TfOutput {
 
 export type TfOutputs = Record<string, TfOutput>
 
-/** Parse the `output -json` document. */
-export function parseOutputs(text: string): TfOutputs {
+/**
+ * A JSON document Terraform printed (`show -json`, `output -json`, …), every string stripped of control
+ * sequences. It can hold secrets (a plan's variables, sensitive outputs), so a document that does not parse is
+ * never quoted, not even in part: the error names the command and the size only.
+ */
+export function parseTerraformJson(text: string, command: string): unknown {
   let parsed: unknown
   try {
     parsed = JSON.parse(text)
-  } catch (error) {
-    throw new TerraformOutputError(`\`output -json\` did not print JSON (${(error as Error).message}).`)
+  } catch {
+    throw new TerraformOutputError(
+      `\`${command}\` did not print valid JSON (${text.length} characters, not shown: they can hold secrets).`,
+    )
   }
+  return mapStrings(parsed, stripControl)
+}
+
+/** Parse the `output -json` document. */
+export function parseOutputs(text: string): TfOutputs {
+  const parsed = parseTerraformJson(text, 'output -json')
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new TerraformOutputError('`output -json` did not print an object.')
   }

@@ -1,7 +1,8 @@
 /**
  * Runs one streaming Terraform command (`init`, `plan`, `apply`): every stdout line redacted, parsed into an
- * event, re-redacted field by field, rendered and recorded; stderr redacted and rendered; Ctrl-C forwarded
- * through the InterruptForwarder. The result says `ok`, `failed` (non-zero exit, or killed) or `interrupted`.
+ * event, stripped of control sequences and re-redacted field by field, rendered and recorded; stderr the same;
+ * Ctrl-C forwarded through the InterruptForwarder. The result says `ok`, `failed` (non-zero exit, or killed)
+ * or `interrupted`.
  */
 import type { Env, Proc } from '../proc.ts'
 import { type DiagnosticReport, describeDiagnostic } from './diagnostics.ts'
@@ -9,6 +10,7 @@ import { type ChangeCounts, parseEventLine, type TfEvent } from './events.ts'
 import type { InterruptForwarder } from './interrupt.ts'
 import type { Redactor } from './redact.ts'
 import type { ProgressRenderer } from './render.ts'
+import { mapStrings, stripControl } from './sanitize.ts'
 
 export type RunStatus = 'ok' | 'failed' | 'interrupted'
 
@@ -61,9 +63,11 @@ export async function runStreaming(ctx: StreamContext, command: StreamCommand): 
   }
   const child = ctx.proc.start(command.argv, { env: command.env, cwd: command.cwd })
   const detach = ctx.interrupts?.attach(child)
+  // Stripped first, so a control sequence cannot split a secret the redactor would otherwise find.
+  const clean = (text: string) => ctx.redactor.redact(stripControl(text))
   let changes: ChangeCounts | undefined
   child.onStderr((raw) => {
-    const line = ctx.redactor.redact(raw)
+    const line = clean(raw)
     base.stderrTail.push(line)
     if (base.stderrTail.length > TAIL) base.stderrTail.shift()
     ctx.transcript?.(line)
@@ -73,7 +77,7 @@ export async function runStreaming(ctx: StreamContext, command: StreamCommand): 
     for await (const raw of child.lines()) {
       const parsed = parseEventLine(ctx.redactor.redact(raw))
       if (parsed === undefined) continue
-      const event: TfEvent = ctx.redactor.redactValue(parsed)
+      const event: TfEvent = mapStrings(parsed, clean)
       ctx.transcript?.(JSON.stringify(event))
       ctx.renderer.event(event)
       if (event.type === 'diagnostic') base.diagnostics.push(describeDiagnostic(event.diagnostic))

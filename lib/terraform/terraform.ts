@@ -18,9 +18,10 @@ import type { TfBinary } from './binary.ts'
 import { type DiagnosticReport, describeDiagnostic } from './diagnostics.ts'
 import { TerraformFailedError } from './errors.ts'
 import { toDiagnostic } from './events.ts'
-import { parseOutputs, type TfOutputs } from './outputs.ts'
+import { parseOutputs, parseTerraformJson, type TfOutputs } from './outputs.ts'
 import { buildPlanSummary, type PlanQuirk, type PlanSummary } from './plan-summary.ts'
 import { runStreaming, type StreamContext, type TfRunResult } from './runner.ts'
+import { stripControl } from './sanitize.ts'
 
 export interface TerraformOptions extends StreamContext {
   binary: TfBinary
@@ -84,7 +85,8 @@ export class Terraform {
 
   /** The saved plan, summarised for the gate, with the provider's quirks flagged. */
   async showPlan(planFile: string, quirk?: PlanQuirk): Promise<PlanSummary> {
-    return buildPlanSummary(JSON.parse(await this.quiet(buildShowPlanArgs(planFile))), quirk)
+    const text = await this.quiet(buildShowPlanArgs(planFile))
+    return buildPlanSummary(parseTerraformJson(text, `${this.options.binary.flavor} show -json`), quirk)
   }
 
   /** Every root output with its value. */
@@ -94,7 +96,11 @@ export class Terraform {
 
   /** `validate -json`: validity and the described diagnostics (exit 1 on invalid config is an answer). */
   async validate(): Promise<ValidateResult> {
-    const doc = JSON.parse(await this.quiet(buildValidateArgs(), [0, 1])) as Record<string, unknown>
+    const text = await this.quiet(buildValidateArgs(), [0, 1])
+    const doc = parseTerraformJson(text, `${this.options.binary.flavor} validate -json`) as Record<
+      string,
+      unknown
+    >
     const raw = Array.isArray(doc.diagnostics) ? (doc.diagnostics as Record<string, unknown>[]) : []
     const diagnostics = raw.map((d) => describeDiagnostic(toDiagnostic(this.options.redactor.redactValue(d))))
     return { valid: doc.valid === true, diagnostics }
@@ -102,7 +108,11 @@ export class Terraform {
 
   /** The binary's version and selected providers. */
   async version(): Promise<VersionInfo> {
-    const doc = JSON.parse(await this.quiet(buildVersionArgs())) as Record<string, unknown>
+    const text = await this.quiet(buildVersionArgs())
+    const doc = parseTerraformJson(text, `${this.options.binary.flavor} version -json`) as Record<
+      string,
+      unknown
+    >
     return {
       version: String(doc.terraform_version ?? ''),
       platform: String(doc.platform ?? ''),
@@ -125,7 +135,7 @@ export class Terraform {
     const done = await proc.run([binary.path, ...args], { env, cwd: workdir })
     if (done.exitCode !== null && okCodes.includes(done.exitCode)) return done.stdout
     const stderrTail = redactor
-      .redact(done.stderr)
+      .redact(stripControl(done.stderr))
       .split('\n')
       .filter((line) => line.trim() !== '')
       .slice(-20)

@@ -1,13 +1,15 @@
 /**
  * The unlock agent's binary (lib/gate/agent, Go): built from the repository's own sources into the tool
  * cache, one directory per source hash (`<cache>/debug-cloud-agent/<hash>/`), so worktrees with
- * different sources never overwrite each other's binary. Its stamp records the source hash and the Go
- * version; `npm run tools` rebuilds when either changes, running it only needs the source hash to match.
+ * different sources never overwrite each other's binary. Its stamp records the source hash, the Go version
+ * and the binary itself (binary-record.ts); `npm run tools` rebuilds when either changes, running it only
+ * needs the source hash to match and the binary to be the one recorded.
  */
 import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ToolMissingError } from '../errors.ts'
+import { isBinaryRecord, recordBinary, verifyBinary } from './binary-record.ts'
 import { toolCacheRoot } from './paths.ts'
 
 export const AGENT_NAME = 'debug-cloud-agent'
@@ -19,6 +21,7 @@ interface AgentStamp {
   sourceHash: string
   goVersion: string
   builtAt: string
+  binary: unknown
 }
 
 /** The files the binary is built from: the Go files except tests, go.mod and go.sum, sorted. */
@@ -53,23 +56,39 @@ function stampPath(env: NodeJS.ProcessEnv): string {
   return join(agentDir(env), '.stamp.json')
 }
 
-/** True when the binary of the current sources exists (and was built by `goVersion`, when given). */
+function readAgentStamp(env: NodeJS.ProcessEnv): Partial<AgentStamp> | undefined {
+  try {
+    return JSON.parse(readFileSync(stampPath(env), 'utf8')) as Partial<AgentStamp>
+  } catch {
+    return undefined
+  }
+}
+
+/** True when the recorded binary of the current sources exists (and was built by `goVersion`, when given). */
 export function isAgentBuilt(env: NodeJS.ProcessEnv = process.env, goVersion?: string): boolean {
   if (!existsSync(agentBinaryPath(env))) return false
-  try {
-    const stamp = JSON.parse(readFileSync(stampPath(env), 'utf8')) as Partial<AgentStamp>
-    return (
-      stamp.sourceHash === agentSourceHash() && (goVersion === undefined || stamp.goVersion === goVersion)
-    )
-  } catch {
-    return false
-  }
+  const stamp = readAgentStamp(env)
+  return (
+    stamp?.sourceHash === agentSourceHash() &&
+    (goVersion === undefined || stamp.goVersion === goVersion) &&
+    isBinaryRecord(stamp.binary)
+  )
 }
 
 /** Record that the binary was just built from the current sources by `goVersion`. */
 export function writeAgentStamp(goVersion: string, env: NodeJS.ProcessEnv = process.env): void {
-  const stamp: AgentStamp = { sourceHash: agentSourceHash(), goVersion, builtAt: new Date().toISOString() }
+  const stamp: AgentStamp = {
+    sourceHash: agentSourceHash(),
+    goVersion,
+    builtAt: new Date().toISOString(),
+    binary: recordBinary(agentBinaryPath(env)),
+  }
   writeFileSync(stampPath(env), `${JSON.stringify(stamp, null, 2)}\n`)
+}
+
+/** Throw ToolReplacedError unless the agent's binary is the one its stamp recorded. */
+export function verifyAgentBinary(env: NodeJS.ProcessEnv = process.env): void {
+  verifyBinary(AGENT_NAME, agentBinaryPath(env), readAgentStamp(env)?.binary)
 }
 
 /** `go build` argv writing the agent to `output` (run in AGENT_SOURCE_DIR; go.sum must already agree). */
@@ -77,12 +96,13 @@ export function buildAgentArgv(go: string, output: string): string[] {
   return [go, 'build', '-trimpath', '-buildvcs=false', '-mod=readonly', '-o', output, '.']
 }
 
-/** The path of the built agent; throws ToolMissingError saying how to build it. */
+/** The path of the built, unreplaced agent; throws ToolMissingError or ToolReplacedError saying what to do. */
 export function agentBinary(env: NodeJS.ProcessEnv = process.env): string {
   if (!isAgentBuilt(env))
     throw new ToolMissingError(
       AGENT_NAME,
       `The unlock agent (${AGENT_NAME}) is not built for these sources yet.`,
     )
+  verifyAgentBinary(env)
   return agentBinaryPath(env)
 }

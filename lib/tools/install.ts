@@ -20,8 +20,10 @@ import {
   agentSourceHash,
   buildAgentArgv,
   isAgentBuilt,
+  verifyAgentBinary,
   writeAgentStamp,
 } from './agent.ts'
+import { ToolReplacedError } from './errors.ts'
 import { buildCliConfig, mirrorBinaryPath } from './mirror.ts'
 import { cliConfigPath, providerMirrorDir, toolDir } from './paths.ts'
 import {
@@ -33,7 +35,7 @@ import {
   listTools,
   type ToolSpec,
 } from './spec.ts'
-import { isToolInstalled, writeStamp } from './stamp.ts'
+import { isToolInstalled, recordExistingBinary, stampStatus, verifyToolBinary, writeStamp } from './stamp.ts'
 
 export type ToolState = 'cached' | 'built' | 'refused'
 
@@ -153,6 +155,18 @@ async function buildTool(spec: ToolSpec, go: string, options: InstallOptions): P
   }
 }
 
+/** True when `verify` finds the built binary is the recorded one; a replaced one is named (and built again). */
+function isUnreplaced(verify: () => void, out: Output): boolean {
+  try {
+    verify()
+    return true
+  } catch (error) {
+    if (!(error instanceof ToolReplacedError)) throw error
+    out.warn(`${error.message} Building it again from the pinned sources.`)
+    return false
+  }
+}
+
 async function installOne(spec: ToolSpec, options: InstallOptions, go: () => string): Promise<ToolResult> {
   const env = options.env ?? process.env
   const { out } = options
@@ -164,7 +178,11 @@ async function installOne(spec: ToolSpec, options: InstallOptions, go: () => str
   }
   const started = performance.now()
   const elapsed = () => (performance.now() - started) / 1000
-  if (isToolInstalled(spec, env)) {
+  if (stampStatus(spec, env) === 'unrecorded') {
+    recordExistingBinary(spec, env)
+    out.info(`${label}: built before binaries were recorded; its SHA-256 is recorded now.`)
+  }
+  if (isToolInstalled(spec, env) && isUnreplaced(() => verifyToolBinary(spec, env), out)) {
     // Relinking is cheap and repairs a mirror that was deleted by hand.
     await linkIntoMirror(spec, env)
     out.success(`${label}: cached (${formatSeconds(elapsed())})`)
@@ -202,12 +220,12 @@ async function installAgent(options: InstallOptions, findGoOnce: () => string): 
   try {
     go = findGoOnce()
   } catch (error) {
-    if (isAgentBuilt(env)) return cached()
+    if (isAgentBuilt(env) && isUnreplaced(() => verifyAgentBinary(env), options.out)) return cached()
     throw error
   }
   const goEnv = buildGoEnv(go, env)
   const goVersion = await readGoVersion(options.proc, go, goEnv)
-  if (isAgentBuilt(env, goVersion)) return cached()
+  if (isAgentBuilt(env, goVersion) && isUnreplaced(() => verifyAgentBinary(env), options.out)) return cached()
   options.out.step(`${label}: building with ${goVersion}…`)
   mkdirSync(agentDir(env), { recursive: true })
   const partial = `${agentBinaryPath(env)}.${process.pid}.partial`
@@ -251,9 +269,16 @@ export function areToolsInstalled(env: NodeJS.ProcessEnv = process.env): boolean
   return built && isAgentBuilt(env) && existsSync(cliConfigPath(env))
 }
 
-/** Build whatever pinned tool is missing (with progress); returns at once when everything is cached. */
+/**
+ * Build whatever pinned tool is missing (with progress), then check that every built binary, the agent's too,
+ * is the one its stamp recorded (ToolReplacedError otherwise): they run with secrets in their environment.
+ */
 export async function ensureTools(options: InstallOptions): Promise<void> {
-  if (areToolsInstalled(options.env)) return
-  options.out.step('Some pinned tools are missing: building them once (see `npm run tools`).')
-  await installTools(options)
+  const env = options.env ?? process.env
+  if (!areToolsInstalled(env)) {
+    options.out.step('Some pinned tools are missing: building them once (see `npm run tools`).')
+    await installTools(options)
+  }
+  for (const spec of listTools()) if (spec.refusedByProxy === undefined) verifyToolBinary(spec, env)
+  verifyAgentBinary(env)
 }

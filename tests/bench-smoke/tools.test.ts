@@ -2,13 +2,25 @@
  * The pinned-tool installer: exact go.mod / CLI config / mirror layout builders, stamps deciding what is
  * installed, `whichTool` errors, and the real `npm run tools` being a quick no-op when everything is cached.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { ToolMissingError } from '../../lib/errors.ts'
 import { buildChildEnv, realProc } from '../../lib/proc.ts'
+import { agentBinary, agentBinaryPath, writeAgentStamp } from '../../lib/tools/agent.ts'
+import { ToolReplacedError } from '../../lib/tools/errors.ts'
 import { buildCliConfig, buildPlatform, mirrorBinaryPath, toolEnv } from '../../lib/tools/mirror.ts'
 import { toolDir } from '../../lib/tools/paths.ts'
 import {
@@ -19,7 +31,13 @@ import {
   buildToolsGo,
   getTool,
 } from '../../lib/tools/spec.ts'
-import { isToolInstalled, whichTool, writeStamp } from '../../lib/tools/stamp.ts'
+import {
+  isToolInstalled,
+  recordExistingBinary,
+  stampStatus,
+  whichTool,
+  writeStamp,
+} from '../../lib/tools/stamp.ts'
 
 const scratch = mkdtempSync(join(tmpdir(), 'tools-test-'))
 test.after(() => rmSync(scratch, { recursive: true, force: true }))
@@ -111,6 +129,75 @@ test('a tool is installed only with its binary and a stamp of the same build inp
   writeStamp(sops, 'go1.26', emptyCache)
   assert.ok(isToolInstalled(sops, emptyCache))
   assert.is(whichTool('sops', emptyCache), binaryPath(sops, emptyCache))
+})
+
+test('a replaced binary is refused by whichTool naming it; an identical copy is accepted', async () => {
+  const cache = { XDG_CACHE_HOME: join(scratch, 'replaced') }
+  const sops = getTool('sops')
+  const path = binaryPath(sops, cache)
+  mkdirSync(toolDir('sops', cache), { recursive: true })
+  writeFileSync(path, '#!/bin/sh\necho built\n', { mode: 0o755 })
+  writeStamp(sops, 'go1.26', cache)
+  assert.is(whichTool('sops', cache), path)
+  // Copied back in place: a new inode and change time, the same bytes.
+  copyFileSync(path, `${path}.copy`)
+  renameSync(`${path}.copy`, path)
+  assert.is(whichTool('sops', cache), path)
+  const refused = (e: unknown) =>
+    e instanceof ToolReplacedError &&
+    e.message ===
+      `${path} (sops) is not the binary that was built (its SHA-256 changed); refusing to run it.` &&
+    /npm run tools/.test(e.hint ?? '') &&
+    e.exitCode === 69
+  // Overwritten in place, same size, mtime set back: only the content changed.
+  const { mtime } = statSync(path)
+  writeFileSync(path, '#!/bin/sh\necho EVIL\n')
+  utimesSync(path, mtime, mtime)
+  assert.throws(() => whichTool('sops', cache), refused)
+  // Swapped for another file by rename.
+  writeFileSync(`${path}.other`, '#!/bin/sh\necho other binary\n', { mode: 0o755 })
+  renameSync(`${path}.other`, path)
+  assert.throws(() => whichTool('sops', cache), refused)
+  // Through the real command, too.
+  const which = await realProc.run(['npx', 'tsx', 'scripts/tools.ts', '--which', 'sops'], {
+    env: buildChildEnv(cache),
+  })
+  assert.is(which.exitCode, 69, which.stderr)
+  assert.match(which.stderr, 'is not the binary that was built')
+})
+
+test('a stamp from before binaries were recorded is not trusted until the binary is recorded', () => {
+  const cache = { XDG_CACHE_HOME: join(scratch, 'legacy') }
+  const sops = getTool('sops')
+  mkdirSync(toolDir('sops', cache), { recursive: true })
+  writeFileSync(binaryPath(sops, cache), '#!/bin/sh\n', { mode: 0o755 })
+  writeStamp(sops, 'go1.26', cache)
+  const stampFile = join(toolDir('sops', cache), '.stamp.json')
+  const { binary: _, ...legacy } = JSON.parse(readFileSync(stampFile, 'utf8')) as Record<string, unknown>
+  writeFileSync(stampFile, JSON.stringify(legacy))
+  assert.is(stampStatus(sops, cache), 'unrecorded')
+  assert.not.ok(isToolInstalled(sops, cache))
+  assert.throws(
+    () => whichTool('sops', cache),
+    (e: unknown) => e instanceof ToolMissingError,
+  )
+  recordExistingBinary(sops, cache)
+  assert.is(stampStatus(sops, cache), 'current')
+  assert.is(whichTool('sops', cache), binaryPath(sops, cache))
+})
+
+test('the agent binary is checked the same way', () => {
+  const cache = { XDG_CACHE_HOME: join(scratch, 'agent') }
+  mkdirSync(join(agentBinaryPath(cache), '..'), { recursive: true })
+  writeFileSync(agentBinaryPath(cache), '#!/bin/sh\necho agent\n', { mode: 0o755 })
+  writeAgentStamp('go1.26', cache)
+  assert.is(agentBinary(cache), agentBinaryPath(cache))
+  writeFileSync(agentBinaryPath(cache), '#!/bin/sh\necho not the agent\n')
+  assert.throws(
+    () => agentBinary(cache),
+    (e: unknown) =>
+      e instanceof ToolReplacedError && e.message.includes('(debug-cloud-agent) is not the binary'),
+  )
 })
 
 test('a tool the proxy refuses is named unavailable, with the reason', () => {

@@ -149,7 +149,7 @@ testUnless(
   async () => {
     const store = await live!.store()
     const real = requireStack((await store.read()).doc, STACK).ssh!
-    const other = await generateHostKey(realProc)
+    const other = generateHostKey()
     const pin = (line: string) =>
       store.update((doc) => {
         doc.stacks[STACK]!.ssh = { ...real, knownHosts: line }

@@ -144,7 +144,7 @@ let keys: { host: HostKey; operator: HostKey } | undefined
 
 /** A double in a temp dir and a host-stack run built with the launcher's own builders (as phase.ts does). */
 async function prepare(kind: StackKind, mutate: (inputs: StackInputs) => void = () => {}): Promise<Run> {
-  keys ??= { host: await generateHostKey(realProc), operator: await generateHostKey(realProc, 'operator') }
+  keys ??= { host: generateHostKey(), operator: generateHostKey('operator') }
   const dir = mkdtempSync(join(tmpdir(), 'cloud-api-double-test-'))
   const bin = installDouble(dir, {
     tofu: tofuBinary(),

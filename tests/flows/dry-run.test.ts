@@ -81,4 +81,28 @@ test('a bad --ports value is a usage error that shows the expected form', async 
   assert.match(done.stderr, '--ports entry "80" is not [hostIp:]external:internal[/tcp|udp].')
 })
 
+const up = (...args: string[]) => realProc.run([TSX, 'scripts/up.ts', '--dry-run', ...args], { env })
+
+test('a bind beyond loopback needs --expose, and --expose only exists for --provider local', async () => {
+  const cloud = await up('--provider', 'contabo', '--ports', '0.0.0.0:8080:8080')
+  assert.is(cloud.exitCode, 64, cloud.stderr)
+  assert.match(cloud.stderr, '--ports binds 0.0.0.0:8080, which exposes the debug server to the network.')
+  assert.match(cloud.stderr, 'reach the app with `npm run cloud:connect`')
+  const exposedCloud = await up('--provider', 'hetzner', '--ports', '0.0.0.0:8080:8080', '--expose')
+  assert.is(exposedCloud.exitCode, 64)
+  assert.match(
+    exposedCloud.stderr,
+    '--expose is for --provider local; on hetzner the firewall admits only SSH.',
+  )
+  const local = await up('--provider', 'local', '--ports', '127.0.0.1:8080:8080,10.0.0.5:9229:9229')
+  assert.is(local.exitCode, 64)
+  assert.match(local.stderr, '--ports binds 10.0.0.5:9229')
+  assert.match(local.stderr, 'add --expose if you mean')
+  const asked = await up('--provider', 'local', '--ports', '0.0.0.0:8080:8080', '--expose', '--json')
+  assert.is(asked.exitCode, 0, asked.stderr)
+  const tfvars = (JSON.parse(asked.stdout) as { phases: { tfvars: { app_ports: unknown } }[] }).phases[0]!
+    .tfvars
+  assert.equal(tfvars.app_ports, [{ internal: 8080, external: 8080, ip: '0.0.0.0', protocol: 'tcp' }])
+})
+
 test.run()

@@ -93,6 +93,7 @@ testUnless(
   'up: plan, typed approval in a pty, apply over pinned ssh://, healthy, recorded ready',
   async () => {
     const up = ws.spawn('scripts/up.ts', upArgs('lab'))
+    await up.expect(`  ports 127.0.0.1:${portOf('lab')}->8080/tcp`, 120_000)
     await up.expect('App (container): 2 to add, 0 to change, 0 to destroy.', 120_000)
     await approve(up, 'lab')
     assert.is(await ws.finish(up), 0, up.transcript)
@@ -126,6 +127,27 @@ testUnless(test, skip, 'two runs on one stack: the second names the holder of th
   assert.is(await ws.finish(first), 45, first.transcript)
   assert.match(first.transcript, 'The typed name did not match "lab2".')
 })
+
+testUnless(
+  test,
+  skip,
+  'an exposed bind is shown at the gate with a warning; declining creates nothing',
+  async () => {
+    const port = portOf('exposed')
+    const args = upArgs('exposed', ['--expose']).map((a) =>
+      a === `127.0.0.1:${port}:8080` ? `0.0.0.0:${port}:8080` : a,
+    )
+    const up = ws.spawn('scripts/up.ts', args)
+    await up.expect(`  ports 0.0.0.0:${port}->8080/tcp`, 120_000)
+    await up.expect(
+      `WARNING: 0.0.0.0:${port}->8080/tcp is reachable from the network, not only through cloud:connect`,
+    )
+    await up.expect('Type exposed to continue', 120_000)
+    up.type('no\r')
+    assert.is(await ws.finish(up), 45, up.transcript)
+    assert.not.match(await containers(), /^exposed /m)
+  },
+)
 
 testUnless(test, skip, 'a wrong pinned host key is refused and named; no container is created', async () => {
   const wrong = join(ws.dir, 'wrong_known_hosts')

@@ -448,7 +448,29 @@ test('Ctrl-C at the passphrase prompt is refused with gateDeclined, nothing unlo
   }
 })
 
+test('SIGTERM while a question waits cancels it (gateDeclined), audited, nothing unlocked', async () => {
+  const box = new Sandbox()
+  try {
+    await box.ready
+    const session = spawnTsxPty(FIXTURE, box.fixtureArgs(), { env: box.env() })
+    await session.expect(PASSPHRASE_PROMPT)
+    session.kill('SIGTERM')
+    const code = await session.exitCode()
+    assertDenied(
+      box,
+      session.transcript,
+      code,
+      { code: ExitCode.gateDeclined, reason: 'declined', signals: ['signal'] },
+      /The passphrase was cancelled by SIGTERM/,
+    )
+    assert.not.ok(box.audit().some((e) => e.outcome === 'unlocked'))
+  } finally {
+    box.cleanup()
+  }
+})
+
 test('a question nobody answers ends (gateTimeout), audited; the setting can only shorten it', async () => {
+
   const box = new Sandbox()
   try {
     await box.ready

@@ -158,6 +158,12 @@ export class PtySession {
     }
   }
 
+  /** Close the terminal as a person closing its window does: the master side goes away, then SIGHUP. */
+  hangUp(): void {
+    // node-pty's UnixTerminal has destroy() (close the master, then SIGHUP) but its typings do not list it.
+    ;(this.pty as unknown as { destroy(): void }).destroy()
+  }
+
   kill(signal = 'SIGKILL'): void {
     try {
       this.pty.kill(signal)

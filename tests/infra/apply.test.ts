@@ -106,7 +106,7 @@ testUnless(
         'the image is kept (keep_image_locally)',
       )
 
-      const impostor = await generateHostKey(realProc, 'impostor')
+      const impostor = generateHostKey('impostor')
       const wrongKnownHosts = join(work, 'wrong_known_hosts')
       await writeFile(wrongKnownHosts, `${buildKnownHostsLine(host.address, 22, impostor.publicKey)}\n`, {
         mode: 0o600,

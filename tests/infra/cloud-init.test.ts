@@ -14,7 +14,7 @@ import { HOST_KEY, OPERATOR_KEY } from './fixtures.ts'
 
 const base = { hostKey: HOST_KEY, authorizedKeys: [OPERATOR_KEY], dockerInstall: 'distro' as const }
 
-test('distro install renders exactly the expected cloud-config', () => {
+test('distro install renders exactly the expected cloud-config (containers kept from the metadata service)', () => {
   assert.is(
     renderCloudInit(base),
     `#cloud-config
@@ -37,6 +37,7 @@ users:
 package_update: true
 packages:
   - docker.io
+  - nftables
 write_files:
   - path: /etc/ssh/sshd_config.d/60-debug-cloud.conf
     permissions: "0644"
@@ -44,7 +45,24 @@ write_files:
       PasswordAuthentication no
       KbdInteractiveAuthentication no
       PermitRootLogin no
+  - path: /etc/nftables.conf
+    permissions: "0755"
+    content: |
+      #!/usr/sbin/nft -f
+      # Managed by debug-cloud. Only table inet debug_cloud is replaced, so Docker's rules survive a reload.
+      table inet debug_cloud
+      delete table inet debug_cloud
+      table inet debug_cloud {
+        chain forward {
+          type filter hook forward priority filter; policy accept;
+          ip daddr 169.254.0.0/16 drop
+        }
+      }
 runcmd:
+  - - systemctl
+    - enable
+    - --now
+    - nftables
   - - usermod
     - -aG
     - docker
@@ -64,7 +82,7 @@ runcmd:
 
 test('docker-ce install adds Docker apt repository for the image distribution', () => {
   const config = parse(renderCloudInit({ ...base, dockerInstall: 'docker-ce', os: 'ubuntu' }))
-  assert.equal(config.packages, ['docker-ce', 'docker-ce-cli', 'containerd.io'])
+  assert.equal(config.packages, ['docker-ce', 'docker-ce-cli', 'containerd.io', 'nftables'])
   assert.equal(config.apt.sources['docker.list'], {
     source: 'deb [arch=amd64 signed-by=$KEY_FILE] https://download.docker.com/linux/ubuntu $RELEASE stable',
     keyid: '9DC858229FC7DD38854AE2D88D81803C0EBFCD88',
@@ -105,6 +123,21 @@ test('the host firewall allows SSH and app ports only from their ranges, and dro
   assert.match(rules, 'ip saddr { 203.0.113.7/32 } tcp dport 22 accept')
   assert.match(rules, 'ip6 saddr { 2001:db8::/48 } tcp dport 22 accept')
   assert.match(rules, 'ip saddr { 198.51.100.0/24 } udp dport 8080 accept')
+  // Docker's published ports are DNATed and forwarded: the forward chain filters them too.
+  assert.match(
+    rules,
+    [
+      '  chain forward {',
+      '    type filter hook forward priority filter; policy drop;',
+      '    ip daddr 169.254.0.0/16 drop',
+      '    ct state established,related accept',
+      '    ct state invalid drop',
+      '    iifname "docker0" accept',
+      '    iifname "br-*" accept',
+      '    ip saddr { 198.51.100.0/24 } meta l4proto udp ct original proto-dst 8080 accept',
+      '  }',
+    ].join('\n'),
+  )
   assert.not.match(rules, 'flush ruleset')
   assert.equal(config.runcmd[0], ['systemctl', 'enable', '--now', 'nftables'])
   assert.ok(config.packages.includes('nftables'))
@@ -173,7 +206,7 @@ for (const [name, input, field] of bad) {
 test('every rendered variant passes Debian cloud-init schema validation', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'infra-cloud-init-'))
   try {
-    const hostKey = await generateHostKey(realProc)
+    const hostKey = generateHostKey()
     for (const sample of buildCloudInitSamples(hostKey, OPERATOR_KEY)) {
       const file = join(dir, `${sample.name}.yaml`)
       await writeFile(file, renderCloudInit(sample.input), { mode: 0o600 })
@@ -195,10 +228,10 @@ test('every rendered variant passes Debian cloud-init schema validation', async 
   }
 })
 
-testUnless(test, whyNotRoot(), 'nft accepts the rendered host firewall (check mode)', async () => {
+testUnless(test, whyNotRoot(), 'nft accepts the rendered table of every variant (check mode)', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'infra-nft-'))
   try {
-    for (const sample of buildCloudInitSamples(HOST_KEY, OPERATOR_KEY).filter((s) => s.input.hostFirewall)) {
+    for (const sample of buildCloudInitSamples(HOST_KEY, OPERATOR_KEY)) {
       const files = parse(renderCloudInit(sample.input)).write_files as { path: string; content: string }[]
       const file = join(dir, `${sample.name}.nft`)
       await writeFile(file, files.find((f) => f.path === '/etc/nftables.conf')?.content ?? '')

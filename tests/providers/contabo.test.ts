@@ -42,7 +42,7 @@ test('the user data carries the host firewall (Contabo has no cloud firewall): S
   )
   assert.equal(config.ssh_keys, HOST_USER_DATA.ssh_keys)
   assert.equal(config.users[1], HOST_USER_DATA.deployUser)
-  assert.equal(config.packages, [...HOST_USER_DATA.packages, 'nftables'])
+  assert.equal(config.packages, HOST_USER_DATA.packages)
   const rules =
     config.write_files.find((f: { path: string }) => f.path === '/etc/nftables.conf')?.content ?? ''
   assert.match(rules, 'type filter hook input priority filter; policy drop;')

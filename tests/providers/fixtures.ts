@@ -25,5 +25,5 @@ export const HOST_USER_DATA = {
     lock_passwd: true,
     ssh_authorized_keys: [OPERATOR_KEY],
   },
-  packages: ['docker.io'],
+  packages: ['docker.io', 'nftables'],
 }

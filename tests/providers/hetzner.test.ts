@@ -29,11 +29,18 @@ test('exact tfvars; the token and the user data only in the environment', () => 
   assert.equal(config.ssh_keys, HOST_USER_DATA.ssh_keys)
   assert.equal(config.users[1], HOST_USER_DATA.deployUser)
   assert.equal(config.packages, HOST_USER_DATA.packages)
-  // The cloud firewall filters traffic: no nftables in the user data.
+  // The cloud firewall filters inbound traffic; the host's table only keeps containers from the metadata service.
   assert.equal(
     config.write_files.map((f: { path: string }) => f.path),
-    ['/etc/ssh/sshd_config.d/60-debug-cloud.conf'],
+    ['/etc/ssh/sshd_config.d/60-debug-cloud.conf', '/etc/nftables.conf'],
   )
+  const rules = config.write_files[1].content as string
+  assert.match(
+    rules,
+    '    type filter hook forward priority filter; policy accept;\n    ip daddr 169.254.0.0/16 drop\n  }',
+  )
+  assert.not.match(rules, 'hook input')
+  assert.equal(config.runcmd[0], ['systemctl', 'enable', '--now', 'nftables'])
   assert.not.match(JSON.stringify(inputs.tfvars), TOKEN)
 })
 

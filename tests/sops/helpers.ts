@@ -73,35 +73,3 @@ export function maskRandom(text: string): string {
     .replace(/-----BEGIN AGE ENCRYPTED FILE-----\n[\s\S]*?-----END AGE ENCRYPTED FILE-----/g, '<age>')
     .replace(/lastmodified: "[^"]+"/, 'lastmodified: "<t>"')
 }
-
-/** An unencrypted `openssh-key-v1` private key file for an ed25519 seed (RFC 8032 test vectors have no file form). */
-export function buildOpenSshEd25519(seed: Buffer, publicKey: Buffer, comment = 'test-vector'): string {
-  const str = (b: Buffer | string) => {
-    const body = typeof b === 'string' ? Buffer.from(b) : b
-    const len = Buffer.alloc(4)
-    len.writeUInt32BE(body.length)
-    return Buffer.concat([len, body])
-  }
-  const u32 = (n: number) => {
-    const b = Buffer.alloc(4)
-    b.writeUInt32BE(n)
-    return b
-  }
-  const pub = Buffer.concat([str('ssh-ed25519'), str(publicKey)])
-  const check = u32(0x5eed5eed)
-  let priv = Buffer.concat([check, check, pub, str(Buffer.concat([seed, publicKey])), str(comment)])
-  // Padding to the cipher block size (8 for "none"): bytes 1, 2, 3, …
-  const pad = (8 - (priv.length % 8)) % 8
-  priv = Buffer.concat([priv, Buffer.from(Array.from({ length: pad }, (_, i) => i + 1))])
-  const blob = Buffer.concat([
-    Buffer.from('openssh-key-v1\0'),
-    str('none'),
-    str('none'),
-    str(''),
-    u32(1),
-    str(pub),
-    str(priv),
-  ])
-  const lines = blob.toString('base64').match(/.{1,70}/g) ?? []
-  return `-----BEGIN OPENSSH PRIVATE KEY-----\n${lines.join('\n')}\n-----END OPENSSH PRIVATE KEY-----\n`
-}

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { ExitCode } from '../../lib/errors.ts'
+import { encodeOpenSshEd25519PrivateKey } from '../../lib/infra/openssh-key.ts'
 import { realProc } from '../../lib/proc.ts'
 import {
   findAgeIdentities,
@@ -13,7 +14,7 @@ import {
   SopsKeyFileUnsafeError,
 } from '../../lib/sops/index.ts'
 import { splitCommandLine } from '../../lib/sops/keys.ts'
-import { buildOpenSshEd25519, createLab, type Lab } from './helpers.ts'
+import { createLab, type Lab } from './helpers.ts'
 
 let lab: Lab
 test.before(async () => {
@@ -87,7 +88,11 @@ test('an SSH ed25519 key converts to the pinned age identity and recipient (RFC 
   ) as { seed: string; publicKey: string; ageIdentity: string; ageRecipient: string }
   const ssh = await keyFile(
     'vector/id_ed25519',
-    buildOpenSshEd25519(Buffer.from(vector.seed, 'hex'), Buffer.from(vector.publicKey, 'hex')),
+    encodeOpenSshEd25519PrivateKey(
+      Buffer.from(vector.seed, 'hex'),
+      Buffer.from(vector.publicKey, 'hex'),
+      'test-vector',
+    ),
   )
   const found = await findAgeIdentities({ HOME: join(lab.dir, 'vector'), SOPS_AGE_SSH_PRIVATE_KEY_FILE: ssh })
   assert.equal(found.identities, [vector.ageIdentity])

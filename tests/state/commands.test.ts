@@ -5,8 +5,8 @@
  * the state is also need the operator's name typed. The real sops reads the state only with the passphrase.
  */
 import { spawnSync } from 'node:child_process'
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { VerifiedFile } from '../../lib/state/store.ts'
@@ -217,6 +217,61 @@ test('edit without sops: a private temp file, validated, removed on every exit p
     [],
     'no temp file left',
   )
+  assert.equal(editDirs(), [], 'no private edit directory left')
+})
+
+const operatorDir = () => join(t.secrets, 'operators', 'alice')
+const editDirs = () => readdirSync(operatorDir()).filter((n) => n.startsWith('edit-'))
+
+test('edit without sops killed by SIGKILL: the plaintext stays in the 0700 operator directory, the next edit removes it', async () => {
+  const noSops = { XDG_CACHE_HOME: join(t.dir, 'no-tools') }
+  const killer = join(t.dir, 'killer.sh')
+  // The editor's parent is the node process of state.ts (lib/proc execs the editor in place of its shell).
+  writeFileSync(killer, `#!/bin/sh\necho "$1" > ${t.dir}/edited-path\nkill -KILL $PPID\n`, { mode: 0o755 })
+  const killed = await approvedState(['edit'], { ...noSops, EDITOR: killer })
+  assert.ok(killed.code !== 0, killed.output)
+  const left = readFileSync(join(t.dir, 'edited-path'), 'utf8').trim()
+  assert.match(left, new RegExp(`^${operatorDir()}/edit-[^/]+/state\\.yaml$`))
+  assert.is(statSync(dirname(left)).mode & 0o777, 0o700)
+  assert.is(statSync(left).mode & 0o777, 0o600)
+  // tsx keeps its compile cache there; nothing of ours may be.
+  assert.equal(
+    readdirSync(t.env.TMPDIR!).filter((n) => !n.startsWith('tsx-')),
+    [],
+    'nothing in TMPDIR',
+  )
+  const touch = join(t.dir, 'touch.sh')
+  writeFileSync(touch, '#!/bin/sh\ntrue\n', { mode: 0o755 })
+  const next = await approvedState(['edit'], { ...noSops, EDITOR: touch })
+  assert.is(next.code, 0, next.output)
+  assert.not.ok(existsSync(left), 'the leftover of the killed edit was removed')
+  assert.equal(editDirs(), [])
+})
+
+test('state edit and its sops killed by SIGKILL: the plaintext temp file is in a private operator directory, removed by the next edit', async () => {
+  const killer = join(t.dir, 'sops-killer.sh')
+  // Kill the sops that started this editor (its nearest ancestor named sops) and state.ts (the parent of sops):
+  // sops's own temp file stays behind, as after a crash of the machine.
+  const findSops =
+    'p=$PPID; while [ "$(cat /proc/$p/comm)" != sops ]; do p=$(cut -d" " -f4 /proc/$p/stat); done'
+  const parent = 'pp=$(cut -d" " -f4 /proc/$p/stat)'
+  writeFileSync(
+    killer,
+    `#!/bin/sh\necho "$1" > ${t.dir}/sops-edited-path\n${findSops}\n${parent}\nkill -KILL $pp $p\n`,
+    { mode: 0o755 },
+  )
+  const killed = await approvedState(['edit'], { EDITOR: killer })
+  const left = readFileSync(join(t.dir, 'sops-edited-path'), 'utf8').trim()
+  assert.ok(existsSync(left), `sops's temp file is left: ${killed.output}`)
+  assert.ok(left.startsWith(`${operatorDir()}/edit-`), left)
+  assert.is(statSync(left).mode & 0o777, 0o600)
+  assert.ok(existsSync(join(t.secrets, 'operators', 'alice', 'state.lock')), 'the killed edit held the lock')
+  const touch = join(t.dir, 'touch.sh')
+  writeFileSync(touch, '#!/bin/sh\ntrue\n', { mode: 0o755 })
+  const next = await approvedState(['edit'], { EDITOR: touch })
+  assert.is(next.code, 0, next.output)
+  assert.not.ok(existsSync(left), 'the leftover of the killed sops edit was removed')
+  assert.equal(editDirs(), [])
 })
 
 test('show redacts secrets; --reveal needs the typed name and then shows them; export needs --redacted', async () => {
@@ -253,7 +308,9 @@ test('history, verify; restore and reseal are approved by a person, and seal wha
   )
   assert.is(JSON.parse(after?.stdout ?? '').stacks.lab.image, 'img')
   const files = JSON.parse(reverified?.stdout ?? '').files
-  assert.is(files.length, entries.length + 2)
+  // The state, its history (one more after the restore) and the audit log.
+  assert.is(files.length, entries.length + 3)
+  assert.match(files.at(-1).file, /audit\.jsonl$/)
   assert.is(badNumber?.code, 64)
   // A damaged history entry is named by verify; nothing else changes.
   writeFileSync(files[1].file, 'garbage: [')
@@ -336,6 +393,29 @@ test('a bad verb suggests the list', async () => {
   const out = await run(state('shwo'))
   assert.is(out.code, 64)
   assert.match(out.stderr, 'show, edit, history')
+})
+
+test('state verify checks the audit chain and names the line after an edit', async () => {
+  const audit = join(operatorDir(), 'audit.jsonl')
+  // (A history file was garbled on purpose above; only the audit log's own result is looked at here.)
+  const auditResult = (out: string) =>
+    (
+      JSON.parse(out) as { files: { file: string; ok: boolean; error?: string; exitCode?: number }[] }
+    ).files.find((f) => f.file === audit)
+  const [intact, intactJson] = await inSession(state('verify'), state('verify', '--json'))
+  assert.match(intact?.stderr ?? '', `${audit}: audit chain verified (`)
+  assert.equal(auditResult(intactJson?.stdout ?? '')?.ok, true)
+  const original = readFileSync(audit, 'utf8')
+  const lines = original.trimEnd().split('\n')
+  assert.ok(lines.length >= 3, 'the approvals above were audited')
+  lines[1] = lines[1]?.replace(/"pid":\d+/, '"pid":1') ?? ''
+  writeFileSync(audit, `${lines.join('\n')}\n`)
+  const [broken, brokenJson] = await inSession(state('verify'), state('verify', '--json'))
+  writeFileSync(audit, original)
+  assert.ok(broken?.code !== 0)
+  assert.match(broken?.stderr ?? '', `${audit} line 3 does not follow line 2: a line was edited`)
+  const json = auditResult(brokenJson?.stdout ?? '')
+  assert.equal([json?.ok, json?.exitCode], [false, 34])
 })
 
 test.run()

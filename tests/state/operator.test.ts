@@ -1,5 +1,15 @@
 import { spawnSync } from 'node:child_process'
-import { chmodSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -77,6 +87,28 @@ test('an operator directory that is a symlink leading outside the secrets tree i
   assert.instance(error, StateUnsafeError)
   assert.is((error as StateUnsafeError).exitCode, 32)
   assert.match(error.message, `leads to ${outside}, outside`)
+})
+
+test('a symlink in place of the state, stacks/, grants/, audit.jsonl or .sops.yaml is refused', async () => {
+  const { recipient } = keygen()
+  const profile = { id: 'linked', recipients: [recipient], recoveryRecipients: [], historyRetention: 20 }
+  await writeProfile(operatorPaths('linked', t.env), profile)
+  const paths = operatorPaths('linked', t.env)
+  const target = join(paths.dir, 'real-target')
+  mkdirSync(target)
+  for (const name of ['state.sops.yaml', 'stacks', 'grants', 'audit.jsonl', '.sops.yaml']) {
+    const path = join(paths.dir, name)
+    const kept = join(paths.dir, `${name}.kept`)
+    if (existsSync(path)) renameSync(path, kept)
+    symlinkSync(target, path)
+    const error = await rejection(openOperatorPaths('linked', t.env))
+    assert.instance(error, StateUnsafeError, name)
+    assert.is((error as StateUnsafeError).exitCode, 32)
+    assert.is(error.message, `${path} is a symlink.`)
+    rmSync(path)
+    if (existsSync(kept)) renameSync(kept, path)
+  }
+  assert.is(await openOperatorPaths('linked', t.env).then((p) => p.dir), paths.dir)
 })
 
 test('an identity file readable by group or others is refused, as ssh does', async () => {

@@ -4,6 +4,7 @@ import * as assert from 'uvu/assert'
 import {
   TerraformFailedError,
   TerraformInterruptedError,
+  TerraformOutputError,
   verifyRunSucceeded,
 } from '../../lib/terraform/errors.ts'
 import { FIRST_INTERRUPT, InterruptForwarder, SECOND_INTERRUPT } from '../../lib/terraform/interrupt.ts'
@@ -114,7 +115,7 @@ test('first Ctrl-C is forwarded once and the result says interrupted; later step
   )
   const running = tf.apply('/run/a.plan')
   await new Promise((r) => setTimeout(r, 20))
-  interrupts.handleSigint()
+  interrupts.handleSignal()
   const result = await running
   assert.equal(proc.kills, ['SIGINT'])
   assert.equal(warnings, [FIRST_INTERRUPT])
@@ -135,21 +136,72 @@ test('second Ctrl-C warns what it risks, then forwards again', async () => {
   const { proc, tf } = setup([{ stdout: [], waitForSigint: true, exitCode: 1 }], interrupts)
   const running = tf.apply('/run/a.plan')
   await new Promise((r) => setTimeout(r, 20))
-  interrupts.handleSigint()
-  interrupts.handleSigint()
+  interrupts.handleSignal()
+  interrupts.handleSignal()
   await running
   assert.equal(warnings, [FIRST_INTERRUPT, SECOND_INTERRUPT])
   assert.match(SECOND_INTERRUPT, 'may be left running but missing from the state')
   assert.equal(proc.kills, ['SIGINT', 'SIGINT'])
 })
 
-test('install() adds and removes exactly one SIGINT listener', () => {
+test('install() adds and removes exactly one listener for SIGINT, SIGTERM and SIGHUP each', () => {
   const interrupts = new InterruptForwarder(() => {})
-  const before = process.listenerCount('SIGINT')
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+  const before = signals.map((s) => process.listenerCount(s))
   const uninstall = interrupts.install()
-  assert.is(process.listenerCount('SIGINT'), before + 1)
+  assert.equal(
+    signals.map((s) => process.listenerCount(s)),
+    before.map((n) => n + 1),
+  )
   uninstall()
-  assert.is(process.listenerCount('SIGINT'), before)
+  assert.equal(
+    signals.map((s) => process.listenerCount(s)),
+    before,
+  )
+})
+
+test('SIGTERM is forwarded to Terraform as SIGINT (its graceful stop) and says which signal came', async () => {
+  const warnings: string[] = []
+  const interrupts = new InterruptForwarder((l) => warnings.push(l))
+  const { proc, tf } = setup([{ stdout: [], waitForSigint: true, exitCode: 1 }], interrupts)
+  const running = tf.apply('/run/a.plan')
+  await new Promise((r) => setTimeout(r, 20))
+  interrupts.handleSignal('SIGTERM')
+  const result = await running
+  assert.equal(proc.kills, ['SIGINT'])
+  assert.is(warnings.length, 1)
+  assert.match(warnings[0]!, /^SIGTERM received: asking Terraform to stop gracefully/)
+  assert.is(result.status, 'interrupted')
+})
+
+test('show -json and output -json that do not parse: the error quotes none of the (secret-bearing) text', async () => {
+  const broken = `{"variables": {"hcloud_token": {"value": sekrit-${SECRET}}}}`
+  const { tf } = setup([{ stdout: [broken] }, { stdout: [broken.slice(0, 60)] }])
+  for (const read of [() => tf.showPlan('/run/a.plan'), () => tf.output()]) {
+    const error = await read().then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    assert.instance(error, TerraformOutputError)
+    const { message } = error as Error
+    assert.match(message, /did not print valid JSON \(\d+ characters, not shown: they can hold secrets\)/)
+    for (let i = 0; i + 6 <= broken.length; i++)
+      assert.not.ok(message.includes(broken.slice(i, i + 6)), `quotes ${broken.slice(i, i + 6)}: ${message}`)
+  }
+})
+
+test("control sequences in Terraform's stream and stderr never reach the renderer", async () => {
+  const { tf, printed } = setup([
+    {
+      stdout: [line('log', 'plain \u001b]0;owned\u0007title \u001b[2Jcleared\rback')],
+      stderr: ['warn \u001b[31mred\u001b[0m\u0008'],
+    },
+  ])
+  await tf.apply('/run/a.plan')
+  const text = printed.join('')
+  assert.match(text, 'plain title clearedback')
+  assert.match(text, 'warn red')
+  assert.not.match(text, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/)
 })
 
 test('a child killed by SIGKILL is a failed result naming the signal', async () => {

@@ -15,7 +15,7 @@ import { buildEncryptionEnv } from '../../lib/terraform/encryption.ts'
 import { buildTfEnv } from '../../lib/terraform/env.ts'
 import type { TfEvent } from '../../lib/terraform/events.ts'
 import { InterruptForwarder } from '../../lib/terraform/interrupt.ts'
-import { Redactor } from '../../lib/terraform/redact.ts'
+import { REDACTED, Redactor } from '../../lib/terraform/redact.ts'
 import { PlainRenderer } from '../../lib/terraform/render.ts'
 import { Terraform } from '../../lib/terraform/terraform.ts'
 
@@ -28,6 +28,23 @@ const SECRET = 'sensitive-canary-7f3a9c1e5b'
 // Template sigils and a quote: OpenTofu must take them literally (a wrong escape fails the run).
 const PASSPHRASE = ['stack-pass', '$', '{not_a_ref}-%', '{x}-"quoted"-0123456789'].join('')
 const binary = resolveTfBinary('tofu')
+/** A registered secret with characters that base64 and URL encoding change. */
+const LEAK = 'leak/secret?+&=value-0123456789'
+/** A failing precondition whose message carries LEAK encoded and terminal escapes, from an unmarked variable. */
+const LEAK_CONFIG = `
+variable "leak" {
+  type = string
+}
+resource "terraform_data" "checked" {
+  input = "x"
+  lifecycle {
+    precondition {
+      condition     = var.leak == ""
+      error_message = "b64 \${base64encode(var.leak)} url \${urlencode(var.leak)} \\u001b]0;owned\\u0007\\u001b[2Jcleared"
+    }
+  }
+}
+`
 
 const CONFIG = `
 variable "token" {
@@ -71,9 +88,11 @@ interface Stack {
   varFile: string
 }
 
-function makeStack(options: { passphrase?: string; slow?: number; dir?: string } = {}): Stack {
+function makeStack(
+  options: { passphrase?: string; slow?: number; dir?: string; config?: string } = {},
+): Stack {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'tf-live-'))
-  writeFileSync(join(dir, 'main.tf'), CONFIG)
+  writeFileSync(join(dir, 'main.tf'), options.config ?? CONFIG)
   const rc = join(dir, 'empty.tofurc')
   writeFileSync(rc, '')
   const varFile = join(dir, 'in.tfvars.json')
@@ -100,13 +119,13 @@ function makeStack(options: { passphrase?: string; slow?: number; dir?: string }
   const interrupts = new InterruptForwarder((l) => lines.push(`WARN ${l}\n`))
   const env = buildTfEnv({
     cliConfigFile: rc,
-    variables: { token: SECRET },
+    variables: { token: SECRET, leak: LEAK },
     ...(options.passphrase ? { encryption: buildEncryptionEnv(options.passphrase) } : {}),
   })
   const tf = new Terraform({
     proc: spyProc,
     renderer,
-    redactor: new Redactor().add(SECRET, options.passphrase),
+    redactor: new Redactor().add(SECRET, LEAK, options.passphrase),
     interrupts,
     binary,
     workdir: dir,
@@ -165,7 +184,7 @@ test('Ctrl-C mid-apply: forwarded once, graceful stop, result interrupted, state
   const planFile = join(stack.dir, 'run.plan')
   await stack.tf.plan({ planFile, varFiles: [stack.varFile] })
   stack.onEvent((e) => {
-    if (e.type === 'provision_start') stack.interrupts.handleSigint()
+    if (e.type === 'provision_start') stack.interrupts.handleSignal()
   })
   const result = await stack.tf.apply(planFile)
   assert.equal([result.status, result.interrupted], ['interrupted', true])
@@ -219,6 +238,20 @@ test('TF_ENCRYPTION: no plaintext in state or plan on disk; without the passphra
   })
   assert.is(refused.status, 'failed')
   assert.match(refused.diagnostics[0]?.fix ?? '', "did not have the stack's passphrase")
+})
+
+test('a diagnostic with a secret base64- and URL-encoded and terminal escapes: printed redacted and clean', async () => {
+  const stack = makeStack({ config: LEAK_CONFIG })
+  cleanups.push(stack.dir)
+  await stack.tf.init()
+  const plan = await stack.tf.plan({ planFile: join(stack.dir, 'run.plan'), varFiles: [stack.varFile] })
+  assert.is(plan.status, 'failed')
+  const text = stack.lines.join('') + JSON.stringify(plan.diagnostics)
+  assert.match(text, 'Resource precondition failed')
+  assert.match(text, `b64 ${REDACTED} url ${REDACTED} cleared`)
+  for (const leak of [Buffer.from(LEAK).toString('base64'), encodeURIComponent(LEAK)])
+    assert.not.ok(text.includes(leak), `leaked ${leak}`)
+  assert.not.match(text, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/)
 })
 
 test.run()
