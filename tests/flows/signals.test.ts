@@ -13,6 +13,7 @@ import * as assert from 'uvu/assert'
 import { realProc } from '../../lib/proc.ts'
 import { findOnPath } from '../../lib/terraform/binary.ts'
 import { sopsBinary } from '../../lib/tools/paths.ts'
+import { answerPassphrase } from '../helpers/operator.ts'
 import { spawnPty } from '../helpers/pty.ts'
 import { testUnless } from '../helpers/skip.ts'
 import { ensureTestTools } from '../helpers/tools.ts'
@@ -52,10 +53,13 @@ test.after(() => ws.cleanup())
 
 function run(stack: string, config: string, flavor: 'tofu' | 'terraform', extra: string[] = []) {
   const argv = ['--stack', stack, '--config', config, '--tf-bin', flavor, ...extra]
-  const session = spawnPty([process.execPath, '--import', 'tsx', FIXTURE, ...argv], {
-    env: ws.env({ TMPDIR: tmp, SIGNAL_RUN_TOKEN: SIGNAL_RUN_SECRET }),
-  })
-  return session
+  // The operator's identity is sealed: the passphrase is typed when the run opens the state.
+  return answerPassphrase(
+    spawnPty([process.execPath, '--import', 'tsx', FIXTURE, ...argv], {
+      env: ws.env({ TMPDIR: tmp, SIGNAL_RUN_TOKEN: SIGNAL_RUN_SECRET }),
+    }),
+    ws.passphrase,
+  )
 }
 
 async function waitForFile(path: string, timeoutMs: number): Promise<void> {

@@ -89,14 +89,14 @@ test('an operator directory that is a symlink leading outside the secrets tree i
   assert.match(error.message, `leads to ${outside}, outside`)
 })
 
-test('a symlink in place of the state, stacks/, grants/, audit.jsonl or .sops.yaml is refused', async () => {
+test('a symlink in place of the state, stacks/, audit.jsonl or .sops.yaml is refused', async () => {
   const { recipient } = keygen()
   const profile = { id: 'linked', recipients: [recipient], recoveryRecipients: [], historyRetention: 20 }
   await writeProfile(operatorPaths('linked', t.env), profile)
   const paths = operatorPaths('linked', t.env)
   const target = join(paths.dir, 'real-target')
   mkdirSync(target)
-  for (const name of ['state.sops.yaml', 'stacks', 'grants', 'audit.jsonl', '.sops.yaml']) {
+  for (const name of ['state.sops.yaml', 'stacks', 'audit.jsonl', '.sops.yaml']) {
     const path = join(paths.dir, name)
     const kept = join(paths.dir, `${name}.kept`)
     if (existsSync(path)) renameSync(path, kept)
