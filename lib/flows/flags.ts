@@ -106,15 +106,15 @@ export function parsePorts(text: string): PortMapping[] {
       )
     }
     const [, ip, external, internal, protocol] = match
-    const ports = [Number(external), Number(internal)]
-    if (ports.some((p) => p < 1 || p > 65535))
-      throw new UsageError(`--ports entry "${item}" has a port outside 1-65535.`)
-    return {
+    const mapping: PortMapping = {
       ip: ip ?? '127.0.0.1',
-      external: ports[0]!,
-      internal: ports[1]!,
+      external: Number(external),
+      internal: Number(internal),
       protocol: protocol === 'udp' ? 'udp' : 'tcp',
     }
+    if ([mapping.external, mapping.internal].some((p) => p < 1 || p > 65535))
+      throw new UsageError(`--ports entry "${item}" has a port outside 1-65535.`)
+    return mapping
   })
 }
 

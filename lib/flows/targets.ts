@@ -36,9 +36,13 @@ export function dockerSshOpts(target: DockerTarget): string[] {
 
 /** Parse `ssh://user@host[:port]`. */
 function parseSshUrl(url: string): { user: string; host: string; port: number } {
-  const match = /^ssh:\/\/([a-z_][a-z0-9_-]*)@([A-Za-z0-9.:-]+?)(?::(\d{1,5}))?$/.exec(url)
-  if (!match) throw new UsageError(`--docker-host "${url}" is not ssh://user@host[:port] or unix:///path.`)
-  return { user: match[1]!, host: match[2]!, port: Number(match[3] ?? 22) }
+  const match = /^ssh:\/\/(?<user>[a-z_][a-z0-9_-]*)@(?<host>[A-Za-z0-9.:-]+?)(?::(?<port>\d{1,5}))?$/.exec(
+    url,
+  )
+  const { user, host, port } = match?.groups ?? {}
+  if (user === undefined || host === undefined)
+    throw new UsageError(`--docker-host "${url}" is not ssh://user@host[:port] or unix:///path.`)
+  return { user, host, port: Number(port ?? 22) }
 }
 
 /** The public key pinned for host:port in a known_hosts file, or a clear error (no trust on first use). */

@@ -25,7 +25,7 @@ import { spawnTsxPty } from './pty.ts'
 
 /** What the launcher asks when it opens a sealed identity, and the line once it was answered. */
 export const PASSPHRASE_PROMPT = /\? Passphrase of your identity/
-const PASSPHRASE_ANSWERED = /✔ Passphrase of your identity/
+export const PASSPHRASE_ANSWERED = /✔ Passphrase of your identity/
 
 /** A fresh random passphrase for one test run (only ever typed into a pty). */
 export function testPassphrase(): string {

@@ -176,4 +176,18 @@ test('not YAML at all: sopsFormat', async () => {
   await expectError('name: [unclosed\n  - : :\n', SopsFormatError, ExitCode.sopsFormat, /not valid YAML/)
 })
 
+test('a top-level key named sops in the data is refused before anything is encrypted (it is the metadata)', async () => {
+  try {
+    await encryptSopsYaml({ ...buildSample(), sops: { mac: 'forged' } }, { recipients: [lab.recipient] })
+    assert.unreachable('encrypted data that holds a sops key')
+  } catch (error) {
+    assert.match((error as Error).message, /top-level key named sops is reserved/)
+  }
+})
+
+test('a second top-level sops block is refused, by us and by real sops', async () => {
+  const doubled = `${good}sops:\n    mac: forged\n`
+  await expectError(doubled, SopsFormatError, ExitCode.sopsFormat, /sops|duplicate|YAML/i)
+})
+
 test.run()
