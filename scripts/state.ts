@@ -27,7 +27,8 @@ const spec = {
     reveal: { type: 'boolean', description: 'show: print secrets in plain text (a person must confirm).' },
     yes: {
       type: 'boolean',
-      description: "show --reveal: use this terminal's cloud:unlock grant instead of typing.",
+      description:
+        'Skip typing the operator name: only within an explicit `npm run cloud:unlock` of this terminal.',
     },
     redacted: { type: 'boolean', description: 'export: required; secrets are replaced by "<redacted>".' },
   },

@@ -1,5 +1,5 @@
 /**
- * The gate's audit log: one JSON line per approval, denial or grant change, appended to the operator's
+ * The gate's audit log: one JSON line per approval, denial, unlock or lock, appended to the operator's
  * `audit.jsonl` (0600), or to the fallback log when no operator directory resolves. Records carry the
  * NAMES of the signals that fired, never environment values. Each line is chained to the one before by its
  * `prev` hash and the file is never followed through a symlink (audit-chain.ts).
@@ -32,7 +32,7 @@ export interface AuditEntry {
   ppid: number
   uid: number | null
   host: string
-  /** Free-form extra facts (grant expiry, …); never secrets. */
+  /** Free-form extra facts (unlock expiry, …); never secrets. */
   detail?: Record<string, string | number>
 }
 

@@ -1,7 +1,7 @@
 /**
  * Is a person at a terminal, and which terminal session is this? The binding (controlling tty, session id,
- * session leader start time, uid) is what a cloud:unlock grant is tied to, like sudo's timestamp record.
- * Linux /proc is read directly; where it is missing there is no binding and so no grant.
+ * session leader start time, uid) is what the session's unlock agent is bound to, like sudo's timestamp record.
+ * Linux /proc is read directly; where it is missing there is no binding and so no unlock.
  */
 import { closeSync, openSync, readlinkSync } from 'node:fs'
 import type { GateReason } from './errors.ts'
@@ -54,7 +54,7 @@ export function buildTerminalReason(state: TerminalState): GateReason | undefine
   }
 }
 
-/** What a grant is bound to. Two processes share a binding only within one login session on one tty. */
+/** What an unlock is bound to. Two processes share a binding only within one login session on one tty. */
 export interface TerminalBinding {
   /** Device number of the controlling terminal (/proc stat tty_nr). */
   ttyDevice: number

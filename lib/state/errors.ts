@@ -82,6 +82,7 @@ export type SealProblem =
   | 'mismatch'
   | 'recipients'
   | 'missing'
+  | 'unsealed'
   | 'rolled-back'
   | 'sops-config'
 
@@ -93,6 +94,8 @@ const SEAL_HINTS: Record<SealProblem, string> = {
     'If you edited it with the real `sops`, accept your edit with `npm run state -- reseal` (it shows what changed). Otherwise someone without your identity changed it: restore a good version (`npm run state -- history`, `restore <n>`).',
   recipients:
     'A recipient that can read every later write was added (or one removed) by hand. If that was you, accept it with `npm run state -- reseal`; otherwise put profile.yaml back.',
+  unsealed:
+    'A state from before sealing is accepted without a person only while a plaintext identity opens it. If this file is yours, accept it with `npm run state -- reseal` (it shows what it holds); otherwise restore a good version with `npm run state -- history` and `restore <n>`.',
   missing:
     'The file has no seal although a sealed one came before it: it was replaced. Restore a good version with `npm run state -- history` and `restore <n>`.',
   'rolled-back':

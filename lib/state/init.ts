@@ -109,7 +109,7 @@ export async function sealIdentity(
       {
         hint:
           keys.kind === 'sealed'
-            ? 'To change its passphrase, run `npm run state -- rotate-key`.'
+            ? 'Nothing to do: sops and debug-cloud already ask for its passphrase. (`npm run state -- rotate-key` replaces the identity and keeps the passphrase.)'
             : 'Create an operator with `npm run operator:init -- --operator <name>`.',
         exitCode: ExitCode.usage,
       },

@@ -70,7 +70,7 @@ function isInside(child: string, parent: string): boolean {
 /**
  * Refuse an operator directory (or anything in it) that resolves outside the secrets tree, a default secrets
  * tree that resolves outside the repository, and a symlink in place of anything the tool writes or trusts in
- * the operator directory: the state file, `stacks/`, `grants/`, `audit.jsonl` and `.sops.yaml`.
+ * the operator directory: the state file, `stacks/`, `audit.jsonl` and `.sops.yaml`.
  */
 export async function verifyOperatorDir(
   paths: OperatorPaths,

@@ -140,10 +140,14 @@ export class StateStore {
       })
       return
     }
-    // Files from before sealing have none; a current one is accepted only while no sealed version came before it.
+    // Files from before sealing have none; a current one is accepted only while no sealed version came before it,
+    // and only opened by a plaintext identity: with a sealed identity any process could otherwise swap in an
+    // unsealed file (and remove history/) that the next write would seal as the person's.
     const fromBefore = Number(content.schemaVersion) <= LAST_UNSEALED_VERSION
     if (!fromBefore || (current && (await latestReplacingVersion(this.paths.history)) > 0))
       throw new StateSealError(file, 'missing', 'it has no seal')
+    if (current && this.keyring.kind !== 'plaintext')
+      throw new StateSealError(file, 'unsealed', 'it has no seal, and your identity is sealed')
   }
 
   /** The current state (an empty document when none was written yet), its seal, history and .sops.yaml checked. */

@@ -15,6 +15,7 @@ import { listHistory } from '../../lib/state/history.ts'
 import { buildSopsConfig } from '../../lib/state/operator.ts'
 import { serializeState } from '../../lib/state/schema.ts'
 import { createSeal } from '../../lib/state/seal.ts'
+import { StateStore } from '../../lib/state/store.ts'
 import { createPlaintextOperator, openTestStore } from '../helpers/operator.ts'
 import { makeTempEnv, rejection } from './env.ts'
 import { buildSampleStack, buildSampleState } from './sample.ts'
@@ -182,19 +183,46 @@ test('a reseal accepts exactly the file it replaced: that history entry verifies
   assert.match(broken[0]?.error ?? '', 'its content or seal changed')
 })
 
+/** A schema-2 state (from before sealing) of `operator`, written in place of its state. */
+async function writeStateFromBefore(s: StateStore, operator: string): Promise<Record<string, unknown>> {
+  const v2 = { ...serializeState(buildSampleState(operator, 1, 0)), schemaVersion: 2 } as Record<
+    string,
+    unknown
+  >
+  delete v2.credentials
+  for (const stack of Object.values(v2.stacks as Record<string, Record<string, unknown>>)) delete stack.ports
+  writeFileSync(s.paths.state, await encryptSopsYaml(v2, { recipients: s.recipients }), { mode: 0o600 })
+  return v2
+}
+
+test('a state from before sealing is refused when a sealed identity opens it, until a person reseals it', async () => {
+  const env = makeTempEnv()
+  try {
+    const carol = await createPlaintextOperator('carol', env.env)
+    const plain = await openTestStore('carol', env.env)
+    await writeStateFromBefore(plain, 'carol')
+    // The same identity as a sealed keys file gives it (the passphrase typed): not the plaintext migration path.
+    const keyring = await plaintextKeyring(
+      { identities: [carol.identity], sealedFiles: [], searched: [] },
+      'passphrase',
+    )
+    const sealedOpen = StateStore.open('carol', plain.paths, carol.profile, keyring, 'test')
+    const error = await rejection(sealedOpen.read())
+    assert.is((error as StateSealError).problem, 'unsealed', error.message)
+    assert.match(error.message, 'your identity is sealed')
+    await sealedOpen.reseal()
+    assert.is((await sealedOpen.read()).seal?.version, 1)
+  } finally {
+    env.cleanup()
+  }
+})
+
 test('a state from before sealing (schema 2, no seal) is read, and its first write seals it', async () => {
   const env = makeTempEnv()
   try {
     await createPlaintextOperator('bob', env.env)
     const bob = await openTestStore('bob', env.env)
-    const v2 = { ...serializeState(buildSampleState('bob', 1, 0)), schemaVersion: 2 } as Record<
-      string,
-      unknown
-    >
-    delete v2.credentials
-    for (const stack of Object.values(v2.stacks as Record<string, Record<string, unknown>>))
-      delete stack.ports
-    writeFileSync(bob.paths.state, await encryptSopsYaml(v2, { recipients: bob.recipients }), { mode: 0o600 })
+    const v2 = await writeStateFromBefore(bob, 'bob')
     const read = await bob.read()
     assert.is(read.seal, null)
     await bob.update((doc) => doc)
