@@ -20,7 +20,7 @@ import { openOperatorPaths, readProfile } from '../state/operator.ts'
 import { StateStore } from '../state/store.ts'
 import { isAgentBuilt } from '../tools/agent.ts'
 import { type AgentClient, connectAgent } from './agent/client.ts'
-import { AgentWrongPassphraseError } from './agent/errors.ts'
+import { AgentRefusedError, AgentWrongPassphraseError } from './agent/errors.ts'
 import { startAgent } from './agent/start.ts'
 import { appendAudit, buildAuditEntry } from './audit.ts'
 import type { GateReason } from './errors.ts'
@@ -66,6 +66,22 @@ async function useSessionAgent(
   ])
 }
 
+/** The gate check a refusal of `req` is audited as. */
+function checkOf(req: OpenKeyringRequest): GateCheck {
+  return {
+    command: req.command,
+    operator: req.operator,
+    confirmName: req.confirmName ?? req.operator,
+    yes: false,
+  }
+}
+
+/** The session's agent refused this process (a background job, another session): a denial, audited as one. */
+async function refuseByAgent(req: OpenKeyringRequest, error: unknown): Promise<never> {
+  if (!(error instanceof AgentRefusedError)) throw error
+  return refuse(checkOf(req), [{ code: 'no-unlock', text: error.message, signals: ['unlock agent'] }])
+}
+
 /**
  * The operator's identity for this command: the session's unlock agent, else a plaintext identity of the
  * operator (warned about), else the sealed keys file opened with the passphrase (asked on the terminal, only
@@ -73,7 +89,8 @@ async function useSessionAgent(
  */
 export async function openKeyring(req: OpenKeyringRequest): Promise<Keyring> {
   const binding = readTerminalBinding()
-  const fromAgent = binding && (await useSessionAgent(binding, req))
+  const fromAgent =
+    binding && (await useSessionAgent(binding, req).catch((error) => refuseByAgent(req, error)))
   if (fromAgent) return fromAgent
   const found = await findAgeIdentities(req.env)
   const plain = await plaintextKeyring(found)
@@ -87,21 +104,13 @@ export async function openKeyring(req: OpenKeyringRequest): Promise<Keyring> {
   const [keysFile] = found.sealedFiles
   if (keysFile !== undefined)
     return unlockWithPassphrase({ ...req, keysFile, minutes: UNLOCK_DEFAULT_MINUTES, allowYes: false })
-  return refuse(
+  return refuse(checkOf(req), [
     {
-      command: req.command,
-      operator: req.operator,
-      confirmName: req.confirmName ?? req.operator,
-      yes: false,
+      code: 'no-identity',
+      text: `No identity of operator "${req.operator}" was found on this workstation (looked at: ${found.searched.join('; ')}).`,
+      signals: ['age identity'],
     },
-    [
-      {
-        code: 'no-identity',
-        text: `No identity of operator "${req.operator}" was found on this workstation (looked at: ${found.searched.join('; ')}).`,
-        signals: ['age identity'],
-      },
-    ],
-  )
+  ])
 }
 
 export interface UnlockRequest extends OpenKeyringRequest {
@@ -116,12 +125,7 @@ export interface UnlockRequest extends OpenKeyringRequest {
  * identity of the operator. Audited as `unlocked` (or denied).
  */
 export async function unlockWithPassphrase(req: UnlockRequest): Promise<Keyring> {
-  const check = {
-    command: req.command,
-    operator: req.operator,
-    confirmName: req.confirmName ?? req.operator,
-    yes: false,
-  }
+  const check = checkOf(req)
   await verifyMayAsk(check, 'passphrase')
   const binding = readTerminalBinding()
 

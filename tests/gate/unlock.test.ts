@@ -88,6 +88,36 @@ test('a passphrase entry keeps the identity open for the session: the next comma
   }
 })
 
+test('a background job of the unlocked session is refused by the agent: a denial, audited, nothing approved', async () => {
+  const box = new Sandbox()
+  try {
+    await box.ready
+    // Job control on (set -m), as in an interactive shell: the job gets its own process group, not the foreground.
+    const session = shellInPty(
+      box,
+      'set -m; $TSX $UNLOCK; echo UNLOCK_EXIT=$?; $TSX $FIXTURE $ARGS --yes & wait $!; echo BG_EXIT=$?',
+    )
+    await session.expect(PASSPHRASE_PROMPT)
+    session.type(`${box.passphrase}\r`)
+    await session.expect('UNLOCK_EXIT=0')
+    await session.expect(`BG_EXIT=${ExitCode.gateNoUnlock}`)
+    assert.match(
+      session.transcript,
+      'The unlock agent refused this process: the process is not the foreground job',
+    )
+    assert.not.ok(box.markerWritten)
+    assert.not.match(session.transcript, /Approved by/)
+    const last = box.audit().at(-1)
+    assert.equal(
+      [last?.command, last?.outcome, last?.reasons, last?.signals],
+      ['gate-fixture', 'denied', ['no-unlock'], ['unlock agent']],
+      JSON.stringify(box.audit()),
+    )
+  } finally {
+    box.cleanup()
+  }
+})
+
 test('another terminal session gets nothing from an unlock: the passphrase is asked, --yes refused', async () => {
   const box = new Sandbox()
   try {
