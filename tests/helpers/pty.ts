@@ -9,6 +9,8 @@ import { spawn as spawnPtyProcess } from 'node-pty'
 const root = join(import.meta.dirname, '..', '..')
 /** The project's tsx launcher. */
 export const TSX = join(root, 'node_modules', '.bin', 'tsx')
+/** tsx as a loader of node itself (`node --import <this> script.ts`), found from any working directory. */
+const TSX_LOADER = import.meta.resolve('tsx')
 
 const EXIT_DRAIN_MS = 300
 const ANSI = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07]*\x07|[@-Z\\-_])/g
@@ -178,7 +180,11 @@ export function spawnPty(argv: readonly string[], options: PtyOptions): PtySessi
   return new PtySession(argv, options)
 }
 
-/** Spawn a TypeScript script with tsx in a new pseudo-terminal. */
+/**
+ * Spawn a TypeScript script in a new pseudo-terminal: node itself with tsx as its loader, no tsx CLI in between.
+ * The CLI relays Ctrl-C to its child and kills it (exit 130) when the child does not confirm within 30 ms that
+ * it handles the signal, which a loaded machine does not always manage; a person's `npm run` has no such relay.
+ */
 export function spawnTsxPty(script: string, args: readonly string[], options: PtyOptions): PtySession {
-  return new PtySession([TSX, script, ...args], options)
+  return new PtySession([process.execPath, '--import', TSX_LOADER, script, ...args], options)
 }
