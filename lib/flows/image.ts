@@ -1,15 +1,15 @@
 /**
  * The image the app phase runs, made sure of before the person is asked to approve it: already in the Docker
- * engine; the reference image built into it (what `npm run image:reference` does); any other image pulled into
- * it. An image that cannot be had is said here, by name and with what to do, never as a Terraform error after
- * an approval. A new cloud VM's engine has no registry to pull the reference image from: its archive is
+ * engine; the reference image built into it (what `npm run image:reference` does); any other image found in its
+ * registry by the engine (the manifest only: Terraform pulls it after the approval). An image that cannot be had
+ * is said here, by name and with what to do, never as a Terraform error after an approval. A new cloud VM's engine has no registry to pull the reference image from: its archive is
  * assembled before the gate (so a missing busybox-static stops the run before anything is created) and loaded
  * over the pinned SSH connection once the host is ready.
  */
 import { CliError, ExitCode } from '../errors.ts'
 import type { ReferenceArchive } from '../image/archive.ts'
 import { buildReferenceImage, prepareReferenceArchive } from '../image/build.ts'
-import { type DockerEngine, imageStatus, pullImage } from '../image/docker.ts'
+import { type DockerEngine, imageStatus, inspectRegistryImage } from '../image/docker.ts'
 import { referenceImageRef } from '../image/reference.ts'
 import type { FlowRuntime } from './runtime.ts'
 
@@ -30,10 +30,13 @@ export class ImageUnavailableError extends CliError {
   }
 }
 
-/** Interrupted (Ctrl-C) while pulling the image; nothing was changed but the engine's image cache. */
-export class ImagePullInterruptedError extends CliError {
+/** How long the engine may take to find an image in its registry. */
+export const REGISTRY_CHECK_TIMEOUT_MS = 30_000
+
+/** Interrupted (Ctrl-C) while the engine asked the registry; nothing was changed. */
+export class ImageCheckInterruptedError extends CliError {
   constructor(image: string) {
-    super(`Interrupted while pulling ${image}.`, {
+    super(`Interrupted while looking for ${image} in its registry.`, {
       hint: 'Nothing was created; run the same command again to resume.',
       exitCode: ExitCode.interrupted,
     })
@@ -90,10 +93,22 @@ export async function ensureAppImage(
   if (isLocalOnly(image))
     throw new ImageUnavailableError(image, where, 'a localhost/ name cannot be pulled from a registry.')
   rt.out.step(
-    `Image: pulling ${image} into ${where} (before asking you, so an image that cannot be had stops here)`,
+    `Image: ${image} is not on ${where}; asking its registry (the pull itself comes after you approve)`,
   )
-  const pulled = await pullImage(rt.proc, engine, image, rt.interrupts.signal)
-  if (rt.interrupts.signal.aborted) throw new ImagePullInterruptedError(image)
-  if (!pulled.ok) throw new ImageUnavailableError(image, where, `pulling it failed: ${pulled.reason}`)
-  rt.out.success(`Pulled ${image} into ${where} in ${seconds()} s.`)
+  const timeout = AbortSignal.timeout(REGISTRY_CHECK_TIMEOUT_MS)
+  const found = await inspectRegistryImage(
+    rt.proc,
+    engine,
+    image,
+    AbortSignal.any([rt.interrupts.signal, timeout]),
+  )
+  if (rt.interrupts.signal.aborted) throw new ImageCheckInterruptedError(image)
+  if (timeout.aborted)
+    throw new ImageUnavailableError(
+      image,
+      where,
+      `its registry did not answer within ${REGISTRY_CHECK_TIMEOUT_MS / 1000} s.`,
+    )
+  if (!found.ok) throw new ImageUnavailableError(image, where, `${found.reason}.`)
+  rt.out.detail(`Image ${image}: its registry has it (${seconds()} s); Terraform pulls it.`)
 }

@@ -56,10 +56,15 @@ export interface DockerEngine {
   ssh?: SshTarget
 }
 
-/** argv of `docker <args>` against `engine`: over pinned SSH, or with `-H`. */
+/** One word for the remote shell: ssh joins its command's words with spaces, and the host's shell splits them. */
+function quoteForShell(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`
+}
+
+/** argv of `docker <args>` against `engine`: over pinned SSH (each word quoted for the host's shell), or with `-H`. */
 export function buildDockerArgv(engine: DockerEngine, args: readonly string[]): string[] {
   return engine.ssh
-    ? buildSshArgs(engine.ssh, ['docker', ...args])
+    ? buildSshArgs(engine.ssh, ['docker', ...args].map(quoteForShell))
     : ['docker', '-H', engine.dockerHost, ...args]
 }
 
@@ -126,17 +131,36 @@ export async function loadImageArchive(proc: Proc, engine: DockerEngine, archive
   await mustDocker(proc, engine, ['image', 'load', '--quiet'], { input: archive })
 }
 
-/** `docker pull` `ref` into `engine`; the CLI's last line of complaint when it cannot (cancelled by `signal`). */
-export async function pullImage(
+/** What an image reference may hold; it goes into an HTTP request line, so nothing else is sent. */
+const IMAGE_REF = /^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/
+
+/**
+ * Ask `engine` whether the registry of `ref` has it, without pulling anything: the Engine API's
+ * `GET /distribution/<ref>/json` (what `docker service create` asks), so the engine's own registry settings
+ * (mirrors, insecure registries, proxies) decide, as they will for the pull. It is sent through
+ * `docker system dial-stdio`, the CLI's raw connection to the engine API, locally or over the pinned SSH
+ * connection alike. The engine fetches the manifest and the image config, never a layer.
+ */
+export async function inspectRegistryImage(
   proc: Proc,
   engine: DockerEngine,
   ref: string,
-  signal?: AbortSignal,
+  signal: AbortSignal,
 ): Promise<{ ok: true } | { ok: false; reason: string }> {
-  const result = await docker(proc, engine, ['image', 'pull', '--quiet', ref], signal ? { signal } : {})
-  if (result.exitCode === 0) return { ok: true }
-  return {
-    ok: false,
-    reason: result.stderr.trim().split('\n').at(-1) || `docker pull exited ${result.exitCode}`,
+  if (!IMAGE_REF.test(ref)) return { ok: false, reason: `"${ref}" is not an image reference` }
+  const request = `GET /distribution/${ref}/json HTTP/1.0\r\nHost: docker\r\n\r\n`
+  const result = await docker(proc, engine, ['system', 'dial-stdio'], { input: Buffer.from(request), signal })
+  if (signal.aborted) return { ok: false, reason: 'the question was cancelled' }
+  const status = /^HTTP\/1\.[01] (\d{3})/.exec(result.stdout)?.[1]
+  if (status === undefined)
+    throw new DockerCommandError(engine.dockerHost, 'system dial-stdio', result.stderr)
+  if (status === '200') return { ok: true }
+  const body = result.stdout.slice(result.stdout.indexOf('\r\n\r\n') + 4)
+  let message = body.trim()
+  try {
+    message = String((JSON.parse(body) as { message?: unknown }).message ?? message)
+  } catch {
+    // Not the engine's JSON error: its text is the reason.
   }
+  return { ok: false, reason: `its registry answered ${status}: ${message || 'no reason given'}` }
 }
