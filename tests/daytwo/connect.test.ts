@@ -227,10 +227,10 @@ testUnless(
  * the token given as its argument (if any), and with none; prints the three statuses (never a token).
  */
 const PROBE = [
-  'const url = `${process.env.DEBUG_SERVER_URL}/api/v1/status`',
-  'const get = (token) => fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {}).then((r) => r.status)',
+  'const url = process.env.DEBUG_SERVER_URL + "/api/v1/status"',
+  'const get = (token) => fetch(url, token ? { headers: { authorization: "Bearer " + token } } : {}).then((r) => r.status)',
   'const [minted, given, none] = await Promise.all([get(process.env.DEBUG_SERVER_API_TOKEN), get(process.argv[1]), get()])',
-  'console.log(`api minted=${minted} given=${given} none=${none}`)',
+  'console.log("api minted=" + minted + " given=" + given + " none=" + none)',
 ].join('\n')
 
 /** `cloud:connect --exec` the probe, typing the stack name; its output line. */
