@@ -88,7 +88,7 @@ testUnless(
     await up.expect(`image ${ref}`, 120_000)
     await up.expect(`  ports 127.0.0.1:${portOf('lab')}->8080/tcp`)
     await up.expect('What happens: the container lab starts from that image and answers GET /healthz')
-    await up.expect('How long: usually under a minute')
+    await up.expect('How long: usually under 30 s from here')
     await up.expect('App (container): 2 to add, 0 to change, 0 to destroy.', 120_000)
     await approve(up, 'lab')
     assert.is(await ws.finish(up), 0, up.transcript)
