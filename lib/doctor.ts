@@ -6,6 +6,7 @@ import { access, constants, readFile, stat } from 'node:fs/promises'
 import { locateCredentials } from './credentials.ts'
 import { CredentialsFileUnsafeError, describeError } from './errors.ts'
 import { DEFAULT_LOCAL_DOCKER_HOST } from './flows/targets.ts'
+import { BusyboxMissingError, readBusyboxPackage } from './image/busybox.ts'
 import { inspectImage } from './image/docker.ts'
 import { isReferenceImage, referenceImageRef } from './image/reference.ts'
 import { buildChildEnv, type Proc } from './proc.ts'
@@ -169,14 +170,18 @@ function checkEachProvider(): Check[] {
   })
 }
 
-/** Whether the engine at `dockerHost` has the reference debug server image of this version. */
+/**
+ * Whether the engine at `dockerHost` has the reference debug server image of this version (cloud:up's default
+ * --image), or, when it has not, whether it can be built here (busybox-static installed): cloud:up then builds
+ * it before asking anything.
+ */
 export async function checkReferenceImage(proc: Proc, dockerHost: string): Promise<Check> {
   const name = 'reference image'
   const ref = referenceImageRef()
   const build = 'Run `npm run image:reference` (offline, needs busybox-static), or pass --image to cloud:up.'
   try {
-    const image = await inspectImage(proc, dockerHost, ref)
-    if (!image) return { name, level: 'warn', detail: `${ref} is not on ${dockerHost}`, fix: build }
+    const image = await inspectImage(proc, { dockerHost }, ref)
+    if (!image) return await checkBuildable(proc, ref, dockerHost)
     return isReferenceImage(image.labels)
       ? { name, level: 'ok', detail: `${ref} on ${dockerHost}` }
       : {
@@ -191,6 +196,27 @@ export async function checkReferenceImage(proc: Proc, dockerHost: string): Promi
       level: 'warn',
       detail: describeError(error),
       fix: 'Needed for --provider local: start the Docker engine, then run `npm run image:reference`.',
+    }
+  }
+}
+
+/** The reference image is absent: fine when busybox-static is installed (cloud:up builds it), else what to install. */
+async function checkBuildable(proc: Proc, ref: string, dockerHost: string): Promise<Check> {
+  const name = 'reference image'
+  try {
+    const busybox = await readBusyboxPackage(proc)
+    return {
+      name,
+      level: 'ok',
+      detail: `${ref} is not on ${dockerHost} yet; cloud:up builds it from busybox-static ${busybox.version}`,
+    }
+  } catch (error) {
+    if (!(error instanceof BusyboxMissingError)) throw error
+    return {
+      name,
+      level: 'fail',
+      detail: `${ref} is not on ${dockerHost}, and cannot be built here: ${error.reason}`,
+      fix: `${error.hint ?? ''} Or pass --image with an image that engine has or can pull.`.trim(),
     }
   }
 }

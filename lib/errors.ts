@@ -46,6 +46,7 @@ export const ExitCode = {
   hostKeyMismatch: 51,
   hostNotReady: 52,
   healthCheckFailed: 53,
+  imageUnavailable: 54,
   interrupted: 130,
 } as const
 
@@ -89,6 +90,7 @@ const SUMMARY: Record<ExitCodeName, string> = {
   hostKeyMismatch: 'host key mismatch',
   hostNotReady: 'host not ready in time',
   healthCheckFailed: 'health check failed',
+  imageUnavailable: 'the image is not in the Docker engine and cannot be had',
   interrupted: 'interrupted',
 }
 

@@ -12,8 +12,8 @@ export interface RunOptions {
   /** The complete environment of the child; nothing is inherited from this process. */
   env: Env
   cwd?: string
-  /** Text written to the child's stdin, then closed. */
-  input?: string
+  /** Text (or bytes: an image archive) written to the child's stdin, then closed. */
+  input?: string | Buffer
   /** 'inherit' hands the terminal to the child (ssh, sops edit). */
   stdio?: 'pipe' | 'inherit'
   /** Kill the child (SIGTERM, then SIGKILL after 2 s) when this signal aborts. */

@@ -54,7 +54,7 @@ await runMain(spec, async ({ flags, positionals, out }) => {
   }
   const result = await buildReferenceImage({
     proc: realProc,
-    dockerHost: flags['docker-host'] ?? DEFAULT_LOCAL_DOCKER_HOST,
+    engine: { dockerHost: flags['docker-host'] ?? DEFAULT_LOCAL_DOCKER_HOST },
   })
   if (flags.json) {
     out.emitJson({ ok: true, ...result })

@@ -20,8 +20,9 @@ const spec = {
     ['gate', 'refused by the human gate (cloud providers)'],
     'terraformFailed',
   ],
-  details: `Example:
-  npm run cloud:plan -- --provider local --image ghcr.io/org/debug-server:1.2`,
+  details: `Examples:
+  npm run cloud:plan -- --provider local
+  npm run cloud:plan -- --provider local --image ghcr.io/acme/debug-server:1.4`,
 } as const
 
 await runMain(spec, async ({ flags, out }) => {

@@ -1,10 +1,10 @@
 /** cloud:up — bring a debug server up (or converge it) behind the human gate. See docs/cli.md. */
 import { runMain } from '../lib/cli/main.ts'
 import { buildDryRun, printDryRun } from '../lib/flows/dry-run.ts'
-import { buildStackRequest, stackFlags } from '../lib/flows/flags.ts'
+import { buildStackRequest, DEFAULT_IMAGE, stackFlags } from '../lib/flows/flags.ts'
 import { resolveOperatorForGate } from '../lib/flows/operator.ts'
 import { createRuntime } from '../lib/flows/runtime.ts'
-import { runUp } from '../lib/flows/up.ts'
+import { describeNextSteps, runUp } from '../lib/flows/up.ts'
 
 const spec = {
   name: 'npm run cloud:up --',
@@ -19,6 +19,11 @@ const spec = {
       placeholder: 'seconds',
       default: '600',
     },
+    'rotate-tokens': {
+      type: 'boolean',
+      description:
+        'New API and runner tokens for an existing stack: its container is recreated with them, the old ones stop working.',
+    },
   },
   exitCodes: [
     ['ok', 'up (or already converged)'],
@@ -28,11 +33,15 @@ const spec = {
     'hostNotReady',
     'healthCheckFailed',
     ['lockHeld', 'stack locked'],
+    ['imageUnavailable', 'the image is not in the engine and cannot be pulled or built (said before asking)'],
     'interrupted',
   ],
-  details: `Examples:
+  details: `Without --image it runs the reference debug server ${DEFAULT_IMAGE}, built offline when missing.
+Examples:
   npm run cloud:up -- --provider local
-  npm run cloud:up -- --provider hetzner --env prod --image ghcr.io/org/debug-server:latest
+  npm run cloud:up -- --provider local --rotate-tokens
+  npm run cloud:up -- --provider hetzner --env prod
+  npm run cloud:up -- --provider local --image ghcr.io/acme/debug-server:1.4
   npm run cloud:up -- --provider contabo --stack-name debug-lab --dry-run`,
 } as const
 
@@ -41,6 +50,7 @@ await runMain(spec, async ({ flags, out }) => {
     ...buildStackRequest(flags),
     readinessTimeoutMs: Number(flags['wait-timeout']) * 1000,
     healthTimeoutMs: 60_000,
+    rotateTokens: flags['rotate-tokens'],
   }
   if (flags['dry-run']) {
     const report = await buildDryRun(request)
@@ -59,14 +69,12 @@ await runMain(spec, async ({ flags, out }) => {
           ? `Stack ${result.stack} is up.`
           : `Stack ${result.stack} already matches: nothing changed.`,
       )
-      out.info(`  Docker host: ${result.dockerHost}`)
-      for (const e of result.endpoints) out.info(`  ${e.name}: ${e.url} (on the host)`)
+      for (const line of describeNextSteps(result, flags)) out.info(line)
       const t = result.timings
       const own = t.totalMs - t.terraformMs - t.waitMs - t.humanMs
       out.detail(
         `Took ${(t.totalMs / 1000).toFixed(1)}s: Terraform ${(t.terraformMs / 1000).toFixed(1)}s, waits ${(t.waitMs / 1000).toFixed(1)}s, launcher ${(own / 1000).toFixed(1)}s`,
       )
-      out.info(`Connect: npm run cloud:connect -- --stack-name ${result.stack}`)
     }
     return 0
   } finally {

@@ -91,18 +91,11 @@ export async function runConnectCommand(
     out,
   })
   const ssh = stack.ssh
-  if (!ssh)
-    throw new CliError(
-      `Stack ${name} runs on the local Docker socket ${stack.dockerHost}: there is nothing to tunnel.`,
-      {
-        hint: `Reach the app at ${stack.record.endpoints.map((e) => e.url).join(', ') || 'its published ports'}.`,
-        exitCode: ExitCode.usage,
-      },
-    )
   const envFile = flags['print-env']
   const tokenTo = [envFile && `the file ${envFile}`, flags.exec && `the command ${positionals[0]}`].filter(
     Boolean,
   )
+  if (!ssh) verifyLocalModes(stack, flags, tokenTo.length > 0)
   if (tokenTo.length > 0 || flags.docker)
     await approveAccess({
       command,
@@ -114,6 +107,7 @@ export async function runConnectCommand(
       yes: flags.yes,
       out,
     })
+  if (!ssh) return revealLocal(stack, flags, positionals, envFile, out)
   const conn = await openConnection(
     realProc,
     { ...stack, ssh },
@@ -140,6 +134,60 @@ export async function runConnectCommand(
   } finally {
     if (!keep) await conn.close()
   }
+}
+
+/**
+ * A stack on this machine's Docker socket has no tunnel: its published loopback port is reached directly. Only
+ * the token (--exec, --print-env) is something to hand over; the socket itself is already here.
+ */
+function verifyLocalModes(stack: StackHandle, flags: ConnectFlags, revealsToken: boolean): void {
+  const url = localUrl(stack)
+  if (flags.docker)
+    throw new UsageError(
+      `Stack ${stack.name} runs on this machine's Docker socket: there is no socket to forward.`,
+      `Use it directly: DOCKER_HOST=${stack.dockerHost}.`,
+    )
+  if (!revealsToken)
+    throw new CliError(
+      `Stack ${stack.name} runs on the local Docker socket ${stack.dockerHost}: there is nothing to tunnel.`,
+      {
+        hint: `Reach the app at ${url}; for the API token, add --exec -- <command> or --print-env <file>.`,
+        exitCode: ExitCode.usage,
+      },
+    )
+}
+
+/** The first endpoint of a stack on the local socket, as recorded by cloud:up. */
+function localUrl(stack: StackHandle): string {
+  const url = stack.record.endpoints[0]?.url
+  if (url === undefined)
+    throw new CliError(`Stack ${stack.name} has no recorded endpoint.`, {
+      hint: 'Re-run `npm run cloud:up` for it: that records its endpoints.',
+      exitCode: ExitCode.notFound,
+    })
+  return url
+}
+
+/** --exec and --print-env for a stack on the local socket: the token and its URL, without a tunnel. */
+async function revealLocal(
+  stack: StackHandle,
+  flags: ConnectFlags,
+  positionals: string[],
+  envFile: string | undefined,
+  out: Output,
+): Promise<number> {
+  const env: RevealEnv = {
+    DEBUG_SERVER_URL: localUrl(stack),
+    DEBUG_SERVER_API_TOKEN: stack.record.tokens.api,
+  }
+  if (envFile !== undefined) {
+    await writeEnvFile(envFile, env)
+    if (out.json) out.emitJson({ ok: true, stack: stack.name, url: env.DEBUG_SERVER_URL, envFile })
+    else out.info(`  Env file (0600, holds the API token): ${envFile}`)
+  }
+  if (!out.json)
+    out.info(`  ${stack.name}: ${env.DEBUG_SERVER_URL} (this machine's Docker socket, no tunnel)`)
+  return flags.exec ? execWithEnv(realProc, positionals, env) : 0
 }
 
 /** --exec takes the command after --, and no --background or --close. */

@@ -5,6 +5,7 @@
  */
 import { buildAppPhase, buildHostPhase, phaseTerraform } from '../flows/phase.ts'
 import type { FlowRuntime } from '../flows/runtime.ts'
+import { buildDockerArgv } from '../image/docker.ts'
 import { buildChildEnv } from '../proc.ts'
 import { providerModule } from '../providers/index.ts'
 import { isHostKeyFailure } from '../ssh/ready.ts'
@@ -13,7 +14,7 @@ import type { StackRecord } from '../state/schema.ts'
 import { hasPhaseState, type Phase, preparePhaseWorkspace } from '../state/workspace.ts'
 import type { HostObservation, Observation } from './drift.ts'
 import { parseInspect } from './drift.ts'
-import { appContainerName, buildDockerArgv, type StackHandle } from './stack.ts'
+import { appContainerName, type StackHandle } from './stack.ts'
 
 /** The output that proves a phase's state still holds the stack. */
 const PROOF_OUTPUT: Record<Phase, string> = { host: 'public_ipv4', app: 'container_id' }

@@ -8,7 +8,7 @@ import { CliError, ExitCode } from '../errors.ts'
 import { registerSecrets } from '../flows/record.ts'
 import { recordDockerTarget, resolveSshKey } from '../flows/targets.ts'
 import { openOperatorStore } from '../gate/unlock.ts'
-import { buildSshArgs, type SshTarget } from '../ssh/target.ts'
+import type { SshTarget } from '../ssh/target.ts'
 import type { Keyring } from '../state/keyring.ts'
 import { resolveOperator } from '../state/operator.ts'
 import type { OperatorPaths } from '../state/paths.ts'
@@ -86,16 +86,6 @@ export async function openStack(options: {
   const access = await resolveStackAccess(store.paths, options.stack, record, options.sshKey)
   const { operator, paths, keyring } = store
   return { name: options.stack, operator, paths, keyring, doc, record, ...access }
-}
-
-/** argv of `docker <args>` against the stack's Docker host: over pinned SSH, or the local socket. */
-export function buildDockerArgv(
-  stack: Pick<StackHandle, 'ssh' | 'dockerHost'>,
-  args: readonly string[],
-): string[] {
-  return stack.ssh
-    ? buildSshArgs(stack.ssh, ['docker', ...args])
-    : ['docker', '-H', stack.dockerHost, ...args]
 }
 
 /** Docker's container name rule; names reach a remote shell, so nothing else is accepted. */

@@ -2,6 +2,7 @@
  * Flags shared by cloud:up, cloud:plan and cloud:destroy, and their validation into a typed stack request.
  */
 import { UsageError } from '../errors.ts'
+import { referenceImageRef } from '../image/reference.ts'
 import { isProviderName, PROVIDERS, type ProviderName } from '../providers/index.ts'
 import { type PortMapping, STACK_NAME } from '../state/schema.ts'
 import type { StackRequest } from './requests.ts'
@@ -27,7 +28,8 @@ export const stackFlags = {
   },
   image: {
     type: 'string',
-    description: 'Debug-server image to run.',
+    description:
+      'Debug-server image to run (default: the reference server, built offline when missing; docs/spec.md#the-debug-server-contract).',
     placeholder: 'ref',
   },
   ports: {
@@ -180,8 +182,8 @@ export function toProvider(value: string): ProviderName {
   return value
 }
 
-/** The image `cloud:up` runs when --image is not given. */
-export const DEFAULT_IMAGE = 'ghcr.io/org/debug-server:latest'
+/** The image `cloud:up` runs when --image is not given: the reference server, built offline when missing. */
+export const DEFAULT_IMAGE = referenceImageRef()
 export const DEFAULT_PORTS = '127.0.0.1:8080:8080'
 
 /** The parsed stack flags common to cloud:up and cloud:plan. */

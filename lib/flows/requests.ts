@@ -26,6 +26,8 @@ export interface Asker {
 export interface UpRequest extends StackRequest, Asker {
   readinessTimeoutMs: number
   healthTimeoutMs: number
+  /** Mint new API and runner tokens for an existing stack (its container is recreated with them). */
+  rotateTokens: boolean
 }
 
 export interface DestroyRequest extends Asker {

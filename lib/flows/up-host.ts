@@ -51,8 +51,16 @@ export class RunGate {
     return this.approved
   }
 
-  /** Apply `planned` if it changes anything (asking first, once per run); the phase's outputs either way. */
-  async applyIfChanged(planned: PlannedPhase, after: string[] = []): Promise<TfOutputs> {
+  /**
+   * Apply `planned` if it changes anything (asking first, once per run); the phase's outputs either way.
+   * `approved` is recorded on the stack with the approval, before the apply (new tokens: the container that
+   * the apply creates has them, so the record must too, even if the apply fails midway).
+   */
+  async applyIfChanged(
+    planned: PlannedPhase,
+    after: string[] = [],
+    approved: Partial<StackRecord> = {},
+  ): Promise<TfOutputs> {
     const { phase } = planned.spec
     if (!planned.hasChanges || !planned.summary) {
       this.session.rt.out.success(`${PHASE_LABEL[phase]}: no changes.`)
@@ -62,7 +70,7 @@ export class RunGate {
       await this.session.approve([...this.stackLines, ...describePlan(phase, planned.summary), ...after])
       this.approved = true
     }
-    await updateStack(this.session.store, this.session.stackName, 'applying')
+    await updateStack(this.session.store, this.session.stackName, 'applying', approved)
     return applyPhase(planned)
   }
 }

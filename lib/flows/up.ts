@@ -1,7 +1,7 @@
 /**
  * `cloud:up` as a list of named steps inside a stack session: the record (minted when new) → the host (a cloud
- * provider's host phase and readiness wait, or the existing host) → the app phase → health check → ready. The
- * person is asked once, before the first change. Every step persists what it learned, so a failed or
+ * provider's host phase and readiness wait, or the existing host) → the image in the host's engine (lib/flows/
+ * image.ts) → the app phase → health check → ready. The person is asked once, before the first change. Every step persists what it learned, so a failed or
  * interrupted run leaves a record that a re-run (which converges) or `cloud:destroy` can use.
  */
 import { CliError, ExitCode } from '../errors.ts'
@@ -11,9 +11,10 @@ import { requireStack, updateStack } from '../state/records.ts'
 import type { PortMapping, StackRecord } from '../state/schema.ts'
 import { isLoopback } from './flags.ts'
 import { checkAppHealth } from './health.ts'
+import { ensureAppImage, isReferenceRef, prepareImageArchive } from './image.ts'
 import { buildAppInputs } from './inputs.ts'
 import { buildAppPhase, planPhase } from './phase.ts'
-import { mintStackRecord, registerSecrets } from './record.ts'
+import { mintStackRecord, mintToken, registerSecrets } from './record.ts'
 import type { UpRequest } from './requests.ts'
 import type { FlowRuntime } from './runtime.ts'
 import { runStackSession, type StackSession } from './session.ts'
@@ -40,10 +41,12 @@ export async function runUp(rt: FlowRuntime, req: UpRequest): Promise<UpResult> 
     const credentials = await s.credentials(provider)
     const initial = await ensureRecord(s, provider, req)
     return s.recordingFailures(async () => {
-      const gate = new RunGate(s, describeStack(req, initial))
+      const gate = new RunGate(s, describeStack(req, initial, provider))
+      const archive = provider.host ? await prepareImageArchive(s.rt, req.image) : undefined
       const reached = provider.host
         ? await bringUpHost(s, gate, provider.host, req, initial, credentials)
         : await reachExistingHost(s, req, initial)
+      await ensureAppImage(s.rt, reached.target, req.image, archive)
       return deployApp(s, gate, req, reached)
     })
   })
@@ -52,16 +55,25 @@ export async function runUp(rt: FlowRuntime, req: UpRequest): Promise<UpResult> 
   return { ...result, timings: { totalMs, terraformMs: terraform, waitMs: wait, humanMs: human } }
 }
 
-/** The app phase on the reached host, the health check, and the stack recorded as ready. */
+/**
+ * The app phase on the reached host, the health check, and the stack recorded as ready. With --rotate-tokens
+ * the container is planned with new tokens, which are recorded only once the person approved (a refusal keeps
+ * the running server and the record on the same, old tokens).
+ */
 async function deployApp(
   s: StackSession,
   gate: RunGate,
   req: UpRequest,
-  { record, target }: ReachedHost,
+  reached: ReachedHost,
 ): Promise<Omit<UpResult, 'timings'>> {
+  const { target } = reached
+  const record = req.rotateTokens
+    ? { ...reached.record, tokens: { api: mintToken(), runner: mintToken() } }
+    : reached.record
+  registerSecrets(s.rt, record)
   s.rt.out.step('App phase: the debug-server container')
   const app = await planPhase(s.rt, await buildAppPhase(s, record, buildAppInputs(req, record, target)))
-  const outputs = await gate.applyIfChanged(app)
+  const outputs = await gate.applyIfChanged(app, [], req.rotateTokens ? { tokens: record.tokens } : {})
   s.rt.out.step(`Health check: GET /healthz on port ${req.ports[0]?.external}`)
   await s.rt.time('wait', () => checkAppHealth(s.rt.proc, target, req.ports, req.healthTimeoutMs))
   const endpoints = endpointsOf(outputs.endpoint_urls?.value)
@@ -88,9 +100,15 @@ function endpointsOf(urls: unknown): { name: string; url: string }[] {
   return Object.entries(urls as Record<string, unknown>).map(([name, url]) => ({ name, url: String(url) }))
 }
 
-/** The lines that open the gate's summary: which stack, where, what, and every address a port is bound to. */
-function describeStack(req: UpRequest, record: StackRecord): string[] {
+/**
+ * The lines that open the gate's summary: which stack, where, what, every address a port is bound to, what
+ * happens after the approval and how long that usually takes.
+ */
+function describeStack(req: UpRequest, record: StackRecord, provider: ProviderModule): string[] {
   const bind = (p: PortMapping) => `${p.ip}:${p.external}->${p.internal}/${p.protocol}`
+  const steps = provider.host
+    ? `the VM is created, cloud-init installs Docker, ${isReferenceRef(req.image) ? 'the image is loaded onto it over SSH' : 'its engine pulls the image'}, then the container starts and answers GET /healthz`
+    : `the container ${req.stackName} starts from that image and answers GET /healthz`
   return [
     `Stack ${req.stackName} (${record.status === 'planned' ? 'new' : record.status}) on ${req.provider}, operator ${req.operator}`,
     `  size ${record.size ?? '-'}, location ${record.location ?? '-'}, image ${req.image}`,
@@ -101,6 +119,13 @@ function describeStack(req: UpRequest, record: StackRecord): string[] {
         (p) =>
           `WARNING: ${bind(p)} is reachable from the network, not only through cloud:connect (--expose).`,
       ),
+    ...(req.rotateTokens
+      ? [
+          'Token rotation: new API and runner tokens; the container is recreated with them and the old ones stop working.',
+        ]
+      : []),
+    `What happens: ${steps}; the tokens and addresses are recorded in your encrypted state.`,
+    `How long: ${provider.usualUpTime}.`,
   ]
 }
 
@@ -128,4 +153,32 @@ async function ensureRecord(s: StackSession, provider: ProviderModule, req: UpRe
   }
   registerSecrets(s.rt, record)
   return record
+}
+
+/**
+ * What the success message says after the stack is up: where the server is, and the exact commands of day two
+ * with the flags this run was given that they need too (the operator, a non-default SSH key).
+ */
+export function describeNextSteps(
+  result: Pick<UpResult, 'stack' | 'dockerHost' | 'endpoints'>,
+  flags: { operator: string | undefined; 'ssh-key': string | undefined },
+): string[] {
+  const local = result.dockerHost.startsWith('unix://')
+  const operator = flags.operator === undefined ? '' : ` --operator ${flags.operator}`
+  const sshKey = flags['ssh-key'] === undefined ? '' : ` --ssh-key ${flags['ssh-key']}`
+  const reach = `--stack-name ${result.stack}${operator}${sshKey}`
+  const call = `sh -c 'curl -s -H "Authorization: Bearer $DEBUG_SERVER_API_TOKEN" "$DEBUG_SERVER_URL/api/v1/status"'`
+  return [
+    `  Docker host: ${result.dockerHost}`,
+    ...result.endpoints.map(
+      (e) =>
+        `  URL (${e.name}): ${e.url} ${local ? '(on this machine)' : '(on the host: through cloud:connect)'}`,
+    ),
+    'Next:',
+    `  npm run cloud:connect -- ${reach} --exec -- ${call}`,
+    `      calls the API with the minted token (asks you to type ${result.stack})${local ? '' : '; without --exec: tunnels until Ctrl-C'}`,
+    `  npm run cloud:logs -- ${reach} --tail 50`,
+    `  npm run cloud:status -- --refresh${operator}${sshKey}`,
+    `  npm run cloud:destroy -- ${reach}`,
+  ]
 }

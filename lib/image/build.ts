@@ -1,20 +1,18 @@
 /**
- * `npm run image:reference`: build the reference debug server image offline and load it into a Docker
- * engine, or find that the engine already has exactly this image and do nothing.
+ * `npm run image:reference` (and cloud:up, when the image is missing): build the reference debug server image
+ * offline and load it into a Docker engine, or find that the engine already has exactly this image and do nothing.
  *
  * "Nothing changed" is decided by content: the archive is assembled in memory (busybox, the scripts, the
  * config), and its inputs digest is compared with the `debug-cloud.inputs` label of the image the engine has
  * under the same tag. That works with either image store (the id itself is the config digest only in the
  * classic one).
  */
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { chmod, writeFile } from 'node:fs/promises'
 import { CliError } from '../errors.ts'
 import type { Proc } from '../proc.ts'
 import { buildReferenceArchive, type ReferenceArchive, readServerScripts } from './archive.ts'
 import { readBusyboxPackage } from './busybox.ts'
-import { inspectImage, loadImageArchive } from './docker.ts'
+import { type DockerEngine, inspectImage, loadImageArchive } from './docker.ts'
 import { LABELS } from './reference.ts'
 
 export interface BuildResult {
@@ -52,29 +50,29 @@ export class ImageLoadMismatchError extends CliError {
   }
 }
 
-/** Build the reference image into the engine at `dockerHost` unless it already has the same one. */
-export async function buildReferenceImage(options: { proc: Proc; dockerHost: string }): Promise<BuildResult> {
-  const { proc, dockerHost } = options
-  const archive = await prepareReferenceArchive(proc)
+/**
+ * Build the reference image into `engine` unless it already has the same one. `archive` is one assembled
+ * earlier (cloud:up prepares it before the gate, so a missing busybox-static is said before anything changes).
+ */
+export async function buildReferenceImage(options: {
+  proc: Proc
+  engine: DockerEngine
+  archive?: ReferenceArchive
+}): Promise<BuildResult> {
+  const { proc, engine } = options
+  const archive = options.archive ?? (await prepareReferenceArchive(proc))
   const result = (id: string, built: boolean): BuildResult => ({
     ref: archive.ref,
     id,
     built,
     inputs: archive.inputs,
-    dockerHost,
+    dockerHost: engine.dockerHost,
   })
-  const current = await inspectImage(proc, dockerHost, archive.ref)
+  const current = await inspectImage(proc, engine, archive.ref)
   if (current?.labels[LABELS.inputs] === archive.inputs) return result(current.id, false)
-  const dir = await mkdtemp(join(tmpdir(), 'debug-cloud-image-'))
-  try {
-    const path = join(dir, 'reference-server.tar')
-    await writeFile(path, archive.bytes)
-    await loadImageArchive(proc, dockerHost, path)
-  } finally {
-    await rm(dir, { recursive: true, force: true })
-  }
-  const loaded = await inspectImage(proc, dockerHost, archive.ref)
+  await loadImageArchive(proc, engine, archive.bytes)
+  const loaded = await inspectImage(proc, engine, archive.ref)
   if (loaded?.labels[LABELS.inputs] !== archive.inputs)
-    throw new ImageLoadMismatchError(archive.ref, dockerHost)
+    throw new ImageLoadMismatchError(archive.ref, engine.dockerHost)
   return result(loaded.id, true)
 }

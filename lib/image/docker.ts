@@ -1,10 +1,14 @@
 /**
- * The few Docker engine questions the image code asks, through the docker CLI (`-H <dockerHost>`, so
- * unix:// and ssh:// hosts both work; ssh:// uses the docker CLI's own ssh and your ssh configuration).
+ * The few Docker engine questions the image code and the flows ask, through the docker CLI: `-H <dockerHost>`
+ * for a local socket (or an ssh:// URL, with the CLI's own ssh and your ssh configuration), or the host's own
+ * docker CLI over the pinned SSH connection.
  */
 import { CliError, describeError, ExitCode } from '../errors.ts'
 import { buildChildEnv, type Proc, type RunResult } from '../proc.ts'
+import { HostKeyMismatchError } from '../ssh/errors.ts'
 import { verifyDockerSocket } from '../ssh/health.ts'
+import { isHostKeyFailure } from '../ssh/ready.ts'
+import { buildSshArgs, type SshTarget } from '../ssh/target.ts'
 
 export type ImageStatus = 'present' | 'absent'
 
@@ -42,37 +46,72 @@ export class DockerEngineError extends CliError {
   }
 }
 
-async function docker(proc: Proc, dockerHost: string, args: readonly string[]): Promise<RunResult> {
+/**
+ * A Docker engine as the launcher reaches it: a local socket (`unix://…`) through the docker CLI's `-H`, or a
+ * host over the pinned SSH connection, where the host's own docker CLI runs (never the CLI's own ssh, which would
+ * trust your ssh configuration instead of the pinned key).
+ */
+export interface DockerEngine {
+  dockerHost: string
+  ssh?: SshTarget
+}
+
+/** One word for the remote shell: ssh joins its command's words with spaces, and the host's shell splits them. */
+function quoteForShell(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`
+}
+
+/** argv of `docker <args>` against `engine`: over pinned SSH (each word quoted for the host's shell), or with `-H`. */
+export function buildDockerArgv(engine: DockerEngine, args: readonly string[]): string[] {
+  return engine.ssh
+    ? buildSshArgs(engine.ssh, ['docker', ...args].map(quoteForShell))
+    : ['docker', '-H', engine.dockerHost, ...args]
+}
+
+async function docker(
+  proc: Proc,
+  engine: DockerEngine,
+  args: readonly string[],
+  options: { input?: Buffer; signal?: AbortSignal } = {},
+): Promise<RunResult> {
+  const { dockerHost } = engine
   // A local socket is pinged first: a clearer answer than the CLI's when no engine listens.
-  if (dockerHost.startsWith('unix://'))
+  if (!engine.ssh && dockerHost.startsWith('unix://'))
     await verifyDockerSocket(dockerHost).catch((error: unknown) => {
       throw new DockerEngineError(dockerHost, error)
     })
-  return proc.run(['docker', '-H', dockerHost, ...args], { env: buildChildEnv() })
+  const result = await proc.run(buildDockerArgv(engine, args), { env: buildChildEnv(), ...options })
+  if (engine.ssh && isHostKeyFailure(result.stderr)) throw new HostKeyMismatchError(engine.ssh.host)
+  return result
 }
 
-async function mustDocker(proc: Proc, dockerHost: string, args: readonly string[]): Promise<string> {
-  const result = await docker(proc, dockerHost, args)
-  if (result.exitCode !== 0) throw new DockerCommandError(dockerHost, args.join(' '), result.stderr)
+async function mustDocker(
+  proc: Proc,
+  engine: DockerEngine,
+  args: readonly string[],
+  options: { input?: Buffer; signal?: AbortSignal } = {},
+): Promise<string> {
+  const result = await docker(proc, engine, args, options)
+  if (result.exitCode !== 0) throw new DockerCommandError(engine.dockerHost, args.join(' '), result.stderr)
   return result.stdout
 }
 
-/** Whether the engine at `dockerHost` has an image tagged `ref` (never pulls). */
-export async function imageStatus(proc: Proc, dockerHost: string, ref: string): Promise<ImageStatus> {
+/** Whether `engine` has an image tagged `ref` (never pulls). */
+export async function imageStatus(proc: Proc, engine: DockerEngine, ref: string): Promise<ImageStatus> {
   // `image ls <ref>` answers "none" with exit 0 and an empty list, unlike `inspect`, whose "no such image"
   // shares its exit code with every other failure.
-  const ids = await mustDocker(proc, dockerHost, ['image', 'ls', '--no-trunc', '--format', '{{.ID}}', ref])
+  const ids = await mustDocker(proc, engine, ['image', 'ls', '--no-trunc', '--format', '{{.ID}}', ref])
   return ids.trim() === '' ? 'absent' : 'present'
 }
 
 /** The id and labels of the image tagged `ref`, or undefined when the engine has none. */
 export async function inspectImage(
   proc: Proc,
-  dockerHost: string,
+  engine: DockerEngine,
   ref: string,
 ): Promise<ImageInfo | undefined> {
-  if ((await imageStatus(proc, dockerHost, ref)) === 'absent') return undefined
-  const out = await mustDocker(proc, dockerHost, [
+  if ((await imageStatus(proc, engine, ref)) === 'absent') return undefined
+  const out = await mustDocker(proc, engine, [
     'image',
     'inspect',
     '--format',
@@ -87,7 +126,41 @@ export async function inspectImage(
   }
 }
 
-/** `docker load` an image archive file into the engine at `dockerHost`. */
-export async function loadImageArchive(proc: Proc, dockerHost: string, archivePath: string): Promise<void> {
-  await mustDocker(proc, dockerHost, ['image', 'load', '--quiet', '--input', archivePath])
+/** `docker load` an image archive (its bytes, on the CLI's stdin: so over SSH too) into `engine`. */
+export async function loadImageArchive(proc: Proc, engine: DockerEngine, archive: Buffer): Promise<void> {
+  await mustDocker(proc, engine, ['image', 'load', '--quiet'], { input: archive })
+}
+
+/** What an image reference may hold; it goes into an HTTP request line, so nothing else is sent. */
+const IMAGE_REF = /^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/
+
+/**
+ * Ask `engine` whether the registry of `ref` has it, without pulling anything: the Engine API's
+ * `GET /distribution/<ref>/json` (what `docker service create` asks), so the engine's own registry settings
+ * (mirrors, insecure registries, proxies) decide, as they will for the pull. It is sent through
+ * `docker system dial-stdio`, the CLI's raw connection to the engine API, locally or over the pinned SSH
+ * connection alike. The engine fetches the manifest and the image config, never a layer.
+ */
+export async function inspectRegistryImage(
+  proc: Proc,
+  engine: DockerEngine,
+  ref: string,
+  signal: AbortSignal,
+): Promise<{ ok: true } | { ok: false; reason: string }> {
+  if (!IMAGE_REF.test(ref)) return { ok: false, reason: `"${ref}" is not an image reference` }
+  const request = `GET /distribution/${ref}/json HTTP/1.0\r\nHost: docker\r\n\r\n`
+  const result = await docker(proc, engine, ['system', 'dial-stdio'], { input: Buffer.from(request), signal })
+  if (signal.aborted) return { ok: false, reason: 'the question was cancelled' }
+  const status = /^HTTP\/1\.[01] (\d{3})/.exec(result.stdout)?.[1]
+  if (status === undefined)
+    throw new DockerCommandError(engine.dockerHost, 'system dial-stdio', result.stderr)
+  if (status === '200') return { ok: true }
+  const body = result.stdout.slice(result.stdout.indexOf('\r\n\r\n') + 4)
+  let message = body.trim()
+  try {
+    message = String((JSON.parse(body) as { message?: unknown }).message ?? message)
+  } catch {
+    // Not the engine's JSON error: its text is the reason.
+  }
+  return { ok: false, reason: `its registry answered ${status}: ${message || 'no reason given'}` }
 }

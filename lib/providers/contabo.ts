@@ -61,4 +61,6 @@ export const contabo: ProviderModule = {
   destroyWarning:
     'On Contabo, destroy CANCELS THE CONTRACT of the instance: billing runs to the end of the paid period and ' +
     'a new instance later costs a new setup fee.',
+  usualUpTime:
+    'usually 10–20 minutes from here: Contabo provisions a new VM in several minutes, then cloud-init installs Docker (an estimate, not measured here)',
 }

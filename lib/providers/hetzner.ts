@@ -37,4 +37,6 @@ export const hetzner: ProviderModule = {
   defaultSize: 'cx23',
   defaultLocation: 'fsn1',
   destroyWarning: null,
+  usualUpTime:
+    'usually 3–6 minutes from here: the VM about 1 minute, then cloud-init installing Docker 2–4 minutes (an estimate, not measured here)',
 }

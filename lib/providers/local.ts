@@ -7,4 +7,5 @@ export const local: ProviderModule = {
   defaultSize: null,
   defaultLocation: null,
   destroyWarning: null,
+  usualUpTime: 'usually under 30 s from here (the container and its health check)',
 }

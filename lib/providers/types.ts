@@ -44,4 +44,6 @@ export interface ProviderModule {
   defaultLocation: string | null
   /** Said before a destroy is approved, when destroy means more than "delete". */
   destroyWarning: string | null
+  /** How long a new stack's `cloud:up` usually takes there after the approval, said at the gate (docs/spec.md). */
+  usualUpTime: string
 }

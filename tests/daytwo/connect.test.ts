@@ -3,7 +3,9 @@
  * through the Docker socket forwarded only with --docker and a typed approval, CI and agents refused even for app
  * ports, Ctrl-C and --close leave no ssh process or socket behind, busy ports move (or fail with --strict-ports),
  * a wrong pinned host key is refused and named, and the API token reaches an env file (0600) and an --exec'd
- * command only after a person typed the stack name.
+ * command only after a person typed the stack name. The server is the reference server: through the tunnel its
+ * API answers 200 with the minted token and 401 without, and after `cloud:up --rotate-tokens` the old token is
+ * 401 and the new one 200.
 
  */
 import { createHash } from 'node:crypto'
@@ -20,7 +22,7 @@ import { httpStatus } from '../../lib/ssh/health.ts'
 import { operatorPaths } from '../../lib/state/paths.ts'
 import { requireStack } from '../../lib/state/records.ts'
 import { testUnless, whyNotRoot } from '../helpers/skip.ts'
-import { APP_PORT, bringUp, type LiveStack, OPERATOR, STACK } from './stack.ts'
+import { APP_PORT, bringUp, type LiveStack, OPERATOR, STACK, upArgs } from './stack.ts'
 
 let live: LiveStack | undefined
 const connect = (...args: string[]) =>
@@ -217,6 +219,60 @@ testUnless(
     assert.match(exec.transcript, new RegExp(`^${STACK}$`, 'm'))
     assert.not.match(exec.transcript, token)
     assert.is(await readConnection(paths(), STACK), undefined, '--exec closes the tunnels afterwards')
+  },
+)
+
+/**
+ * Run inside `cloud:connect --exec`: GET /api/v1/status through the tunnel with the token it was handed, with
+ * the token given as its argument (if any), and with none; prints the three statuses (never a token).
+ */
+const PROBE = [
+  'const url = process.env.DEBUG_SERVER_URL + "/api/v1/status"',
+  'const get = (token) => fetch(url, token ? { headers: { authorization: "Bearer " + token } } : {}).then((r) => r.status)',
+  'const [minted, given, none] = await Promise.all([get(process.env.DEBUG_SERVER_API_TOKEN), get(process.argv[1]), get()])',
+  'console.log("api minted=" + minted + " given=" + given + " none=" + none)',
+].join('\n')
+
+/** `cloud:connect --exec` the probe, typing the stack name; its output line. */
+async function probeApi(given = ''): Promise<string> {
+  const exec = connect('--exec', '--', process.execPath, '--input-type=module', '-e', PROBE, given)
+  await exec.expect(`Type ${STACK} to continue`)
+  exec.type(`${STACK}\r`)
+  assert.is(await exec.exitCode(), 0, exec.transcript)
+  return /api minted=\d+ given=\d+ none=\d+/.exec(exec.transcript)?.[0] ?? exec.transcript
+}
+
+testUnless(
+  test,
+  whyNotRoot(),
+  'the reference server through the tunnel: 200 with the minted token, 401 without; --rotate-tokens takes effect only once approved',
+  async () => {
+    const tokens = async () => requireStack((await (await live!.store()).read()).doc, STACK).tokens
+    const before = await tokens()
+    assert.is(await probeApi(), 'api minted=200 given=401 none=401')
+
+    const declined = live!.spawn('scripts/up.ts', [...upArgs(live!.host), '--rotate-tokens'])
+    await declined.expect(`Type ${STACK} to continue`, 120_000)
+    declined.type('no\r')
+    assert.is(await declined.exitCode(), ExitCode.gateWrongName, declined.transcript)
+    assert.equal(await tokens(), before, 'a declined rotation records nothing')
+    assert.is(await probeApi(), 'api minted=200 given=401 none=401')
+
+    const rotate = live!.spawn('scripts/up.ts', [...upArgs(live!.host), '--rotate-tokens'])
+    await rotate.expect('Token rotation: new API and runner tokens', 120_000)
+    await rotate.expect('App (container): 1 to add, 0 to change, 1 to destroy.')
+    await rotate.expect(`Type ${STACK} to continue`)
+    rotate.type(`${STACK}\r`)
+    assert.is(await rotate.exitCode(180_000), 0, rotate.transcript)
+    const after = await tokens()
+    assert.is.not(after.api, before.api, 'a new API token is recorded')
+    assert.is.not(after.runner, before.runner, 'a new runner token is recorded')
+    for (const token of [before.api, before.runner, after.api, after.runner])
+      assert.not.ok(rotate.transcript.includes(token), 'no token in the output')
+
+    // The old token is handed to the probe as its argument: 401 now, and the minted (new) one 200.
+    assert.is(await probeApi(before.api), 'api minted=200 given=401 none=401')
+    assert.is(await probeApi(after.api), 'api minted=200 given=200 none=401')
   },
 )
 

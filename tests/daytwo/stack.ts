@@ -31,6 +31,19 @@ export interface LiveStack {
   stop(): Promise<void>
 }
 
+/** `cloud:up`'s flags for the stack on `host`: no --image, so the default, the reference server the host has. */
+export function upArgs(host: TestHost): string[] {
+  return [
+    '--provider', 'local',
+    '--stack-name', STACK,
+    '--operator', OPERATOR,
+    '--docker-host', host.dockerHost,
+    '--known-hosts', host.knownHostsPath,
+    '--ssh-key', host.clientKeyPath,
+    '--ports', `127.0.0.1:${APP_PORT}:${APP_INTERNAL_PORT}`,
+  ] // biome-ignore format: flag/value pairs
+}
+
 /** Start a bench host and run `cloud:up` onto it; throws with the transcript when up fails. */
 export async function bringUp(): Promise<LiveStack> {
   await ensureTestTools()
@@ -47,24 +60,7 @@ export async function bringUp(): Promise<LiveStack> {
     await bench.stop()
   }
   try {
-    const up = spawn('scripts/up.ts', [
-      '--provider',
-      'local',
-      '--stack-name',
-      STACK,
-      '--operator',
-      OPERATOR,
-      '--docker-host',
-      host.dockerHost,
-      '--known-hosts',
-      host.knownHostsPath,
-      '--ssh-key',
-      host.clientKeyPath,
-      '--image',
-      host.image,
-      '--ports',
-      `127.0.0.1:${APP_PORT}:${APP_INTERNAL_PORT}`,
-    ])
+    const up = spawn('scripts/up.ts', upArgs(host))
     await up.expect(`Type ${STACK} to continue`, 120_000)
     up.type(`${STACK}\r`)
     const code = await up.exitCode(180_000)

@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { ExitCode } from '../../lib/errors.ts'
+import { referenceImageRef } from '../../lib/image/reference.ts'
 import { buildChildEnv, realProc } from '../../lib/proc.ts'
 import { projectRoot } from '../../lib/state/paths.ts'
 import { startBench } from '../harness/hosts.ts'
@@ -74,18 +75,29 @@ const PROVIDER_IDS: Record<CloudProvider, string[]> = {
   contabo: ['instance_id', 'ssh_key_secret_id'],
 }
 
-/** up → record → second up is a no-op → destroy (app, then host) → the double's cloud is empty. */
+/**
+ * up → record → second up is a no-op → destroy (app, then host) → the double's cloud is empty. The "VM" starts
+ * without the reference image, as a new one would: its archive is assembled before the gate and loaded over the
+ * pinned SSH connection once the host is ready.
+ */
 async function fullCycle(
   ws: CloudWorkstation,
   stack: string,
   beforeDestroy?: () => Promise<void>,
 ): Promise<string> {
+  const ref = referenceImageRef()
+  const removed = await realProc.run(['docker', '-H', `unix://${host().dockerSocket}`, 'image', 'rm', ref], {
+    env: buildChildEnv(),
+  })
+  assert.is(removed.exitCode, 0, removed.stderr)
   const up = await ws.up(stack)
   assert.is(up.code, 0, up.transcript)
   assertInOrder(up.transcript, [
+    `Image: assembling the reference server ${ref}`,
     'Host phase',
     `Type ${stack} to continue`,
     `Waiting for ${host().address}`,
+    `Loaded ${ref} into ssh://deploy@${host().address}:22 in `,
     'App phase',
     'Health check',
     `Stack ${stack} is up.`,

@@ -1,18 +1,21 @@
 /**
  * The launcher end to end with `--provider local` on the real bench: real OpenTofu and the real docker
  * provider against a test host over ssh:// with a pinned key, approved through a real pseudo-terminal with a
- * clean environment. Then the faults: a wrong pinned host key, a host that stops answering, two runs on one
- * stack, Ctrl-C and SIGKILL mid-apply (a registry that never answers makes the image pull hang), and a leak
- * check over every file and every transcript.
+ * clean environment; without --image the reference server, built into the host's engine before the gate when it
+ * is missing. Then the faults: an image that cannot be had (named before the gate), a wrong pinned host key, a
+ * host that stops answering, two runs on one stack, Ctrl-C and SIGKILL mid-apply (a registry stand-in whose
+ * layer never arrives makes the image pull hang), a failed apply, and a leak check over every file and every
+ * transcript.
  */
 import { existsSync, writeFileSync } from 'node:fs'
-import { createServer, type Server, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { referenceImageRef } from '../../lib/image/reference.ts'
 import { buildChildEnv, realProc } from '../../lib/proc.ts'
 import { startBench } from '../harness/hosts.ts'
 import type { TestBench, TestHost } from '../harness/types.ts'
+import { startStallingRegistry } from '../helpers/registry.ts'
 import { testUnless, whyNotRoot } from '../helpers/skip.ts'
 import { ensureTestTools } from '../helpers/tools.ts'
 import { LauncherEnv } from './launcher-env.ts'
@@ -30,6 +33,7 @@ function portOf(stack: string): number {
   return ports.get(stack)!
 }
 
+/** cloud:up's flags for `stack` on the bench host; without `image`, no --image: the default, the reference server. */
 function upArgs(stack: string, extra: string[] = [], image?: string): string[] {
   return [
     '--provider', 'local',
@@ -37,37 +41,21 @@ function upArgs(stack: string, extra: string[] = [], image?: string): string[] {
     '--docker-host', host.dockerHost,
     '--known-hosts', host.knownHostsPath,
     '--ssh-key', host.clientKeyPath,
-    '--image', image ?? host.image,
+    ...(image === undefined ? [] : ['--image', image]),
     '--ports', `127.0.0.1:${portOf(stack)}:8080`,
     ...extra,
   ] // biome-ignore format: flag/value pairs
 }
 
+const hostDocker = (...args: string[]) =>
+  realProc.run(['docker', '-H', `unix://${host.dockerSocket}`, ...args], { env: buildChildEnv() })
+
 async function containers(): Promise<string> {
-  const done = await realProc.run(
-    ['docker', '-H', `unix://${host.dockerSocket}`, 'ps', '--format', '{{.Names}} {{.Status}}'],
-    {
-      env: buildChildEnv(),
-    },
-  )
-  return done.stdout
+  return (await hostDocker('ps', '--format', '{{.Names}} {{.Status}}')).stdout
 }
 
-/** A "registry" on the host's gateway address that accepts connections and never answers: pulls hang. */
-function startTarpit(): Promise<{ server: Server; ref: string }> {
-  const gateway = host.address.replace(/\.\d+$/, '.1')
-  const sockets = new Set<Socket>()
-  const server = createServer((s) => sockets.add(s))
-  server.on('close', () => {
-    for (const s of sockets) s.destroy()
-  })
-  return new Promise((resolve) => {
-    server.listen(0, gateway, () => {
-      const port = (server.address() as { port: number }).port
-      resolve({ server, ref: `${gateway}:${port}/debug-server:never` })
-    })
-  })
-}
+/** The registry stand-in on the host's gateway address (its layer never arrives: pulls hang). */
+const startRegistry = () => startStallingRegistry(host.address.replace(/\.\d+$/, '.1'))
 
 async function approve(session: ReturnType<LauncherEnv['spawn']>, stack: string): Promise<void> {
   await session.expect(`Type ${stack} to continue`, 120_000)
@@ -90,14 +78,41 @@ test.after(async () => {
 testUnless(
   test,
   skip,
-  'up: plan, typed approval in a pty, apply over pinned ssh://, healthy, recorded ready',
+  'up without --image: the reference server built into the host before the gate, typed approval in a pty, apply over pinned ssh://, healthy, recorded ready, the next commands',
   async () => {
+    const ref = referenceImageRef()
+    assert.is((await hostDocker('image', 'rm', ref)).exitCode, 0, 'the host starts without the image')
     const up = ws.spawn('scripts/up.ts', upArgs('lab'))
-    await up.expect(`  ports 127.0.0.1:${portOf('lab')}->8080/tcp`, 120_000)
+    await up.expect(`Image: building the reference server ${ref} into ${host.dockerHost}`, 120_000)
+    await up.expect(`Loaded ${ref} into ${host.dockerHost} in `, 60_000)
+    await up.expect(`image ${ref}`, 120_000)
+    await up.expect(`  ports 127.0.0.1:${portOf('lab')}->8080/tcp`)
+    await up.expect('What happens: the container lab starts from that image and answers GET /healthz')
+    await up.expect('How long: usually under 30 s from here')
     await up.expect('App (container): 2 to add, 0 to change, 0 to destroy.', 120_000)
     await approve(up, 'lab')
     assert.is(await ws.finish(up), 0, up.transcript)
     assert.match(up.transcript, 'Stack lab is up.')
+    const reach = `--stack-name lab --ssh-key ${host.clientKeyPath}`
+    assert.match(
+      up.transcript,
+      `URL (8080/tcp): http://127.0.0.1:${portOf('lab')} (on the host: through cloud:connect)`,
+    )
+    for (const next of [
+      `npm run cloud:connect -- ${reach} --exec -- sh -c 'curl -s -H "Authorization: Bearer $DEBUG_SERVER_API_TOKEN" "$DEBUG_SERVER_URL/api/v1/status"'`,
+      `npm run cloud:logs -- ${reach} --tail 50`,
+      `npm run cloud:status -- --refresh --ssh-key ${host.clientKeyPath}`,
+      `npm run cloud:destroy -- ${reach}`,
+    ])
+      assert.ok(up.transcript.includes(next), `the success message names: ${next}`)
+    const built = await hostDocker(
+      'image',
+      'inspect',
+      '--format',
+      '{{index .Config.Labels "debug-cloud.reference-server"}}',
+      ref,
+    )
+    assert.is(built.stdout.trim(), '0.1.0', 'the reference image is on the host again')
     assert.match(await containers(), /^lab Up/m)
     const doc = await ws.readState()
     const record = doc.stacks.lab!
@@ -149,6 +164,46 @@ testUnless(
   },
 )
 
+testUnless(
+  test,
+  skip,
+  'an image that cannot be had is named before the gate with what to do (exit 54); nothing is asked or created',
+  async () => {
+    const registry = await startRegistry()
+    try {
+      for (const [stack, image, reason] of [
+        [
+          'noimg-dns',
+          'no-such-registry.invalid/debug-server:1',
+          // Without a resolver in the host's namespace the lookup fails at once, else it may time out.
+          /its registry (answered \d{3}: .*no-such-registry\.invalid|did not answer within 30 s)/,
+        ],
+        ['noimg-404', registry.missingRef, /its registry answered 404: .*manifest unknown/],
+        [
+          'noimg-local',
+          'localhost/debug-cloud/not-built:1',
+          /a localhost\/ name cannot be pulled from a registry/,
+        ],
+      ] as const) {
+        const up = ws.spawn('scripts/up.ts', upArgs(stack, [], image))
+        assert.is(await ws.finish(up), 54, up.transcript)
+        assert.match(up.transcript, `The image ${image} is not in the Docker engine ${host.dockerHost}, and `)
+        assert.match(up.transcript, reason)
+        assert.match(
+          up.transcript,
+          `Leave --image out to run the reference debug server (${referenceImageRef()}`,
+        )
+        assert.match(up.transcript, 'or pass --image with an image that engine already has')
+        assert.not.match(up.transcript, `Type ${stack} to continue`)
+        assert.not.match(up.transcript, 'App (container)')
+        assert.not.match(await containers(), new RegExp(`^${stack} `, 'm'))
+      }
+    } finally {
+      registry.close()
+    }
+  },
+)
+
 testUnless(test, skip, 'a wrong pinned host key is refused and named; no container is created', async () => {
   const wrong = join(ws.dir, 'wrong_known_hosts')
   writeFileSync(
@@ -168,9 +223,9 @@ testUnless(
   skip,
   'Ctrl-C mid-apply: forwarded once, recorded interrupted, lock released, a re-run converges',
   async () => {
-    const { server, ref } = await startTarpit()
+    const registry = await startRegistry()
     try {
-      const up = ws.spawn('scripts/up.ts', upArgs('intr', [], ref))
+      const up = ws.spawn('scripts/up.ts', upArgs('intr', [], registry.ref))
       await approve(up, 'intr')
       await up.expect('docker_image.pulled[0]', 60_000)
       await new Promise((r) => setTimeout(r, 1500))
@@ -178,7 +233,7 @@ testUnless(
       await up.expect('Interrupt received', 10_000)
       assert.is(await ws.finish(up, 90_000), 130, up.transcript)
     } finally {
-      server.close()
+      registry.close()
     }
     assert.is((await ws.readState()).stacks.intr?.status, 'interrupted')
     assert.not.ok(
@@ -197,9 +252,9 @@ testUnless(
   skip,
   'Terraform killed mid-apply: recorded failed with the reason, destroy works from there',
   async () => {
-    const { server, ref } = await startTarpit()
+    const registry = await startRegistry()
     try {
-      const up = ws.spawn('scripts/up.ts', upArgs('killed', [], ref))
+      const up = ws.spawn('scripts/up.ts', upArgs('killed', [], registry.ref))
       await approve(up, 'killed')
       await up.expect('docker_image.pulled[0]', 60_000)
       await new Promise((r) => setTimeout(r, 1500))
@@ -209,7 +264,7 @@ testUnless(
       assert.is(tofu.exitCode, 0, 'a tofu apply was running and got SIGKILL')
       assert.is(await ws.finish(up, 60_000), 50, up.transcript)
     } finally {
-      server.close()
+      registry.close()
     }
     const record = (await ws.readState()).stacks.killed!
     assert.is(record.status, 'failed')
@@ -233,15 +288,19 @@ testUnless(
 )
 
 testUnless(test, skip, 'a failed apply is recorded failed with its Terraform diagnostics', async () => {
-  const up = ws.spawn('scripts/up.ts', upArgs('badimg', [], 'no-such-registry.invalid/debug-server:1'))
-  await approve(up, 'badimg')
+  // The host port lab publishes: the container is created, and starting it fails.
+  const args = upArgs('badport').map((a) =>
+    a === `127.0.0.1:${portOf('badport')}:8080` ? `127.0.0.1:${portOf('lab')}:8080` : a,
+  )
+  const up = ws.spawn('scripts/up.ts', args)
+  await approve(up, 'badport')
   assert.is(await ws.finish(up), 50, up.transcript)
-  const record = (await ws.readState()).stacks.badimg!
+  const record = (await ws.readState()).stacks.badport!
   assert.is(record.status, 'failed')
   assert.ok(record.lastError!.diagnostics.length > 0, 'diagnostics recorded')
   assert.match(
-    record.lastError!.diagnostics[0]!,
-    /^Error: .*\(module\.docker_node\.docker_image\.pulled\[0\]/,
+    record.lastError!.diagnostics.join('\n'),
+    /^Error: .*module\.docker_node\.docker_container\.app/m,
   )
 })
 

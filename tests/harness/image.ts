@@ -2,6 +2,7 @@
  * The bench's debug server is the real reference image (lib/image): its `docker load` archive is written
  * once per bench, then loaded into each host's own dockerd through the host's socket.
  */
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { writeReferenceArchive } from '../../lib/image/build.ts'
 import { loadImageArchive } from '../../lib/image/docker.ts'
@@ -17,6 +18,6 @@ export async function writeBenchImage(benchDir: string): Promise<string> {
 
 /** Load the archive into one host's dockerd (through its socket from the root namespace); returns the ref. */
 export async function loadBenchImage(dockerSocket: string, archivePath: string): Promise<string> {
-  await loadImageArchive(realProc, `unix://${dockerSocket}`, archivePath)
+  await loadImageArchive(realProc, { dockerHost: `unix://${dockerSocket}` }, await readFile(archivePath))
   return referenceImageRef()
 }

@@ -78,7 +78,11 @@ export function buildSshdConfig(host: HostLayout): string {
   ].join('\n')}\n`
 }
 
-/** dockerd argv: own data root, exec root, pidfile and socket; containers under the slot's cgroup parent. */
+/**
+ * dockerd argv: own data root, exec root, pidfile and socket; containers under the slot's cgroup parent. The
+ * gateway is an insecure (plain HTTP) registry address: the tests' registry stand-in (tests/helpers/registry.ts)
+ * listens there without TLS.
+ */
 export function buildDockerdArgv(host: HostLayout): string[] {
   return [
     'dockerd',
@@ -96,6 +100,8 @@ export function buildDockerdArgv(host: HostLayout): string[] {
     `/${host.cgroupParent}`,
     '--shutdown-timeout',
     '2',
+    '--insecure-registry',
+    `${host.gateway}/32`,
     '--log-level',
     'warn',
   ]

@@ -10,8 +10,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { checkReferenceImage } from '../../lib/doctor.ts'
 import { buildReferenceArchive, readServerScripts } from '../../lib/image/archive.ts'
 import { BusyboxMissingError, type BusyboxPackage, readBusyboxPackage } from '../../lib/image/busybox.ts'
+import { referenceImageRef } from '../../lib/image/reference.ts'
 import { buildChildEnv, realProc } from '../../lib/proc.ts'
 import { FakeProc } from '../terraform/fake-proc.ts'
 
@@ -133,6 +135,22 @@ test('a machine without busybox-static gets the package name and the apt-get lin
     assert.is((error as BusyboxMissingError).exitCode, 69)
   }
   assert.equal(proc.calls[0]?.argv.slice(0, 2), ['dpkg-query', '-W'])
+})
+
+test('doctor: an absent reference image without busybox-static fails with the apt-get line', async () => {
+  // An ssh:// engine goes straight to the docker CLI (no socket ping), so the fake answers every call.
+  const proc = new FakeProc([
+    { stdout: [], stderr: [], exitCode: 0 },
+    { stdout: [], stderr: ['dpkg-query: no packages found matching busybox-static'], exitCode: 1 },
+  ])
+  const check = await checkReferenceImage(proc, 'ssh://deploy@192.0.2.7')
+  assert.is(check.level, 'fail')
+  assert.match(
+    check.detail,
+    `${referenceImageRef()} is not on ssh://deploy@192.0.2.7, and cannot be built here`,
+  )
+  assert.match(check.fix ?? '', 'sudo apt-get install busybox-static')
+  assert.equal(proc.calls[0]?.argv.slice(0, 4), ['docker', '-H', 'ssh://deploy@192.0.2.7', 'image'])
 })
 
 test.run()
