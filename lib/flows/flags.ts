@@ -2,7 +2,7 @@
  * Flags shared by cloud:up, cloud:plan and cloud:destroy, and their validation into a typed stack request.
  */
 import { UsageError } from '../errors.ts'
-import { isProviderName, PROVIDERS, type ProviderName } from '../providers/index.ts'
+import { isProviderName, PROVIDERS, type ProviderName } from '../providers/names.ts'
 import { type PortMapping, STACK_NAME } from '../state/schema.ts'
 import type { StackRequest } from './requests.ts'
 import { resolveSshKey } from './targets.ts'

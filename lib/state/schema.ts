@@ -3,7 +3,7 @@
  * every bad path, the secret paths and the redaction all come from it. Also the migrations table (files from a
  * newer version are refused) and the stored form of sessions.
  */
-import { PROVIDERS, type ProviderName } from '../providers/index.ts'
+import { PROVIDERS, type ProviderName } from '../providers/names.ts'
 import { Checker, isPlainObject, type Plain } from './check.ts'
 import { StateSchemaError } from './errors.ts'
 import {
