@@ -62,15 +62,14 @@ function sourceLocations() {
   return {
     name: 'source-locations',
     setup(build) {
-      build.onLoad({ filter: /\.(ts|mjs)$/ }, (args) => {
+      build.onLoad({ filter: /\.ts$/ }, (args) => {
         if (args.path.includes(`${join('/', 'node_modules', '/')}`)) return undefined
-        const loader = args.path.endsWith('.ts') ? 'ts' : 'js'
         const text = readFileSync(args.path, 'utf8')
-        if (!text.includes('import.meta.')) return { contents: text, loader }
+        if (!text.includes('import.meta.')) return { contents: text, loader: 'ts' }
         const contents = text
           .replaceAll('import.meta.dirname', JSON.stringify(dirname(args.path)))
           .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href))
-        return { contents, loader }
+        return { contents, loader: 'ts' }
       })
     },
   }
