@@ -7,7 +7,16 @@
  * stale; `npm ci`/`npm install` build once up front (the `prepare` script).
  */
 import { createHash } from 'node:crypto'
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 
@@ -118,7 +127,7 @@ export async function buildAll() {
   })
   const inputs = Object.keys(result.metafile.inputs)
     .filter((p) => !p.startsWith('node_modules/') && !p.includes('/node_modules/'))
-    .concat(TRACKED)
+    .concat(TRACKED.filter((p) => existsSync(join(ROOT, p))))
     .sort()
   /** @type {Record<string, [number, number, string]>} */
   const files = {}
@@ -138,6 +147,7 @@ export async function buildAll() {
 /**
  * Files that decide the build besides the sources in the metafile: this build script, and the installed
  * packages (npm rewrites node_modules/.package-lock.json on every install), since packages are bundled.
+ * One that does not exist at build time (another package manager) is not tracked.
  */
 const TRACKED = ['bin/build.mjs', 'node_modules/.package-lock.json', 'package.json']
 
