@@ -6,14 +6,14 @@ import { readFile } from 'node:fs/promises'
 import { closest } from './cli/args.ts'
 import { formatTable, type Output } from './cli/output.ts'
 import { locateCredentials } from './credentials.ts'
+import type { CredentialVerb } from './credentials-verbs.ts'
 import { UsageError } from './errors.ts'
 import { refuse } from './gate/index.ts'
 import { askHidden } from './gate/prompt.ts'
 import { PROVIDERS, providerModule } from './providers/index.ts'
 import type { StateStore } from './state/store.ts'
 
-export const CREDENTIAL_VERBS = ['set', 'list', 'remove'] as const
-export type CredentialVerb = (typeof CREDENTIAL_VERBS)[number]
+export { CREDENTIAL_VERBS, type CredentialVerb } from './credentials-verbs.ts'
 
 /** Every credential name some provider asks for, with the providers that ask. */
 export function knownCredentials(): Map<string, string[]> {

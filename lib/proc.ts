@@ -4,7 +4,19 @@
  * array (zx quotes every item; `exec` replaces the wrapping shell so signals reach the tool itself).
  */
 import { spawn as nodeSpawn, type SpawnOptions } from 'node:child_process'
-import { type ProcessPromise, $ as zx$ } from 'zx'
+import { createRequire } from 'node:module'
+import type { ProcessPromise } from 'zx'
+
+/**
+ * zx is loaded on the first child, not at start-up: it is the largest package here and most `--help` or
+ * read-only commands start none. Loaded with require (zx ships CommonJS) because `start` must stay
+ * synchronous; the precompiled build leaves it to node to resolve.
+ */
+let zx: typeof import('zx') | undefined
+const loadZx = (): typeof import('zx') => {
+  zx ??= createRequire(import.meta.url)('zx') as typeof import('zx')
+  return zx
+}
 
 export type Env = Record<string, string>
 
@@ -76,7 +88,7 @@ function spawnZx(argv: readonly string[], options: RunOptions): ProcessPromise {
   if (argv.length === 0) throw new Error('proc: empty argv')
   const stdio = options.stdio ?? 'pipe'
   // Every zx default that ZX_* variables could change is pinned here.
-  const $ = zx$({
+  const $ = loadZx().$({
     env: options.env,
     cwd: options.cwd ?? process.cwd(),
     shell: '/bin/bash',

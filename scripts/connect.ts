@@ -1,7 +1,6 @@
 /** cloud:connect — pinned SSH tunnels to a stack's app ports and Docker socket. See docs/cli.md. */
 
 import { runMain } from '../lib/cli/main.ts'
-import { runConnectCommand } from '../lib/daytwo/connect-command.ts'
 import { stackFlags } from '../lib/flows/flags.ts'
 
 const spec = {
@@ -54,4 +53,7 @@ const spec = {
   npm run cloud:connect -- --stack-name debug-dev --close`,
 } as const
 
-await runMain(spec, ({ flags, positionals, out }) => runConnectCommand(flags, positionals, out))
+await runMain(spec, async ({ flags, positionals, out }) => {
+  const { runConnectCommand } = await import('../lib/daytwo/connect-command.ts')
+  return runConnectCommand(flags, positionals, out)
+})

@@ -3,10 +3,8 @@
  * Keep provider credentials (HCLOUD_TOKEN, CNTB_…) in your encrypted, sealed state instead of .env.
  */
 import { runMain } from '../lib/cli/main.ts'
-import { CREDENTIAL_VERBS, type CredentialVerb, runCredentials } from '../lib/credentials-command.ts'
+import { CREDENTIAL_VERBS, type CredentialVerb } from '../lib/credentials-verbs.ts'
 import { UsageError } from '../lib/errors.ts'
-import { openOperatorStore } from '../lib/gate/unlock.ts'
-import { resolveOperator } from '../lib/state/operator.ts'
 
 const spec = {
   name: 'npm run credentials --',
@@ -33,6 +31,9 @@ function verifyVerb(verb: string | undefined): CredentialVerb {
 
 await runMain(spec, async ({ flags, positionals, out }) => {
   const verb = verifyVerb(positionals[0])
+  const { resolveOperator } = await import('../lib/state/operator.ts')
+  const { openOperatorStore } = await import('../lib/gate/unlock.ts')
+  const { runCredentials } = await import('../lib/credentials-command.ts')
   const operator = await resolveOperator({ flag: flags.operator })
   const store = await openOperatorStore({ operator, command: `credentials ${verb}`, out })
   return runCredentials({ store, out, verb, args: positionals.slice(1), fromFile: flags['from-file'] })

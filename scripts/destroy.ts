@@ -1,10 +1,6 @@
 /** cloud:destroy — remove a stack's container and VM behind the human gate. See docs/cli.md. */
 import { runMain } from '../lib/cli/main.ts'
-import { runDestroy } from '../lib/flows/destroy.ts'
 import { resolveStackName, stackFlags } from '../lib/flows/flags.ts'
-import { resolveOperatorForGate } from '../lib/flows/operator.ts'
-import { createRuntime } from '../lib/flows/runtime.ts'
-import { resolveSshKey } from '../lib/flows/targets.ts'
 
 const spec = {
   name: 'npm run cloud:destroy --',
@@ -37,6 +33,10 @@ const spec = {
 } as const
 
 await runMain(spec, async ({ flags, out }) => {
+  const { resolveOperatorForGate } = await import('../lib/flows/operator.ts')
+  const { createRuntime } = await import('../lib/flows/runtime.ts')
+  const { runDestroy } = await import('../lib/flows/destroy.ts')
+  const { resolveSshKey } = await import('../lib/flows/targets.ts')
   const operator = await resolveOperatorForGate(flags.operator)
   const rt = await createRuntime(out, flags['tf-bin'])
   try {

@@ -2,10 +2,7 @@
 
 import { runMain } from '../lib/cli/main.ts'
 import { formatTable } from '../lib/cli/output.ts'
-import { runDoctor } from '../lib/doctor.ts'
 import { ExitCode } from '../lib/errors.ts'
-import { resolveSshKey } from '../lib/flows/targets.ts'
-import { realProc } from '../lib/proc.ts'
 
 const spec = {
   name: 'npm run doctor --',
@@ -30,6 +27,9 @@ const spec = {
 } as const
 
 await runMain(spec, async ({ flags, out }) => {
+  const { runDoctor } = await import('../lib/doctor.ts')
+  const { resolveSshKey } = await import('../lib/flows/targets.ts')
+  const { realProc } = await import('../lib/proc.ts')
   const checks = await runDoctor(realProc, {
     operator: flags.operator,
     sshKey: resolveSshKey(flags['ssh-key']),

@@ -5,9 +5,7 @@
 import { runMain } from '../lib/cli/main.ts'
 import { UsageError } from '../lib/errors.ts'
 import { DEFAULT_LOCAL_DOCKER_HOST } from '../lib/flows/targets.ts'
-import { buildReferenceImage, writeReferenceArchive } from '../lib/image/build.ts'
 import { referenceImageRef } from '../lib/image/reference.ts'
-import { realProc } from '../lib/proc.ts'
 
 const spec = {
   name: 'npm run image:reference --',
@@ -39,6 +37,8 @@ const spec = {
 
 await runMain(spec, async ({ flags, positionals, out }) => {
   if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}".`)
+  const { buildReferenceImage, writeReferenceArchive } = await import('../lib/image/build.ts')
+  const { realProc } = await import('../lib/proc.ts')
   const started = performance.now()
   const seconds = () => ((performance.now() - started) / 1000).toFixed(1)
   if (flags.archive !== undefined) {

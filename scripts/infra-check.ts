@@ -3,8 +3,7 @@
  * Terraform module, example and stack. Exit 1 when any check fails; skips are listed with their reason.
  */
 import { runMain } from '../lib/cli/main.ts'
-import { type CheckResult, runInfraCheck } from '../lib/infra/check.ts'
-import { realProc } from '../lib/proc.ts'
+import type { CheckResult } from '../lib/infra/check.ts'
 
 const spec = {
   name: 'npm run infra:check --',
@@ -15,6 +14,8 @@ const spec = {
 } as const
 
 await runMain(spec, async ({ out }) => {
+  const { runInfraCheck } = await import('../lib/infra/check.ts')
+  const { realProc } = await import('../lib/proc.ts')
   const line = (r: CheckResult) => {
     const label = {
       pass: out.color.green('PASS'),

@@ -1,7 +1,5 @@
 /** npm run cloud:lock -- [--operator name]: end this terminal session's unlock at once. */
 import { runMain } from '../lib/cli/main.ts'
-import { lockSession } from '../lib/gate/unlock.ts'
-import { resolveOperator } from '../lib/state/operator.ts'
 
 const spec = {
   name: 'npm run cloud:lock --',
@@ -13,6 +11,8 @@ const spec = {
 } as const
 
 await runMain(spec, async ({ flags, out }) => {
+  const { resolveOperator } = await import('../lib/state/operator.ts')
+  const { lockSession } = await import('../lib/gate/unlock.ts')
   const operator = await resolveOperator({ flag: flags.operator })
   const locked = await lockSession(operator)
   if (out.json) out.emitJson({ ok: true, locked })

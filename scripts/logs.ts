@@ -1,10 +1,7 @@
 /** cloud:logs — stream the debug server's container logs over pinned SSH, secrets redacted. See docs/cli.md. */
 import { runMain } from '../lib/cli/main.ts'
-import { streamLogs } from '../lib/daytwo/logs.ts'
-import { openStack } from '../lib/daytwo/stack.ts'
 import { UsageError } from '../lib/errors.ts'
 import { resolveStackName, stackFlags } from '../lib/flows/flags.ts'
-import { realProc } from '../lib/proc.ts'
 
 const spec = {
   name: 'npm run cloud:logs --',
@@ -39,6 +36,9 @@ await runMain(spec, async ({ flags, out }) => {
   if (flags['stack-name'] === undefined)
     throw new UsageError('--stack-name is required.', 'List your stacks with `npm run cloud:status`.')
   if (out.json) throw new UsageError('cloud:logs has no --json output: it prints the log lines as they are.')
+  const { openStack } = await import('../lib/daytwo/stack.ts')
+  const { streamLogs } = await import('../lib/daytwo/logs.ts')
+  const { realProc } = await import('../lib/proc.ts')
   const stack = await openStack({
     operator: flags.operator,
     stack: resolveStackName(flags['stack-name'], 'dev'),

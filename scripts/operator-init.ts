@@ -4,7 +4,6 @@
  * it, and the operator's profile and .sops.yaml under secrets/operators/<name>/.
  */
 import { runMain } from '../lib/cli/main.ts'
-import { runOperatorInit } from '../lib/operator-command.ts'
 
 const spec = {
   name: 'npm run operator:init --',
@@ -44,4 +43,7 @@ const spec = {
   ],
 } as const
 
-await runMain(spec, ({ flags, out }) => runOperatorInit(flags, out))
+await runMain(spec, async ({ flags, out }) => {
+  const { runOperatorInit } = await import('../lib/operator-command.ts')
+  return runOperatorInit(flags, out)
+})

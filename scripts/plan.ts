@@ -2,9 +2,6 @@
 import { runMain } from '../lib/cli/main.ts'
 import { ExitCode } from '../lib/errors.ts'
 import { buildStackRequest, stackFlags } from '../lib/flows/flags.ts'
-import { resolveOperatorForGate } from '../lib/flows/operator.ts'
-import { describePlanReport, runPlan } from '../lib/flows/plan.ts'
-import { createRuntime } from '../lib/flows/runtime.ts'
 
 const { 'dry-run': _dryRun, ...planFlags } = stackFlags
 
@@ -26,6 +23,9 @@ const spec = {
 } as const
 
 await runMain(spec, async ({ flags, out }) => {
+  const { createRuntime } = await import('../lib/flows/runtime.ts')
+  const { describePlanReport, runPlan } = await import('../lib/flows/plan.ts')
+  const { resolveOperatorForGate } = await import('../lib/flows/operator.ts')
   const rt = await createRuntime(out, flags['tf-bin'])
   try {
     const report = await runPlan(rt, {

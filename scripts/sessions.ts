@@ -5,11 +5,9 @@
 import { closest } from '../lib/cli/args.ts'
 import { runMain } from '../lib/cli/main.ts'
 import { UsageError } from '../lib/errors.ts'
-import { openOperatorStore } from '../lib/gate/unlock.ts'
-import { PROVIDERS, type ProviderName } from '../lib/providers/index.ts'
-import { runSessionVerb, SESSION_VERBS, type SessionVerb } from '../lib/sessions/commands.ts'
+import { PROVIDERS, type ProviderName } from '../lib/providers/names.ts'
+import { SESSION_VERBS, type SessionVerb } from '../lib/sessions/commands.ts'
 import { SESSION_STATUSES, type SessionStatus } from '../lib/sessions/inventory.ts'
-import { resolveOperator } from '../lib/state/operator.ts'
 
 const spec = {
   name: 'npm run cloud:sessions --',
@@ -75,6 +73,9 @@ function verifyVerb(verb: string | undefined): SessionVerb {
 
 await runMain(spec, async ({ flags, positionals, out }) => {
   const verb = verifyVerb(positionals[0])
+  const { resolveOperator } = await import('../lib/state/operator.ts')
+  const { openOperatorStore } = await import('../lib/gate/unlock.ts')
+  const { runSessionVerb } = await import('../lib/sessions/commands.ts')
   const operator = await resolveOperator({ flag: flags.operator })
   return runSessionVerb(verb, {
     store: await openOperatorStore({ operator, command: `cloud:sessions ${verb}`, out }),

@@ -4,14 +4,7 @@
  */
 import { runMain } from '../lib/cli/main.ts'
 import { UsageError } from '../lib/errors.ts'
-import { identityKeyring } from '../lib/gate/keyring.ts'
-import { terminalPassphrases } from '../lib/gate/passphrase.ts'
-import { openOperatorStore } from '../lib/gate/unlock.ts'
-import { realProc } from '../lib/proc.ts'
-import { runStateVerb, STATE_VERBS, type StateVerb } from '../lib/state/commands.ts'
-import { resolveOperator } from '../lib/state/operator.ts'
-import { getTool } from '../lib/tools/spec.ts'
-import { isToolInstalled, whichTool } from '../lib/tools/stamp.ts'
+import { STATE_VERBS, type StateVerb } from '../lib/state/verbs.ts'
 
 const spec = {
   name: 'npm run state --',
@@ -68,6 +61,14 @@ function verifyVerb(verb: string | undefined): StateVerb {
 
 await runMain(spec, async ({ flags, positionals, out }) => {
   const verb = verifyVerb(positionals[0])
+  const { resolveOperator } = await import('../lib/state/operator.ts')
+  const { openOperatorStore } = await import('../lib/gate/unlock.ts')
+  const { runStateVerb } = await import('../lib/state/commands.ts')
+  const { identityKeyring } = await import('../lib/gate/keyring.ts')
+  const { terminalPassphrases } = await import('../lib/gate/passphrase.ts')
+  const { realProc } = await import('../lib/proc.ts')
+  const { getTool } = await import('../lib/tools/spec.ts')
+  const { isToolInstalled, whichTool } = await import('../lib/tools/stamp.ts')
   const operator = await resolveOperator({ flag: flags.operator })
   const store = await openOperatorStore({ operator, command: `state ${verb}`, out })
   return runStateVerb(verb, {

@@ -1,11 +1,7 @@
 /** cloud:status — the operator's stacks, and with --refresh their observed health and drift. See docs/cli.md. */
 import { runMain } from '../lib/cli/main.ts'
-import { openStackState } from '../lib/daytwo/stack.ts'
-import { buildStatusRow, formatStatus, refreshStatusRow } from '../lib/daytwo/status.ts'
 import { ExitCode } from '../lib/errors.ts'
 import { stackFlags } from '../lib/flows/flags.ts'
-import { createRuntime } from '../lib/flows/runtime.ts'
-import { realProc } from '../lib/proc.ts'
 
 const spec = {
   name: 'npm run cloud:status --',
@@ -37,6 +33,9 @@ const spec = {
 } as const
 
 await runMain(spec, async ({ flags, out }) => {
+  const { openStackState } = await import('../lib/daytwo/stack.ts')
+  const { buildStatusRow, formatStatus, refreshStatusRow } = await import('../lib/daytwo/status.ts')
+  const { realProc } = await import('../lib/proc.ts')
   const { store, doc } = await openStackState(flags.operator, 'cloud:status', out)
   const now = new Date()
   let rows = await Promise.all(
@@ -45,6 +44,7 @@ await runMain(spec, async ({ flags, out }) => {
       .map((name) => buildStatusRow(realProc, store.paths, doc, name, now)),
   )
   if (flags.refresh) {
+    const { createRuntime } = await import('../lib/flows/runtime.ts')
     const rt = await createRuntime(out, flags['tf-bin'])
     try {
       await rt.prepareTools()

@@ -4,10 +4,7 @@
  */
 import { runMain } from '../lib/cli/main.ts'
 import { UsageError } from '../lib/errors.ts'
-import { realProc } from '../lib/proc.ts'
-import { installTools } from '../lib/tools/install.ts'
 import { isToolName, listTools } from '../lib/tools/spec.ts'
-import { whichTool } from '../lib/tools/stamp.ts'
 
 const names = listTools().map((t) => t.name)
 
@@ -28,6 +25,7 @@ const spec = {
 
 await runMain(spec, async ({ flags, positionals, out }) => {
   if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}".`)
+  const { whichTool } = await import('../lib/tools/stamp.ts')
   if (flags.which !== undefined) {
     if (!isToolName(flags.which)) throw new UsageError(`Unknown tool "${flags.which}".`)
     const path = whichTool(flags.which)
@@ -35,6 +33,8 @@ await runMain(spec, async ({ flags, positionals, out }) => {
     else out.data(path)
     return 0
   }
+  const { installTools } = await import('../lib/tools/install.ts')
+  const { realProc } = await import('../lib/proc.ts')
   const results = await installTools({ proc: realProc, out })
   if (flags.json) out.emitJson({ ok: true, tools: results })
   return 0

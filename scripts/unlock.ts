@@ -4,13 +4,11 @@
  * (like ssh-add or sudo's timestamp); within it `--yes` may skip the typed confirmation.
  */
 import { runMain } from '../lib/cli/main.ts'
-import { resolveOperatorForGate } from '../lib/flows/operator.ts'
 import {
   UNLOCK_DEFAULT_MINUTES,
   UNLOCK_MAX_MINUTES,
-  unlockSession,
   verifyUnlockMinutes,
-} from '../lib/gate/unlock.ts'
+} from '../lib/gate/unlock-minutes.ts'
 
 const spec = {
   name: 'npm run cloud:unlock --',
@@ -34,6 +32,8 @@ const spec = {
 
 await runMain(spec, async ({ flags, out }) => {
   const minutes = verifyUnlockMinutes(flags.minutes)
+  const { resolveOperatorForGate } = await import('../lib/flows/operator.ts')
+  const { unlockSession } = await import('../lib/gate/unlock.ts')
   // No operator is a gate denial (no identity, audited), not a plain error.
   const status = await unlockSession({ operator: await resolveOperatorForGate(flags.operator), minutes, out })
   if (out.json) out.emitJson({ ok: true, ...status })

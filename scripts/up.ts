@@ -1,10 +1,6 @@
 /** cloud:up — bring a debug server up (or converge it) behind the human gate. See docs/cli.md. */
 import { runMain } from '../lib/cli/main.ts'
-import { buildDryRun, printDryRun } from '../lib/flows/dry-run.ts'
 import { buildStackRequest, DEFAULT_IMAGE, stackFlags } from '../lib/flows/flags.ts'
-import { resolveOperatorForGate } from '../lib/flows/operator.ts'
-import { createRuntime } from '../lib/flows/runtime.ts'
-import { describeNextSteps, runUp } from '../lib/flows/up.ts'
 
 const spec = {
   name: 'npm run cloud:up --',
@@ -53,11 +49,15 @@ await runMain(spec, async ({ flags, out }) => {
     rotateTokens: flags['rotate-tokens'],
   }
   if (flags['dry-run']) {
+    const { buildDryRun, printDryRun } = await import('../lib/flows/dry-run.ts')
     const report = await buildDryRun(request)
     if (out.json) out.emitJson({ ok: true, dryRun: true, ...report })
     else printDryRun(out, report)
     return 0
   }
+  const { resolveOperatorForGate } = await import('../lib/flows/operator.ts')
+  const { createRuntime } = await import('../lib/flows/runtime.ts')
+  const { describeNextSteps, runUp } = await import('../lib/flows/up.ts')
   const operator = await resolveOperatorForGate(flags.operator)
   const rt = await createRuntime(out, flags['tf-bin'])
   try {

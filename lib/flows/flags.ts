@@ -3,7 +3,7 @@
  */
 import { UsageError } from '../errors.ts'
 import { referenceImageRef } from '../image/reference.ts'
-import { isProviderName, PROVIDERS, type ProviderName } from '../providers/index.ts'
+import { isProviderName, PROVIDERS, type ProviderName } from '../providers/names.ts'
 import { type PortMapping, STACK_NAME } from '../state/schema.ts'
 import type { StackRequest } from './requests.ts'
 import { resolveSshKey } from './targets.ts'

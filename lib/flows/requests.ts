@@ -1,5 +1,5 @@
 /** What the flows are asked to do, as validated from the flags (lib/flows/flags.ts). */
-import type { ProviderName } from '../providers/index.ts'
+import type { ProviderName } from '../providers/names.ts'
 import type { PortMapping } from '../state/schema.ts'
 
 /** One stack as `cloud:up`, `cloud:plan` and `--dry-run` describe it. */

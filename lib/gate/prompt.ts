@@ -6,7 +6,6 @@
  */
 import { closeSync, constants, openSync, readSync } from 'node:fs'
 import { ReadStream, WriteStream } from 'node:tty'
-import { input, password } from '@inquirer/prompts'
 import type { ChalkInstance } from 'chalk'
 import type { GateReason } from './errors.ts'
 
@@ -128,8 +127,9 @@ async function askOnTerminal(
 export async function confirmOnTerminal(req: ConfirmRequest): Promise<GateReason | undefined> {
   const asked = await askOnTerminal(
     'confirmation',
-    (context) =>
-      input(
+    // The prompt library is loaded only when a question is asked (start-up of every other command).
+    async (context) =>
+      (await import('@inquirer/prompts')).input(
         { message: `Type ${req.color.bold(req.confirmName)} to continue (anything else cancels):` },
         { ...context, clearPromptOnDone: false },
       ),
@@ -149,5 +149,7 @@ export async function askHidden(
   what: string,
   message: string,
 ): Promise<{ answer: string } | { reason: GateReason }> {
-  return askOnTerminal(what, (context) => password({ message }, { ...context, clearPromptOnDone: false }))
+  return askOnTerminal(what, async (context) =>
+    (await import('@inquirer/prompts')).password({ message }, { ...context, clearPromptOnDone: false }),
+  )
 }

@@ -13,7 +13,7 @@
 import { readFile } from 'node:fs/promises'
 import type { Output } from '../cli/output.ts'
 
-import { CliError, ExitCode, UsageError } from '../errors.ts'
+import { CliError, ExitCode } from '../errors.ts'
 import { findAgeIdentities } from '../sops/index.ts'
 import type { Keyring } from '../state/keyring.ts'
 import { openOperatorPaths, readProfile } from '../state/operator.ts'
@@ -29,10 +29,10 @@ import { agentKeyring, plaintextKeyring, verifyAgentHolds } from './keyring.ts'
 import { openSealedKeysOnTerminal } from './passphrase.ts'
 import { askHidden } from './prompt.ts'
 import { readTerminalBinding, type TerminalBinding } from './terminal.ts'
+import { UNLOCK_DEFAULT_MINUTES } from './unlock-minutes.ts'
 
-/** An unlock by passphrase entry lasts as long as sudo's timestamp; `cloud:unlock --minutes` chooses, up to 30. */
-export const UNLOCK_DEFAULT_MINUTES = 5
-export const UNLOCK_MAX_MINUTES = 30
+export { UNLOCK_DEFAULT_MINUTES, UNLOCK_MAX_MINUTES, verifyUnlockMinutes } from './unlock-minutes.ts'
+
 const PASSPHRASE_ATTEMPTS = 3
 
 export interface OpenKeyringRequest {
@@ -210,18 +210,6 @@ function wrongPassphrase(attempts: number): GateReason {
     text: `The passphrase did not open the sealed identity (${attempts} attempts).`,
     signals: ['passphrase'],
   }
-}
-
-/** Parse `--minutes`: a whole number from 1 to UNLOCK_MAX_MINUTES; the default when not given. */
-export function verifyUnlockMinutes(value: string | undefined): number {
-  if (value === undefined) return UNLOCK_DEFAULT_MINUTES
-  const minutes = Number(value)
-  if (!/^\d+$/.test(value) || minutes < 1 || minutes > UNLOCK_MAX_MINUTES)
-    throw new UsageError(
-      `--minutes must be a whole number from 1 to ${UNLOCK_MAX_MINUTES}; got "${value}".`,
-      `Leave it out for ${UNLOCK_DEFAULT_MINUTES} minutes, or give e.g. --minutes 10.`,
-    )
-  return minutes
 }
 
 /**

@@ -2,19 +2,14 @@
 import { contabo } from './contabo.ts'
 import { hetzner } from './hetzner.ts'
 import { local } from './local.ts'
+import type { ProviderName } from './names.ts'
 import type { ProviderModule } from './types.ts'
 
-const registry = { hetzner, contabo, local } satisfies Record<string, ProviderModule>
+export { isProviderName, PROVIDERS, type ProviderName } from './names.ts'
 
-export type ProviderName = keyof typeof registry
-export const PROVIDERS = Object.keys(registry) as ProviderName[]
+const registry: Record<ProviderName, ProviderModule> = { hetzner, contabo, local }
 
 /** The module of one provider. */
 export function providerModule(name: ProviderName): ProviderModule {
   return registry[name]
-}
-
-/** True for the name of a registered provider. */
-export function isProviderName(value: string): value is ProviderName {
-  return Object.hasOwn(registry, value)
 }

@@ -173,9 +173,13 @@ export function moveSession(doc: StateDocument, id: string, toStack: string, now
 
 /** A session with its derived status and host summary. */
 export function buildSessionView(doc: StateDocument, session: SessionRecord): SessionView {
-  const host = doc.stacks[session.stack]
+  return { ...session, ...buildHostView(doc, session.stack) }
+}
+
+/** What a session's view says about its host: the same for every session of that stack. */
+function buildHostView(doc: StateDocument, stack: string): Pick<SessionView, 'status' | 'host'> {
+  const host = doc.stacks[stack]
   return {
-    ...session,
     status: sessionStatusOf(host),
     host: host
       ? { provider: host.provider, status: host.status, address: host.address, releasedAt: host.releasedAt }
@@ -191,12 +195,18 @@ function byStackThenId(a: SessionRecord, b: SessionRecord): number {
 /** Every session matching all given filters, sorted by stack then id. */
 export function listSessions(doc: StateDocument, filters: SessionFilters = {}): SessionView[] {
   const views: SessionView[] = []
+  // One host view per stack, not per session: 10,000 sessions live on a few hundred hosts.
+  const hosts = new Map<string, Pick<SessionView, 'status' | 'host'>>()
   for (const session of Object.values(doc.sessions)) {
     if (filters.stack !== undefined && session.stack !== filters.stack) continue
-    const view = buildSessionView(doc, session)
-    if (filters.status !== undefined && view.status !== filters.status) continue
-    if (filters.provider !== undefined && view.host?.provider !== filters.provider) continue
-    views.push(view)
+    let host = hosts.get(session.stack)
+    if (!host) {
+      host = buildHostView(doc, session.stack)
+      hosts.set(session.stack, host)
+    }
+    if (filters.status !== undefined && host.status !== filters.status) continue
+    if (filters.provider !== undefined && host.host?.provider !== filters.provider) continue
+    views.push({ ...session, ...host })
   }
   return views.sort(byStackThenId)
 }

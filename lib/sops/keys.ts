@@ -8,7 +8,6 @@ import { readFile, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { identityToRecipient } from 'age-encryption'
-import { sshKeyToAge } from 'sops-age'
 import { buildChildEnv, type Proc, realProc } from '../proc.ts'
 import { SopsKeyFileInvalidError, SopsKeyFileUnsafeError } from './errors.ts'
 import { isSealedKeysFile } from './sealed-keys.ts'
@@ -125,6 +124,8 @@ async function readSshKey(
     return
   }
   try {
+    // sops-age (and its SSH key parser) is loaded only when an SSH key file is actually there.
+    const { sshKeyToAge } = await import('sops-age')
     const identity = sshKeyToAge(text, path)
     if (identity) found.identities.push(identity)
     found.searched.push(

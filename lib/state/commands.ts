@@ -17,19 +17,9 @@ import type { Keyring } from './keyring.ts'
 import { rotateKey } from './rotate.ts'
 import { redactState } from './schema.ts'
 import type { StateStore, VerifiedFile } from './store.ts'
+import type { StateVerb } from './verbs.ts'
 
-export const STATE_VERBS = [
-  'show',
-  'edit',
-  'history',
-  'restore',
-  'export',
-  'verify',
-  'rotate-key',
-  'decrypt',
-  'reseal',
-] as const
-export type StateVerb = (typeof STATE_VERBS)[number]
+export { STATE_VERBS, type StateVerb } from './verbs.ts'
 
 export interface StateCommandContext {
   store: StateStore

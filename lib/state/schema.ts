@@ -3,12 +3,11 @@
  * every bad path, the secret paths and the redaction all come from it. Also the migrations table (files from a
  * newer version are refused) and the stored form of sessions.
  */
-import { PROVIDERS, type ProviderName } from '../providers/index.ts'
+import { PROVIDERS, type ProviderName } from '../providers/names.ts'
 import { Checker, isPlainObject, type Plain } from './check.ts'
 import { StateSchemaError } from './errors.ts'
 import {
   collectSecrets,
-  type Field,
   type Infer,
   integer,
   list,
@@ -31,7 +30,7 @@ import {
 
 export { REDACTED } from './fields.ts'
 
-export const CURRENT_SCHEMA_VERSION = 3
+export const CURRENT_SCHEMA_VERSION = 4
 export const STACK_STATUSES = [
   'planned',
   'applying',
@@ -92,16 +91,19 @@ const STACK = record({
   releasedAt: nullableTime,
 })
 
-/** The fields of a session as stored (the id is its key). */
-const SESSION = record({
-  stack: string,
+/** A session's fields besides its id and stack: from version 4 on, one line under its stack (sessionLines). */
+const SESSION_LINE_FIELDS = {
   label: nullableString,
   note: nullableString,
   createdAt: time,
   pinnedAt: time,
   movedFrom: nullableString,
-})
+}
+const SESSION_LINE = record(SESSION_LINE_FIELDS)
+/** The fields of a session keyed by its id, as versions 1 to 3 stored it. */
+const SESSION = record({ stack: string, ...SESSION_LINE_FIELDS })
 const SESSION_FIELDS = Object.keys(SESSION.inner ?? {})
+const LINE_KEYS = ['id', ...Object.keys(SESSION_LINE_FIELDS)]
 
 export type SshRecord = Infer<typeof SSH>
 export type PortMapping = Infer<typeof PORT>
@@ -125,10 +127,10 @@ export type StateDocument = {
 /** Dotted paths of every secret value (`*` = any key of a map). */
 export const SECRET_PATHS: readonly string[] = secretPaths(SECRET_BEARING)
 
-/** Turns a version-n document into a version-(n+1) document. */
-export type Migration = (doc: Plain) => Plain
+/** Turns a version-n document into a version-(n+1) document; throws StateSchemaError for what it cannot carry. */
+export type Migration = (doc: Plain, file: string) => Plain
 
-/** One session as stored from version 2 on: a single JSON string, so 10,000 sessions stay quick to read. */
+/** One session as versions 2 and 3 stored it: a single JSON string under its id. */
 function compactSession(session: Plain): string {
   return JSON.stringify(Object.fromEntries(SESSION_FIELDS.map((k) => [k, session[k] ?? null])))
 }
@@ -142,6 +144,52 @@ function recordedPorts(stack: Plain): unknown {
     : [{ ip: '127.0.0.1', external: 8080, internal: 8080, protocol: 'tcp' }]
 }
 
+/**
+ * The sessions of a document as stored from version 4 on: one string per stack, one JSON line per session
+ * (`{"id":…,"label":…,…}`, sorted by id), so 10,000 sessions over 200 hosts are 200 values to decrypt, not
+ * 10,000, and a person editing with `sops edit` still sees one line per session.
+ */
+function sessionLines(sessions: Iterable<Plain & { id: string; stack: string }>): Record<string, string> {
+  const byStack = new Map<string, (Plain & { id: string })[]>()
+  for (const s of sessions) {
+    const list = byStack.get(s.stack)
+    if (list) list.push(s)
+    else byStack.set(s.stack, [s])
+  }
+  const stored: Record<string, string> = {}
+  for (const stack of [...byStack.keys()].sort()) {
+    const lines = byStack
+      .get(stack)!
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((s) => JSON.stringify(Object.fromEntries(LINE_KEYS.map((k) => [k, s[k] ?? null]))))
+    stored[stack] = `${lines.join('\n')}\n`
+  }
+  return stored
+}
+
+/**
+ * 3 → 4: sessions keyed by id (a compact string, or a map after a hand edit) regrouped under their stacks. A
+ * session that names no stack cannot be placed: the file is refused with its path, as the validator would.
+ */
+function groupSessionsByStack(sessions: unknown, file: string): unknown {
+  if (!isPlainObject(sessions)) return sessions
+  const problems: string[] = []
+  const placed: (Plain & { id: string; stack: string })[] = []
+  for (const [id, value] of Object.entries(sessions)) {
+    const c = new Checker()
+    const fields = decodeSession(c, value, `sessions.${id}`)
+    if (isPlainObject(fields) && typeof fields.stack === 'string')
+      placed.push({ ...fields, id, stack: fields.stack })
+    else
+      problems.push(
+        ...c.problems,
+        ...(c.problems.length > 0 ? [] : [`sessions.${id}.stack: expected a string`]),
+      )
+  }
+  if (problems.length > 0) throw new StateSchemaError(file, problems)
+  return sessionLines(placed)
+}
+
 /** Apply `fn` to every entry of the map `value` (anything else is left for the validator to report). */
 function mapEntries(value: unknown, fn: (v: unknown) => unknown): unknown {
   return isPlainObject(value) ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fn(v)])) : value
@@ -152,6 +200,7 @@ function mapEntries(value: unknown, fn: (v: unknown) => unknown): unknown {
  * 1 → 2: each session, a map of seven values, becomes one JSON string (7× fewer YAML nodes and ciphertexts).
  * 2 → 3: each stack records the ports it publishes; provider credentials can be kept in the state; the file is
  * sealed (lib/state/seal.ts), which the store adds on the next write.
+ * 3 → 4: sessions are grouped by stack, one string of JSON lines per stack (sessionLines).
  */
 export const MIGRATIONS: Readonly<Record<number, Migration>> = {
   1: (doc) => ({
@@ -163,16 +212,12 @@ export const MIGRATIONS: Readonly<Record<number, Migration>> = {
     stacks: mapEntries(doc.stacks, (v) => (isPlainObject(v) ? { ...v, ports: recordedPorts(v) } : v)),
     credentials: {},
   }),
+  3: (doc, file) => ({ ...doc, sessions: groupSessionsByStack(doc.sessions, file) }),
 }
 
-/** The document as written to the file: sessions as compact JSON strings. */
+/** The document as written to the file: sessions as JSON lines under their stacks (sessionLines). */
 export function serializeState(doc: StateDocument): Plain {
-  return {
-    ...doc,
-    sessions: Object.fromEntries(
-      Object.entries(doc.sessions).map(([id, s]) => [id, compactSession({ ...s })]),
-    ),
-  }
+  return { ...doc, sessions: sessionLines(Object.values(doc.sessions)) }
 }
 
 /** A fresh, empty document for `operator`. */
@@ -201,12 +246,12 @@ export function migrateState(
   for (let v = version; v < current; v++) {
     const step = migrations[v]
     if (!step) throw new StateSchemaError(file, [`schemaVersion ${v}: no migration to version ${v + 1}`])
-    doc = { ...step(doc), schemaVersion: v + 1 }
+    doc = { ...step(doc, file), schemaVersion: v + 1 }
   }
   return doc
 }
 
-/** A stored session: its JSON string (or, after a hand edit, a map) decoded, or a problem recorded. */
+/** A session of versions 2 and 3: its JSON string (or, after a hand edit, a map) decoded, or a problem recorded. */
 function decodeSession(c: Checker, value: unknown, p: string): unknown {
   if (typeof value !== 'string') return value
   try {
@@ -219,26 +264,51 @@ function decodeSession(c: Checker, value: unknown, p: string): unknown {
   }
 }
 
-/** Sessions are stored compactly (see compactSession) and must name a stack of the document. */
-function sessionsField(stacks: object): Field<Record<string, SessionRecord>> {
-  const one: Field<SessionRecord> = {
-    kind: 'leaf',
-    check(c, value, p) {
-      const id = p.slice(p.indexOf('.') + 1)
-      let fields = decodeSession(c, value, p)
-      // An `id` is optional inside the record (the key is the id), but must agree when given.
-      if (isPlainObject(fields) && 'id' in fields) {
-        const { id: given, ...rest } = fields
-        if (given !== id) c.problems.push(`${p}.id: ${JSON.stringify(given)} differs from its key "${id}"`)
-        fields = rest
+/**
+ * The sessions of a version-4 document (see sessionLines): each key a stack of the document, each line a JSON
+ * session with a unique id. Problems are named `sessions.<stack>.<id>.<field>`, or by line number when the line
+ * has no usable id. Blank lines are allowed (a hand edit).
+ */
+function parseSessions(c: Checker, value: unknown, stacks: object): Record<string, SessionRecord> {
+  const sessions: Record<string, SessionRecord> = {}
+  for (const [stack, text] of c.map(value, 'sessions', STACK_NAME, 'a stack name')) {
+    const at = `sessions.${stack}`
+    if (!(stack in stacks)) c.problems.push(`${at}: no stack named "${stack}" in stacks`)
+    if (typeof text !== 'string') {
+      c.fail(at, 'a string with one JSON session per line', text)
+      continue
+    }
+    const lines = text.split('\n')
+    for (let n = 0; n < lines.length; n++) {
+      const line = lines[n]!.trim()
+      if (line === '') continue
+      const where = `${at} line ${n + 1}`
+      let fields: unknown
+      try {
+        fields = JSON.parse(line) as unknown
+      } catch {
+        c.problems.push(
+          `${where}: expected a JSON session like {"id":"…","label":null,…}, got ${JSON.stringify(line.slice(0, 40))}`,
+        )
+        continue
       }
-      const session = { id, ...SESSION.check(c, fields, p) }
-      if (isPlainObject(fields) && typeof fields.stack === 'string' && !(fields.stack in stacks))
-        c.problems.push(`${p}.stack: no stack named "${fields.stack}" in stacks`)
-      return session
-    },
+      if (!isPlainObject(fields)) {
+        c.fail(where, 'a JSON session like {"id":"…","label":null,…}', fields)
+        continue
+      }
+      const { id, ...rest } = fields
+      if (typeof id !== 'string' || !SESSION_ID.test(id)) {
+        c.problems.push(
+          `${where}.id: expected a session id (letters, digits, ".", "_" and "-"), got ${JSON.stringify(id)}`,
+        )
+        continue
+      }
+      const other = sessions[id]
+      if (other) c.problems.push(`${at}.${id}: session "${id}" is also pinned to ${other.stack}`)
+      sessions[id] = { id, stack, ...SESSION_LINE.check(c, rest, `${at}.${id}`) }
+    }
   }
-  return map(SESSION_ID, 'letters, digits, ".", "_" and "-"', one)
+  return sessions
 }
 
 /** Migrate and validate a decrypted document; throws StateSchemaError listing every problem with its path. */
@@ -259,7 +329,7 @@ export function parseState(raw: unknown, file: string, expectedOperator?: string
     { stacks: d.stacks, credentials: d.credentials },
     '',
   )
-  const sessions = sessionsField(stacks).check(c, d.sessions, 'sessions')
+  const sessions = parseSessions(c, d.sessions, stacks)
   if (c.problems.length > 0) throw new StateSchemaError(file, c.problems)
   return { schemaVersion: CURRENT_SCHEMA_VERSION, operator, stacks, credentials, sessions }
 }

@@ -190,7 +190,9 @@ export class StateStore {
     basis: Pick<LoadedState, 'hash' | 'decrypted' | 'seal'>,
     accept: WriteAcceptance = {},
   ): Promise<string> {
-    const valid = parseState(doc, this.paths.state, this.operator)
+    // What is written is validated as stored: an invalid document is never written.
+    const content = serializeState(doc)
+    parseState(content, this.paths.state, this.operator)
     // A rotate-key since this store was opened changed the recipients: never write to the old ones.
     this.currentProfile = await readProfile(this.paths)
     const recipients = this.recipients
@@ -204,7 +206,6 @@ export class StateStore {
     const current = await readTextIfExists(this.paths.state)
     if ((current === undefined ? null : hashText(current)) !== basis.hash)
       throw new StateConflictError(this.paths.state)
-    const content = serializeState(valid)
     const version = Math.max(basis.seal?.version ?? 0, await latestReplacingVersion(this.paths.history)) + 1
     const seal = await createSeal(this.keyring, this.operator, content, {
       by: this.sealingRecipient(),

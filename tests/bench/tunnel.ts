@@ -12,6 +12,7 @@ import { formatTable } from '../../lib/cli/output.ts'
 import { realProc } from '../../lib/proc.ts'
 import { findFreePort, openTunnel } from '../../lib/ssh/tunnel.ts'
 import { startBench } from '../harness/hosts.ts'
+import type { Report } from './figures.ts'
 import { median } from './measure.ts'
 
 const SIZE = 64 * 1024 * 1024
@@ -50,7 +51,7 @@ async function measure(base: string): Promise<{ mibps: number; rttMs: number }> 
 }
 
 /** Run the tunnel benchmark and print its table through `print`. */
-export default async function benchTunnel(print: (line: string) => void): Promise<void> {
+export default async function benchTunnel(print: (line: string) => void, report: Report): Promise<void> {
   const bench = await startBench(1)
   const www = mkdtempSync(join(tmpdir(), 'bench-tunnel-'))
   try {
@@ -86,6 +87,20 @@ export default async function benchTunnel(print: (line: string) => void): Promis
     } finally {
       await tunnel.close()
     }
+    report({
+      name: 'tunnel: 64 MiB download throughput',
+      value: through.mibps,
+      unit: 'MiB/s',
+      anchor: { name: 'direct', value: direct.mibps },
+      aim: '≥ 0.9× anchor',
+    })
+    report({
+      name: 'tunnel: request round trip',
+      value: through.rttMs,
+      unit: 'ms',
+      anchor: { name: 'direct', value: direct.rttMs },
+      aim: '≤ anchor + 0.5 ms',
+    })
     print(
       formatTable(
         ['path', '64 MiB download (MiB/s)', 'request round trip (ms)', 'tunnel open (ms)'],

@@ -52,9 +52,11 @@ test('pin, show, move, unpin through the real script; the state file stays encry
   assert.not.match(file, 'customer 4711')
   const decrypted = op.sops(['--decrypt', '--output-type', 'json', (await op.store()).paths.state])
   assert.is(decrypted.code, 0, decrypted.stderr)
-  // Each session is stored as one compact JSON string (schema v2).
-  const stored = JSON.parse(JSON.parse(decrypted.stdout).sessions['dbg-7'])
-  assert.is(stored.note, 'customer 4711', 'the real sops reads it')
+  // Sessions are stored as JSON lines under their stack (schema v4), one line per session.
+  const lines = JSON.parse(decrypted.stdout).sessions.lab.trim().split('\n')
+  assert.is(lines.length, 1)
+  const stored = JSON.parse(lines[0])
+  assert.equal([stored.id, stored.note], ['dbg-7', 'customer 4711'], 'the real sops reads it')
 
   const moved = await json('move', 'dbg-7', '--to', 'spare')
   assert.is(moved.session.stack, 'spare')

@@ -89,9 +89,9 @@ test('a write between read and write is not overwritten: the change is applied a
 test('a hand edit with the real `sops set` is refused until resealed, then picked up by the next command', async () => {
   await op.seed({ lab: 'ready', spare: 'planned' }, { a: buildSampleSession('a', 'lab') })
   const file = (await op.store()).paths.state
-  // A hand edit may write the session as a map; the next write stores it compact again.
-  const edited = { ...buildSampleSession('a', 'lab'), stack: 'spare', note: 'moved by hand' }
-  const set = op.sops(['set', file, '["sessions"]["a"]', JSON.stringify(edited)])
+  // A hand edit moves the session's line from one stack's value to another's.
+  const { stack: _stack, ...line } = { ...buildSampleSession('a', 'lab'), note: 'moved by hand' }
+  const set = op.sops(['set', file, '["sessions"]', JSON.stringify({ spare: `${JSON.stringify(line)}\n` })])
   assert.is(set.code, 0, set.stderr)
   const refused = await op.sessions(['list', '--json'])
   assert.is(refused.code, 33, refused.stderr)
@@ -104,23 +104,51 @@ test('a hand edit with the real `sops set` is refused until resealed, then picke
   const pinned = await op.sessions(['pin', 'b', '--stack', 'spare'])
   assert.is(pinned.code, 0, pinned.stderr)
   const decrypted = JSON.parse(op.sops(['--decrypt', '--output-type', 'json', file]).stdout)
-  assert.equal(Object.keys(decrypted.sessions), ['a', 'b'])
-  assert.is(JSON.parse(decrypted.sessions.a).note, 'moved by hand', 'the hand edit survives the next write')
+  assert.equal(Object.keys(decrypted.sessions), ['spare'])
+  const [first, second] = decrypted.sessions.spare
+    .trim()
+    .split('\n')
+    .map((l: string) => JSON.parse(l))
+  assert.equal(
+    [first.id, first.note, second.id],
+    ['a', 'moved by hand', 'b'],
+    'the hand edit survives the next write',
+  )
 })
 
 test('an invalid hand edit is reported clearly by the next command, which changes nothing', async () => {
-  const session = (fields: Record<string, string>) =>
-    JSON.stringify({ ...buildSampleSession('a', 'lab'), ...fields })
+  // One stack's value of JSON lines (schema v4), as a hand edit with `sops set` would write it.
+  const lines = (...sessions: Record<string, unknown>[]) =>
+    JSON.stringify(`${sessions.map((s) => JSON.stringify(s)).join('\n')}\n`)
+  const { stack: _stack, ...a } = buildSampleSession('a', 'lab')
   const cases: [string, string, string][] = [
-    ['["sessions"]["a"]', session({ stack: 'nope' }), 'sessions.a.stack: no stack named "nope" in stacks'],
-    ['["sessions"]["a"]', session({ id: 'b' }), 'sessions.a.id: "b" differs from its key "a"'],
+    ['["sessions"]["nope"]', lines(a), 'sessions.nope: no stack named "nope" in stacks'],
     [
-      '["sessions"]["bad id"]',
-      JSON.stringify(buildSampleSession('bad id', 'lab')),
-      'sessions.bad id: key not allowed (letters, digits, ".", "_" and "-")',
+      '["sessions"]["lab"]',
+      lines(a, { ...a, note: 'twice' }),
+      'sessions.lab.a: session "a" is also pinned to lab',
     ],
-    ['["sessions"]["a"]', session({ pinnedAt: 'soon' }), 'sessions.a.pinnedAt: expected an ISO-8601 time'],
-    ['["sessions"]["a"]', '"not json"', 'sessions.a: expected a JSON session record'],
+    [
+      '["sessions"]["lab"]',
+      lines({ ...a, id: 'bad id' }),
+      'sessions.lab line 1.id: expected a session id (letters, digits, ".", "_" and "-"), got "bad id"',
+    ],
+    [
+      '["sessions"]["lab"]',
+      lines({ ...a, pinnedAt: 'soon' }),
+      'sessions.lab.a.pinnedAt: expected an ISO-8601 time',
+    ],
+    ['["sessions"]["lab"]', lines({ ...a, stack: 'lab' }), 'sessions.lab.a.stack: unknown field'],
+    [
+      '["sessions"]["lab"]',
+      JSON.stringify('{"id":"a"\nnot json\n'),
+      'sessions.lab line 1: expected a JSON session',
+    ],
+    [
+      '["sessions"]["lab"]',
+      '{"a":1}',
+      'sessions.lab: expected a string with one JSON session per line, got a map',
+    ],
   ]
   await op.seed({ lab: 'ready' }, { a: buildSampleSession('a', 'lab') })
   const file = (await op.store()).paths.state

@@ -11,6 +11,7 @@ import {
   REDACTED,
   redactState,
   SECRET_PATHS,
+  type SessionRecord,
   type StateDocument,
   serializeState,
 } from '../../lib/state/schema.ts'
@@ -30,7 +31,7 @@ function problemsOf(fn: () => unknown): string[] {
 
 test('a full document round-trips through validation unchanged', () => {
   const doc = buildSampleState('alice', 3, 4)
-  assert.equal(parseState(structuredClone(doc), 'f', 'alice'), doc)
+  assert.equal(parseState(serializeState(structuredClone(doc)), 'f', 'alice'), doc)
   assert.equal(parseState(buildEmptyState('bob'), 'f'), buildEmptyState('bob'))
 })
 
@@ -45,8 +46,9 @@ test('every bad value is reported with its path', () => {
   doc.stacks['stack-0'].adress = '1.2.3.4'
   delete doc.stacks['stack-0'].image
   doc.sessions['s-0'].stack = 'ghost'
+  doc.sessions['s-0'].createdAt = 'soon'
   doc.stacks.Bad_Name = doc.stacks['stack-0']
-  const problems = problemsOf(() => parseState(doc, 'state.sops.yaml'))
+  const problems = problemsOf(() => parseState(serializeState(doc as StateDocument), 'state.sops.yaml'))
   for (const expected of [
     'stacks.stack-0.provider: expected one of hetzner, contabo, local, got "aws"',
     'stacks.stack-0.ssh.port: expected an integer from 1 to 65535, got 70000',
@@ -55,7 +57,8 @@ test('every bad value is reported with its path', () => {
     'stacks.stack-0.endpoints[0].url: expected a URL',
     'stacks.stack-0.adress: unknown field',
     'stacks.stack-0.image: missing',
-    'sessions.s-0.stack: no stack named "ghost"',
+    'sessions.ghost: no stack named "ghost"',
+    'sessions.ghost.s-0.createdAt: expected an ISO-8601 time',
     'stacks.Bad_Name: key not allowed',
   ])
     assert.ok(
@@ -146,11 +149,45 @@ test('version 1 files migrate: each session map becomes one compact JSON string 
   const [id, session] = Object.entries(doc.sessions)[0]!
   const v1 = { ...doc, schemaVersion: 1, stacks: withoutPorts(doc), sessions: { [id]: { ...session } } }
   assert.equal(parseState(v1, 'f', 'alice'), doc)
+})
+
+test('version 3 files migrate: sessions keyed by id (a compact string or a hand-edited map) move under their stack', () => {
+  const doc = buildSampleState('alice', 2, 3)
+  const compact = (s: SessionRecord) => {
+    const { id: _id, ...fields } = s
+    return JSON.stringify(fields)
+  }
+  const [s0, s1, s2] = Object.values(doc.sessions) as [SessionRecord, SessionRecord, SessionRecord]
+  const v3 = {
+    ...doc,
+    schemaVersion: 3,
+    sessions: { [s0.id]: compact(s0), [s1.id]: { ...s1 }, [s2.id]: compact(s2) },
+  }
+  assert.equal(parseState(v3, 'f', 'alice'), doc)
   const stored = serializeState(doc) as { schemaVersion: number; sessions: Record<string, string> }
-  assert.is(stored.schemaVersion, 3)
-  const { id: _id, ...fields } = session
-  assert.is(stored.sessions[id], JSON.stringify(fields))
+  assert.is(stored.schemaVersion, 4)
+  const lineOf = (s: SessionRecord) => {
+    const { stack: _stack, ...fields } = s
+    return JSON.stringify(fields)
+  }
+  const expected: Record<string, string[]> = {}
+  for (const s of [s0, s1, s2].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+    expected[s.stack] ??= []
+    expected[s.stack]!.push(lineOf(s))
+  }
+  assert.equal(
+    stored.sessions,
+    Object.fromEntries(Object.entries(expected).map(([stack, lines]) => [stack, `${lines.join('\n')}\n`])),
+  )
   assert.equal(parseState(stored, 'f', 'alice'), doc)
+  const broken = { ...v3, sessions: { [s0.id]: '{not json', [s1.id]: { label: null } } }
+  assert.equal(
+    problemsOf(() => parseState(broken, 'f', 'alice')),
+    [
+      `sessions.${s0.id}: expected a JSON session record like {"stack":"…","label":null,…}, got "{not json"`,
+      `sessions.${s1.id}.stack: expected a string`,
+    ],
+  )
 })
 
 test('version 2 files migrate: each stack records its ports, from the app output or the old default', () => {
