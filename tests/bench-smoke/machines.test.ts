@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { stringify } from 'yaml'
 import { loadImageArchive } from '../../lib/image/docker.ts'
 import { REFERENCE_SERVER_PORT, referenceImageRef } from '../../lib/image/reference.ts'
 import { generateHostKey, type HostKey } from '../../lib/infra/host-key.ts'
@@ -23,7 +22,7 @@ import { waitForHost } from '../../lib/ssh/ready.ts'
 import { writeBenchImage } from '../harness/image.ts'
 import { buildSshOpts } from '../harness/layout.ts'
 import { listMachineLeftovers } from '../harness/leftovers.ts'
-import { type Machine, startMachine } from '../harness/machine.ts'
+import { buildLoginUserData, type Machine, startMachine } from '../harness/machine.ts'
 import { buildMachineLayout, type MachineRecord, parseMachineSlot } from '../harness/machine-layout.ts'
 import { readRecord } from '../harness/record.ts'
 import { sweepLeftovers } from '../harness/sweep.ts'
@@ -64,15 +63,9 @@ function ssh(
   return sh(['ssh', ...buildSshOpts(client, b.knownHosts), `deploy@${b.machine.address}`, '--', ...command])
 }
 
-/** A user data that gives the pinned key and the deploy user (so the wait gets in), then fails in runcmd. */
-function failingUserData(hostKey: HostKey): string {
-  const config = {
-    ssh_keys: { ed25519_private: hostKey.privateKey, ed25519_public: hostKey.publicKey },
-    users: [{ name: 'deploy', shell: '/bin/bash', lock_passwd: true, ssh_authorized_keys: [operatorKey()] }],
-    runcmd: [['sh', '-c', 'echo bench-runcmd-broke >&2; exit 3']],
-  }
-  return `#cloud-config\n${stringify(config)}`
-}
+/** A user data that lets the wait in (pinned key, deploy user), then fails in runcmd. */
+const failingUserData = (hostKey: HostKey) =>
+  buildLoginUserData(hostKey, operatorKey(), [['sh', '-c', 'echo bench-runcmd-broke >&2; exit 3']])
 
 const operatorKey = () => readFileSync(`${client}.pub`, 'utf8').trim()
 

@@ -11,6 +11,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { stringify } from 'yaml'
+import type { HostKey } from '../../lib/infra/host-key.ts'
 import { buildChildEnv, realProc } from '../../lib/proc.ts'
 import { ensureMachineImage } from './machine-image.ts'
 import {
@@ -61,6 +63,23 @@ function installSignalHandlers(): void {
       process.exit(signal === 'SIGINT' ? 130 : 143)
     })
   }
+}
+
+/**
+ * The smallest user data the launcher's wait can get into (the pinned host key, the deploy user with the
+ * operator's key) followed by `runcmd`, for machines that need no Docker: a failing runcmd, a timed one.
+ */
+export function buildLoginUserData(
+  hostKey: HostKey,
+  operatorKey: string,
+  runcmd: readonly string[][],
+): string {
+  const config = {
+    ssh_keys: { ed25519_private: hostKey.privateKey, ed25519_public: hostKey.publicKey },
+    users: [{ name: 'deploy', shell: '/bin/bash', lock_passwd: true, ssh_authorized_keys: [operatorKey] }],
+    runcmd,
+  }
+  return `#cloud-config\n${stringify(config)}`
 }
 
 /** A hostname cloud-init can set: what Hetzner and Contabo accept as a server name is at least this strict. */

@@ -1,6 +1,16 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Child, Proc, RunOptions, RunResult } from '../../lib/proc.ts'
+import {
+  buildChildEnv,
+  type Child,
+  type Proc,
+  type RunOptions,
+  type RunResult,
+  realProc,
+} from '../../lib/proc.ts'
 import {
   CloudInitError,
   HostKeyMismatchError,
@@ -104,15 +114,53 @@ test('one connection: ssh refused is retried, then cloud-init (exit 2 counts as 
   ])
 })
 
-test('the remote script waits with cloud-init status --wait --long, then docker info, marking each', () => {
+test('the remote script waits with cloud-init status --wait --long and result.json, then docker info', () => {
   const script = buildReadinessScript(['ssh', 'cloud-init', 'docker'])
-  assert.match(
-    script,
-    `echo ${READY_MARK} ssh 0\ncloud-init status --wait --long; echo "${READY_MARK} cloud-init $?"`,
-  )
+  assert.ok(script.startsWith(`echo ${READY_MARK} ssh 0\n`), script)
+  assert.match(script, 'cloud-init status --wait --long >"$out" 2>&1 & waiter=$!')
+  assert.match(script, 'while kill -0 $waiter 2>/dev/null && [ ! -e $r ]; do sleep 0.02; done')
   assert.match(script, `sg docker -c "docker info --format '{{.ServerVersion}}'"`)
   assert.not.match(buildReadinessScript(['ssh', 'docker']), 'cloud-init')
   assert.not.match(buildReadinessScript(['ssh', 'cloud-init']), 'docker')
+})
+
+test('the remote script against stand-in cloud-init and docker commands in a real shell', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ready-script-'))
+  try {
+    // A cloud-init that is not installed (PATH holds only the stand-ins and the shell's tools): its
+    // absence is the stage's answer, in the shell's words.
+    const tools = join(dir, 'bin')
+    mkdirSync(tools)
+    for (const tool of ['mktemp', 'rm', 'sleep', 'cat', 'tr', 'grep', 'id'])
+      symlinkSync(
+        (await realProc.run(['sh', '-c', `command -v ${tool}`], { env: buildChildEnv() })).stdout.trim(),
+        join(tools, tool),
+      )
+    const path = `${dir}:${tools}`
+    const missing = await realProc.run(['/bin/bash', '-c', buildReadinessScript(['ssh', 'cloud-init'])], {
+      env: buildChildEnv({ PATH: path }),
+    })
+    assert.match(missing.stdout, `${READY_MARK} ssh 0`)
+    assert.match(missing.stdout, new RegExp(`${READY_MARK} cloud-init 127$`, 'm'))
+    writeFileSync(
+      join(dir, 'cloud-init'),
+      '#!/bin/sh\necho "status: error"\necho detail:\necho boom\nexit 1\n',
+      {
+        mode: 0o755,
+      },
+    )
+    writeFileSync(join(dir, 'docker'), '#!/bin/sh\necho 26.1.5\n', { mode: 0o755 })
+    const failed = await realProc.run(
+      ['/bin/bash', '-c', buildReadinessScript(['ssh', 'cloud-init', 'docker'])],
+      {
+        env: buildChildEnv({ PATH: path }),
+      },
+    )
+    assert.match(failed.stdout, `status: error\ndetail:\nboom\n${READY_MARK} cloud-init 1\n`)
+    assert.match(failed.stdout, `26.1.5\n${READY_MARK} docker 0`)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 })
 
 test('Docker not answering yet: a fresh connection retries only Docker', async () => {
