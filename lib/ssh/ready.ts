@@ -53,6 +53,10 @@ const DOCKER_INFO = "docker info --format '{{.ServerVersion}}'"
  * builtins: when that file exists and lists no errors, cloud-init is done (exactly what `cloud-init status`
  * concludes from the same file) and the script moves on without waiting for the next poll.
  *
+ * cloud-init's dots go straight to the connection: when the launcher gives up and the connection closes, the
+ * next dot fails (EPIPE) and takes the waiter, then the script, down, as a plain `cloud-init status --wait`
+ * would go; nothing is left waiting on the host.
+ *
  * Docker runs under `sg docker` when the login predates the user's docker membership: cloud-init adds it at
  * the end of the first boot, while this connection may have logged in before, and a login's groups never
  * change. (`member` without an argument asks this login's groups, with one the group database.)
@@ -61,11 +65,10 @@ export function buildReadinessScript(stages: readonly ReadinessStage[]): string 
   const lines = [`echo ${READY_MARK} ssh 0`]
   if (stages.includes('cloud-init'))
     lines.push(
-      'out=$(mktemp); trap \'rm -f "$out"\' EXIT; r=/run/cloud-init/result.json',
-      'cloud-init status --wait --long >"$out" 2>&1 & waiter=$!',
+      'cloud-init status --wait --long & waiter=$! r=/run/cloud-init/result.json',
       'while kill -0 $waiter 2>/dev/null && [ ! -e $r ]; do sleep 0.02; done',
-      `if [ -e $r ] && tr -d ' \\n' <$r | grep -q '"errors":\\[\\]'; then kill $waiter; echo "${READY_MARK} cloud-init 0"`,
-      `else wait $waiter; code=$?; cat "$out"; echo "${READY_MARK} cloud-init $code"; fi`,
+      `if [ -e $r ] && tr -d ' \\n' <$r | grep -q '"errors":\\[\\]'; then kill $waiter; code=0; else wait $waiter; code=$?; fi`,
+      `echo; echo "${READY_MARK} cloud-init $code"`,
     )
   if (stages.includes('docker'))
     lines.push(
