@@ -247,7 +247,8 @@ testUnless(test, skip, 'stop() powers every machine off and leaves nothing behin
   }
 })
 
-testUnless(test, skip, 'after a SIGKILL of its owner the sweep removes the orphaned machine', async () => {
+/** Boot a machine in the hold-machine fixture (the failing user data: quick), then send its owner `signal`. */
+async function holdMachine(signal: NodeJS.Signals) {
   const userData = join(scratch, 'failing-user-data')
   writeFileSync(userData, failingUserData(generateHostKey()), { mode: 0o600 })
   const child = realProc.start([process.execPath, '--import', 'tsx', fixture, userData], {
@@ -261,8 +262,18 @@ testUnless(test, skip, 'after a SIGKILL of its owner the sweep removes the orpha
   }
   assert.ok(first, 'the fixture printed its machine')
   const held = JSON.parse(first) as { name: string; record: MachineRecord }
-  child.kill('SIGKILL')
-  await child.done
+  child.kill(signal)
+  return { held, done: await child.done }
+}
+
+testUnless(test, skip, 'SIGTERM to its owner powers the machine off and leaves nothing behind', async () => {
+  const { held, done } = await holdMachine('SIGTERM')
+  assert.is(done.exitCode, 143)
+  assert.equal(listMachineLeftovers(held.name, held.record), [])
+})
+
+testUnless(test, skip, 'after a SIGKILL of its owner the sweep removes the orphaned machine', async () => {
+  const { held } = await holdMachine('SIGKILL')
   assert.ok(listMachineLeftovers(held.name, held.record).length > 0, 'a killed run leaves its machine')
   const removed = await sweepLeftovers()
   assert.ok(removed.includes(held.name), `${held.name} was swept: ${removed.join(', ')}`)
