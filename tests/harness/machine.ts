@@ -27,6 +27,7 @@ import {
   NSPAWN_ENV,
 } from './machine-layout.ts'
 import { writeRecord } from './record.ts'
+import { stopOnSignal } from './signals.ts'
 import { claimSlot } from './slots.ts'
 import { sweepLeftovers } from './sweep.ts'
 import { BenchError, childPids, isAlive, mustRun, run, waitFor } from './system.ts'
@@ -51,18 +52,6 @@ export interface Machine {
   exec(argv: readonly string[]): Promise<{ exitCode: number | null; stdout: string; stderr: string }>
   /** Power off and remove everything. Idempotent. */
   stop(): Promise<void>
-}
-
-const live = new Set<Machine>()
-
-function installSignalHandlers(): void {
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    if (process.listeners(signal).some((l) => l.name === 'stopMachinesOnSignal')) continue
-    process.once(signal, async function stopMachinesOnSignal() {
-      await Promise.allSettled([...live].map((m) => m.stop()))
-      process.exit(signal === 'SIGINT' ? 130 : 143)
-    })
-  }
 }
 
 /**
@@ -159,19 +148,24 @@ export async function startMachine(request: MachineRequest): Promise<Machine> {
   verifyServerName(request.serverName)
   if (process.getuid?.() !== 0)
     throw new BenchError('Booting a machine needs root.', 'Guard the test with whyNotRoot().')
-  installSignalHandlers()
   await sweepLeftovers()
   const image = await ensureMachineImage()
   const m = claimSlot(MACHINES_DIR, buildMachineLayout, (l) =>
     writeRecord(l.recordPath, { owner: process.pid } satisfies MachineRecord),
   )
+  let stopping: Promise<void> | undefined
+  const stop = () => {
+    stopping ??= teardownMachine(m).finally(() => forget())
+    return stopping
+  }
+  // Registered before anything is made, so an interrupt mid-boot removes the half-made machine too.
+  const forget = stopOnSignal(stop)
   try {
     await prepareRootfs(m, image.rootfs, request)
     await mustRun(['ip', '-batch', '-'], buildRootNetworkCommands(m))
     await mustRun(['ip', '-n', m.netns, '-batch', '-'], buildMachineNetworkCommands(m))
     const initPid = await boot(m)
-    let stopping: Promise<void> | undefined
-    const machine: Machine = {
+    return {
       name: m.name,
       address: m.address,
       consoleLog: m.consoleLog,
@@ -188,15 +182,10 @@ export async function startMachine(request: MachineRequest): Promise<Machine> {
         ])
         return { exitCode, stdout, stderr }
       },
-      stop() {
-        stopping ??= teardownMachine(m).finally(() => live.delete(machine))
-        return stopping
-      },
+      stop,
     }
-    live.add(machine)
-    return machine
   } catch (error) {
-    await teardownMachine(m)
+    await stop()
     throw error
   }
 }
