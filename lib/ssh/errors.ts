@@ -21,6 +21,16 @@ export class HostNotReadyError extends CliError {
   }
 }
 
+/** cloud-init finished with an error: waiting longer cannot help, so it is reported at once in its words. */
+export class CloudInitError extends CliError {
+  constructor(host: string, detail: readonly string[]) {
+    super(`cloud-init on ${host} reported an error:\n${detail.map((l) => `  ${l}`).join('\n')}`, {
+      hint: 'The user data failed on the host: see /var/log/cloud-init-output.log there (`ssh` in with the pinned key works once sshd runs). Fix the cause and re-run `cloud:up`, or run `cloud:destroy`.',
+      exitCode: ExitCode.hostNotReady,
+    })
+  }
+}
+
 export class WaitInterruptedError extends CliError {
   constructor(host: string) {
     super(`Interrupted while waiting for ${host}.`, {

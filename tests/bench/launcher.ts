@@ -1,16 +1,18 @@
 /**
  * Benchmark, launcher part:
  *  - time `cloud:up` spends outside Terraform, waits and the person at the gate (real up on a bench host, --json);
- *  - delay between a host becoming ready (cloud-init flips to done) and waitForHost noticing;
+ *  - delay between a host becoming ready (cloud-init flips to done) and waitForHost noticing, on a bench host
+ *    (status files) and on one booted machine (real systemd and cloud-init);
  *  - delay from a Terraform event (its @timestamp) to the progress line the renderer writes (real OpenTofu).
  * Prints medians; no assertions.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Chalk } from 'chalk'
 import { formatTable } from '../../lib/cli/output.ts'
-import { realProc } from '../../lib/proc.ts'
+import { generateHostKey } from '../../lib/infra/host-key.ts'
+import { buildChildEnv, realProc } from '../../lib/proc.ts'
 import { waitForHost } from '../../lib/ssh/ready.ts'
 import { resolveTfBinary } from '../../lib/terraform/binary.ts'
 import { buildTfEnv } from '../../lib/terraform/env.ts'
@@ -20,6 +22,7 @@ import { PlainRenderer } from '../../lib/terraform/render.ts'
 import { Terraform } from '../../lib/terraform/terraform.ts'
 import { LauncherEnv } from '../flows/launcher-env.ts'
 import { startBench } from '../harness/hosts.ts'
+import { buildLoginUserData, startMachine } from '../harness/machine.ts'
 import type { TestHost } from '../harness/types.ts'
 import { median } from './measure.ts'
 
@@ -83,6 +86,35 @@ async function readinessDelay(host: TestHost, rounds: number): Promise<string[][
   return [['host ready (cloud-init done) → launcher notices', ms(median(delays))]]
 }
 
+/** One booted machine: cloud-init writing result.json (its end) → the launcher's wait returning. */
+async function machineReadinessDelay(): Promise<string[][]> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-machine-'))
+  const key = join(dir, 'operator')
+  await realProc.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', key], { env: buildChildEnv() })
+  const hostKey = generateHostKey()
+  // The sleep keeps cloud-init running until the wait is connected and blocked in `cloud-init status --wait`.
+  const operatorKey = readFileSync(`${key}.pub`, 'utf8').trim()
+  const userData = buildLoginUserData(hostKey, operatorKey, [['sleep', '8']])
+  const machine = await startMachine({ serverName: 'bench-ready', userData })
+  try {
+    const knownHostsFile = join(dir, 'known_hosts')
+    writeFileSync(knownHostsFile, `${machine.address} ${hostKey.publicKey}\n`)
+    const target = { host: machine.address, port: 22, user: 'deploy', identityFile: key, knownHostsFile }
+    await waitForHost(realProc, target, { timeoutMs: 120_000, pollMs: 200, stages: ['ssh', 'cloud-init'] })
+    const noticed = Date.now()
+    const finished = await machine.exec(['stat', '-c', '%.3Y', '/run/cloud-init/result.json'])
+    return [
+      [
+        'booted machine: cloud-init finished → launcher notices',
+        ms(noticed - Number(finished.stdout) * 1000),
+      ],
+    ]
+  } finally {
+    await machine.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 async function eventDelay(rounds: number): Promise<string[][]> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-events-'))
   try {
@@ -127,6 +159,7 @@ export default async function benchLauncher(print: (line: string) => void): Prom
     const rows = [
       ...(await eventDelay(4)),
       ...(await readinessDelay(host, 5)),
+      ...(await machineReadinessDelay()),
       ...(await upOverhead(host, 3)),
     ]
     print(formatTable(['launcher measure (median)', 'value'], rows))

@@ -4,7 +4,7 @@
  * everything a host can leave behind and works from the on-disk record alone (so a later run can sweep
  * after a crash).
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { connect } from 'node:net'
 import { join } from 'node:path'
@@ -19,10 +19,10 @@ import {
   type CloudInitStatus,
   HOSTS_DIR,
   type HostLayout,
-  MAX_SLOT,
   SSH_USER,
 } from './layout.ts'
 import { type HostRecord, writeHostRecord } from './record.ts'
+import { claimSlot } from './slots.ts'
 import { BenchError, childPids, isAlive, mustRun, run, start, waitFor } from './system.ts'
 import { teardownHost } from './teardown.ts'
 import type { TestHost } from './types.ts'
@@ -35,24 +35,6 @@ export interface ClientKey {
 export interface StartedHost {
   layout: HostLayout
   host: TestHost
-}
-
-/** Claim the first free slot by creating its directory (atomic), owned by this process. */
-function claimSlot(): HostLayout {
-  mkdirSync(HOSTS_DIR, { recursive: true, mode: 0o755 })
-  for (let slot = 1; slot <= MAX_SLOT; slot++) {
-    const layout = buildHostLayout(slot)
-    try {
-      mkdirSync(layout.dir, { mode: 0o755 })
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue
-      throw error
-    }
-    chmodSync(layout.dir, 0o755)
-    writeHostRecord(layout, { owner: process.pid })
-    return layout
-  }
-  throw new BenchError(`All ${MAX_SLOT} bench slots are taken.`, `Remove stale entries under ${HOSTS_DIR}.`)
 }
 
 /** Write the cloud-init status files the real `cloud-init status` reads on this host. */
@@ -214,7 +196,7 @@ function buildTestHost(
 
 /** Start one host in a fresh slot; on failure everything it created is removed before the error surfaces. */
 export async function startHost(client: ClientKey, imageArchive: string): Promise<StartedHost> {
-  const layout = claimSlot()
+  const layout = claimSlot(HOSTS_DIR, buildHostLayout, (l) => writeHostRecord(l, { owner: process.pid }))
   try {
     const hostPublicKey = await writeHostFiles(layout, client)
     await wireNetwork(layout)

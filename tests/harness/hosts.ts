@@ -9,22 +9,11 @@ import { join } from 'node:path'
 import { type ClientKey, startHost } from './host.ts'
 import { writeBenchImage } from './image.ts'
 import { BENCHES_DIR, type HostLayout, SSH_USER } from './layout.ts'
+import { stopOnSignal } from './signals.ts'
 import { sweepLeftovers } from './sweep.ts'
 import { BenchError, mustRun } from './system.ts'
 import { teardownHost } from './teardown.ts'
 import type { TestBench } from './types.ts'
-
-const live = new Set<TestBench>()
-
-function installSignalHandlers(): void {
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    if (process.listeners(signal).some((l) => l.name === 'stopBenchesOnSignal')) continue
-    process.once(signal, async function stopBenchesOnSignal() {
-      await Promise.allSettled([...live].map((b) => b.stop()))
-      process.exit(signal === 'SIGINT' ? 130 : 143)
-    })
-  }
-}
 
 function fileLine(path: string, prefix: string): string | undefined {
   return readFileSync(path, 'utf8')
@@ -55,7 +44,6 @@ export async function startBench(n: number): Promise<TestBench> {
   if (!Number.isInteger(n) || n < 1) throw new BenchError(`startBench needs a host count ≥ 1, got ${n}.`)
   if (process.getuid?.() !== 0)
     throw new BenchError('The test bench needs root.', 'Guard the test with whyNotRoot().')
-  installSignalHandlers()
   mkdirSync(BENCHES_DIR, { recursive: true, mode: 0o755 })
   await sweepLeftovers()
   await ensureDeployUser()
@@ -69,12 +57,12 @@ export async function startBench(n: number): Promise<TestBench> {
       stopping ??= (async () => {
         await Promise.allSettled(started.map((layout) => teardownHost(layout)))
         rmSync(benchDir, { recursive: true, force: true })
-        live.delete(bench)
+        forget()
       })()
       return stopping
     },
   }
-  live.add(bench)
+  const forget = stopOnSignal(() => bench.stop())
   try {
     const client = await createClientKey(benchDir)
     const image = await writeBenchImage(benchDir)

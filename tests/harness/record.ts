@@ -12,18 +12,28 @@ export interface HostRecord {
   initPid?: number
 }
 
-const recordPath = (layout: HostLayout) => join(layout.dir, 'host.json')
-
-/** The host's record, or undefined when it is missing or unreadable. */
-export function readHostRecord(layout: HostLayout): HostRecord | undefined {
+/** A JSON record file, or undefined when it is missing or unreadable (a half-claimed slot). */
+export function readRecord<T>(path: string): T | undefined {
   try {
-    return JSON.parse(readFileSync(recordPath(layout), 'utf8')) as HostRecord
+    return JSON.parse(readFileSync(path, 'utf8')) as T
   } catch {
     return undefined
   }
 }
 
+/** Replace a JSON record file. */
+export function writeRecord(path: string, record: object): void {
+  writeFileSync(path, `${JSON.stringify(record)}\n`)
+}
+
+const recordPath = (layout: HostLayout) => join(layout.dir, 'host.json')
+
+/** The host's record, or undefined when it is missing or unreadable. */
+export function readHostRecord(layout: HostLayout): HostRecord | undefined {
+  return readRecord<HostRecord>(recordPath(layout))
+}
+
 /** Replace the host's record. */
 export function writeHostRecord(layout: HostLayout, record: HostRecord): void {
-  writeFileSync(recordPath(layout), `${JSON.stringify(record)}\n`)
+  writeRecord(recordPath(layout), record)
 }

@@ -1,13 +1,15 @@
 /**
- * Leftovers of crashed runs: hosts and benches whose owning test process is gone, and namespaces, veths
- * and cgroups of a slot that has no directory. Hosts of live test processes (parallel runs) are left alone.
+ * Leftovers of crashed runs: hosts, machines and benches whose owning test process is gone, and namespaces,
+ * veths and cgroups of a slot that has no directory. Those of live test processes (parallel runs) are left
+ * alone.
  */
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { BENCHES_DIR, buildHostLayout, HOSTS_DIR, MAX_SLOT, parseSlot } from './layout.ts'
-import { readHostRecord } from './record.ts'
+import { buildMachineLayout, MACHINES_DIR, type MachineRecord, parseMachineSlot } from './machine-layout.ts'
+import { readHostRecord, readRecord } from './record.ts'
 import { isAlive } from './system.ts'
-import { cgroupDirs, NETNS_DIR, teardownHost } from './teardown.ts'
+import { cgroupDirs, NETNS_DIR, teardownHost, teardownMachine } from './teardown.ts'
 
 /** A record without an owner is trusted for a minute (its owner may be writing it right now). */
 const GRACE_MS = 60_000
@@ -53,6 +55,34 @@ export async function sweepLeftovers(): Promise<string[]> {
     const layout = buildHostLayout(slot)
     if (!existsSync(layout.dir) && cgroupDirs(layout).length > 0) {
       await teardownHost(layout)
+      removed.push(`cgroup ${layout.cgroupParent}`)
+    }
+  }
+  removed.push(...(await sweepMachines()))
+  return removed
+}
+
+async function sweepMachines(): Promise<string[]> {
+  const removed: string[] = []
+  for (const name of existsSync(MACHINES_DIR) ? readdirSync(MACHINES_DIR) : []) {
+    const slot = parseMachineSlot(name)
+    if (slot === undefined) continue
+    const layout = buildMachineLayout(slot)
+    if (!isOrphan(layout.dir, readRecord<MachineRecord>(layout.recordPath)?.owner)) continue
+    await teardownMachine(layout)
+    removed.push(name)
+  }
+  for (const slot of (existsSync(NETNS_DIR) ? readdirSync(NETNS_DIR) : []).map(parseMachineSlot)) {
+    if (slot === undefined) continue
+    const layout = buildMachineLayout(slot)
+    if (existsSync(layout.dir)) continue
+    await teardownMachine(layout)
+    removed.push(layout.netns)
+  }
+  for (let slot = 1; slot <= MAX_SLOT; slot++) {
+    const layout = buildMachineLayout(slot)
+    if (!existsSync(layout.dir) && cgroupDirs(layout).length > 0) {
+      await teardownMachine(layout)
       removed.push(`cgroup ${layout.cgroupParent}`)
     }
   }

@@ -1,16 +1,19 @@
 /**
  * Removing a host, from its on-disk record alone: kill its PID 1 (the kernel then kills every process in
  * the host's PID namespace, containers included), delete the namespace and veth, the cgroups dockerd made,
- * any mount left under the host directory, and the directory (which frees the slot).
+ * any mount left under the host directory, and the directory (which frees the slot). Machines likewise.
  */
 import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { HostLayout } from './layout.ts'
-import { readHostRecord } from './record.ts'
+import type { MachineLayout, MachineRecord } from './machine-layout.ts'
+import { readHostRecord, readRecord } from './record.ts'
 import { isAlive, run, waitFor } from './system.ts'
 
 const CGROUP_ROOT = '/sys/fs/cgroup'
 export const NETNS_DIR = '/run/netns'
+/** nspawn's per-machine directory for mounts into a running machine (it warns and leaves it behind). */
+export const NSPAWN_PROPAGATE_DIR = '/run/systemd/nspawn/propagate'
 
 function isUnshare(pid: number): boolean {
   try {
@@ -29,7 +32,7 @@ function kill(pid: number): void {
 }
 
 /** The cgroup directories dockerd created for this host's containers (every v1 controller and v2). */
-export function cgroupDirs(layout: HostLayout): string[] {
+export function cgroupDirs(layout: Pick<HostLayout, 'cgroupParent'>): string[] {
   if (!existsSync(CGROUP_ROOT)) return []
   const tops = readdirSync(CGROUP_ROOT).map((c) => join(CGROUP_ROOT, c, layout.cgroupParent))
   return [join(CGROUP_ROOT, layout.cgroupParent), ...tops].filter((d) => existsSync(d))
@@ -85,5 +88,49 @@ export async function teardownHost(layout: HostLayout): Promise<void> {
   await run(['ip', '-force', '-batch', '-'], `netns delete ${layout.netns}\nlink delete ${layout.veth}\n`)
   for (const dir of cgroupDirs(layout)) removeCgroupTree(dir)
   for (const point of mountsUnder(layout.dir).reverse()) await run(['umount', '-l', point])
+  rmSync(layout.dir, { recursive: true, force: true })
+}
+
+/** Every pid in a cgroup tree (every v1 hierarchy and v2 list the same processes; all are read). */
+function cgroupPids(dir: string): number[] {
+  const pids: number[] = []
+  try {
+    pids.push(...readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number))
+    for (const entry of readdirSync(dir, { withFileTypes: true }))
+      if (entry.isDirectory()) pids.push(...cgroupPids(join(dir, entry.name)))
+  } catch {
+    /* the cgroup went away while we looked */
+  }
+  return pids
+}
+
+function isNspawn(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]?.endsWith('systemd-nspawn') === true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Remove a machine from its record alone; safe to call twice or on a half-started machine. A running one is
+ * powered off first (SIGTERM to nspawn is an orderly shutdown of the machine, `poweroff` as on a VM), up to
+ * `graceMs`; then whatever is left in its cgroup or network namespace is killed, the namespace, veth,
+ * overlay mount, cgroups, nspawn's propagation directory and the machine's directory are removed.
+ */
+export async function teardownMachine(layout: MachineLayout, graceMs = 20_000): Promise<void> {
+  const record = readRecord<MachineRecord>(layout.recordPath)
+  const nspawn = record?.nspawnPid
+  if (nspawn !== undefined && isNspawn(nspawn)) {
+    process.kill(nspawn, 'SIGTERM')
+    await waitFor(() => !isAlive(nspawn), graceMs)
+  }
+  const left = () => [...cgroupDirs(layout).flatMap(cgroupPids), ...netnsPids(layout.netns)]
+  for (const pid of left()) kill(pid)
+  await waitFor(() => left().length === 0, 5000)
+  await run(['ip', '-force', '-batch', '-'], `netns delete ${layout.netns}\nlink delete ${layout.veth}\n`)
+  for (const point of mountsUnder(layout.dir).reverse()) await run(['umount', '-l', point])
+  for (const dir of cgroupDirs(layout)) removeCgroupTree(dir)
+  rmSync(join(NSPAWN_PROPAGATE_DIR, layout.name), { recursive: true, force: true })
   rmSync(layout.dir, { recursive: true, force: true })
 }
