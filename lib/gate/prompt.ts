@@ -13,7 +13,6 @@ import type { GateReason } from './errors.ts'
 /** What cancels a waiting question besides Ctrl-C (which the prompt reads as a key): a kill, a closed terminal. */
 const STOP_SIGNALS = ['SIGTERM', 'SIGHUP'] as const
 
-
 /** Five minutes, sudo's passwd_timeout. */
 export const GATE_TIMEOUT_MS = 5 * 60_000
 

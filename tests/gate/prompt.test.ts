@@ -470,7 +470,6 @@ test('SIGTERM while a question waits cancels it (gateDeclined), audited, nothing
 })
 
 test('a question nobody answers ends (gateTimeout), audited; the setting can only shorten it', async () => {
-
   const box = new Sandbox()
   try {
     await box.ready
