@@ -232,10 +232,9 @@ test('contabo is built from the first vendor directory that has its sources, els
     mkdirSync(join(elsewhere, source.dir), { recursive: true })
     writeFileSync(join(elsewhere, source.dir, source.archive), '')
     assert.is(findVendored(source, { DEBUG_CLOUD_VENDOR_DIR: elsewhere }, root), join(elsewhere, source.dir))
-    assert.match(
-      whyNotVendored(source, { DEBUG_CLOUD_VENDOR_DIR: join(lonely, 'x') }, join(lonely, 'y', 'p')) ?? '',
-      'nor in DEBUG_CLOUD_VENDOR_DIR=',
-    )
+    rmSync(join(lonely, 'shared'), { recursive: true })
+    const unset = whyNotVendored(source, { DEBUG_CLOUD_VENDOR_DIR: join(lonely, 'x') }, root) ?? ''
+    assert.match(unset, `nor in DEBUG_CLOUD_VENDOR_DIR=${join(lonely, 'x')}`)
   } finally {
     rmSync(lonely, { recursive: true, force: true })
   }
