@@ -72,6 +72,8 @@ export class ContaboApiStandin {
   readonly secrets = new Map<number, Secret>()
   /** Access tokens issued (only these are accepted). */
   private readonly tokens = new Set<string>()
+  /** Every access and refresh token issued, for the leak scan. */
+  readonly issuedTokens: string[] = []
   /** Fault: the token endpoint answers this status (with Keycloak's error body) until cleared. */
   refuseTokens: number | undefined
   /** Fault: the next instance ends in `error` with this message instead of booting. */
@@ -158,15 +160,17 @@ export class ContaboApiStandin {
       typ: 'Bearer',
       email: c.CNTB_OAUTH2_USER,
     })
+    // A JWT too: the provider's token cache splits it on "." and panics on a token without one.
+    const refresh = jwt({ sub: randomUUID(), exp: exp + 1800, iat: exp, typ: 'Refresh' })
     this.tokens.add(access)
+    this.issuedTokens.push(access, refresh)
     return {
       status: 200,
       body: {
         access_token: access,
         expires_in: 300,
         refresh_expires_in: 1800,
-        // A JWT too: the provider's token cache splits it on "." and panics on a token without one.
-        refresh_token: jwt({ sub: randomUUID(), exp: exp + 1800, iat: exp, typ: 'Refresh' }),
+        refresh_token: refresh,
         token_type: 'Bearer',
         'not-before-policy': 0,
         scope: 'email profile',
