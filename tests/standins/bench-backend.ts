@@ -4,7 +4,7 @@
  * installed (sshd reloads; the boot returns once sshd serves it, as a real VM never serves another key).
  * The deploy user, Docker and the authorized operator key are the bench host's own (see tests/harness).
  * Stopping the server releases the host for the next one. Faults for tests: `foreignHostKey` (the machine
- * serves another key than the user data's) and `cloudInitStuck` (cloud-init never finishes).
+ * serves another key than the user data's), `cloudInitStuck` (cloud-init never finishes), `bootDelayMs`.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -84,6 +84,8 @@ export class BenchMachines {
   foreignHostKey = false
   /** Fault: cloud-init on the next machines never finishes (`cloud-init status` stays running). */
   cloudInitStuck = false
+  /** A slow boot: the machine takes this long before it answers (for Ctrl-C during create). */
+  bootDelayMs = 0
   /** Every boot request, in order (tests read the user data the provider sent). */
   readonly requests: BootRequest[] = []
   private readonly busy = new Set<TestHost>()
@@ -97,7 +99,10 @@ export class BenchMachines {
 
   readonly backend: ServerBackend = async (request) => {
     this.requests.push(request)
-    const host = this.hosts.find((h) => !this.busy.has(h))
+    const free = () => this.hosts.find((h) => !this.busy.has(h))
+    if (free() === undefined) throw new Error(`all ${this.hosts.length} bench hosts are in use`)
+    await new Promise((resolve) => setTimeout(resolve, this.bootDelayMs))
+    const host = free()
     if (host === undefined) throw new Error(`all ${this.hosts.length} bench hosts are in use`)
     this.busy.add(host)
     try {

@@ -7,20 +7,23 @@
  * `CNTB_OAUTH2_TOKEN_URL=<tokenUrl>`. A created instance is a machine from the ServerBackend.
  * Not implemented: images, snapshots, object storage, private networks, tags, pagination past one page.
  */
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import type { BootedServer, ServerBackend } from './backend.ts'
 import { HttpStandin, now, parseJson, type Route, type StandinRequest, type StandinResponse } from './http.ts'
 
 type Json = Record<string, unknown>
 
-/** The credentials the stand-in's token endpoint accepts (the shapes `.env` holds). */
+/**
+ * The credentials the stand-in's token endpoint accepts (the shapes `.env` holds); the secret and the
+ * password are random per process, so the leak scan finds any copy of them, even in this repository.
+ */
 export const CONTABO_TEST_CREDENTIALS = {
   CNTB_OAUTH2_CLIENT_ID: 'standin-client-id',
-  CNTB_OAUTH2_CLIENT_SECRET: 'standin-client-secret-0123456789',
+  CNTB_OAUTH2_CLIENT_SECRET: `standin-client-secret-${randomBytes(12).toString('hex')}`,
   CNTB_OAUTH2_USER: 'operator@example.test',
-  CNTB_OAUTH2_PASS: 'standin-api-password-0123456789',
+  CNTB_OAUTH2_PASS: `standin-api-password-${randomBytes(12).toString('hex')}`,
   CNTB_IMAGE_ID: 'd64d5c6c-9dda-4e38-8174-0ee282474d8a',
-} as const
+} as const satisfies Record<string, string>
 
 const TOKEN_PATH = '/auth/realms/contabo/protocol/openid-connect/token'
 const TENANT = { tenantId: 'DE', customerId: '54321' }
@@ -242,8 +245,11 @@ export class ContaboApiStandin {
           return
         }
         try {
-          i.machine = await this.backend({ serverName: i.displayName, userData: i.userData })
-          i.address = i.machine.address
+          const machine = await this.backend({ serverName: i.displayName, userData: i.userData })
+          // Cancelled while it booted: the machine goes at once.
+          if (i.cancelDate !== '') return await machine.stop()
+          i.machine = machine
+          i.address = machine.address
           i.status = 'running'
         } catch (e) {
           i.status = 'error'

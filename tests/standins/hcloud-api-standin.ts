@@ -7,15 +7,12 @@
  * Not implemented: networks, volumes, primary IPs, placement groups, pagination past one page, rate limits
  * (except injected 429s), label selectors.
  */
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import type { BootedServer, ServerBackend } from './backend.ts'
 import { HttpStandin, now, parseJson, type Route, type StandinRequest, type StandinResponse } from './http.ts'
 
-/** The token the stand-in accepts; 64 characters like a real one (the provider checks the length). */
-export const HCLOUD_TEST_TOKEN = `standin-hcloud-token-${'0123456789abcdef'.repeat(3)}0123456789a`.slice(
-  0,
-  64,
-)
+/** The token the stand-in accepts: random per process, 64 characters like a real one (the provider checks). */
+export const HCLOUD_TEST_TOKEN = randomBytes(32).toString('hex')
 
 type Json = Record<string, unknown>
 
@@ -319,8 +316,11 @@ export class HcloudApiStandin {
         return
       }
       try {
-        server.machine = await this.backend({ serverName: server.name, userData: server.userData })
-        server.address = server.machine.address
+        const machine = await this.backend({ serverName: server.name, userData: server.userData })
+        // Deleted while it booted (a create interrupted, then destroyed): the machine goes at once.
+        if (!this.servers.has(server.id)) return await machine.stop()
+        server.machine = machine
+        server.address = machine.address
         server.status = 'running'
         this.finish(action)
       } catch (e) {

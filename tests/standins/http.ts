@@ -111,6 +111,11 @@ export class HttpStandin {
     this.faults.push({ times: 1, ...fault })
   }
 
+  /** Drop every fault not yet served. */
+  clearFaults(): void {
+    this.faults.length = 0
+  }
+
   /** Faults still waiting for a matching request. */
   get pendingFaults(): number {
     return this.faults.length
