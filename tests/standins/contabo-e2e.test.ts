@@ -126,6 +126,22 @@ testUnless(
 testUnless(
   test,
   skip,
+  "contabo: an instance that ends in error → exit 50 in Contabo's words; destroy cancels it",
+  async () => {
+    ws!.contabo.failNextCreate = 'the product is not available in this region'
+    const up = await ws!.up('c-err')
+    assert.is(up.code, ExitCode.terraformFailed, up.transcript)
+    assert.match(up.transcript, 'Contabo reports the instance as "error", not running', up.transcript)
+    assert.match(up.transcript, 'the product is not available in this region')
+    assert.is((await ws!.record('c-err')).status, 'failed')
+    assert.equal(ws!.machines.inUse, [])
+    await destroyAndVerify(ws!, 'c-err')
+  },
+)
+
+testUnless(
+  test,
+  skip,
   'contabo: no secret in any file or transcript; every response matches the API spec',
   async () => {
     assert.ok(secrets, 'the full cycle did not finish')

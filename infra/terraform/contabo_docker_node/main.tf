@@ -29,5 +29,12 @@ resource "contabo_instance" "node" {
     # flags it DESTRUCTIVE REINSTALL at the gate (the launcher reuses the host key, so re-runs render the same
     # user data). To rebuild on purpose: destroy (cancels the contract) and up again.
     ignore_changes = [ssh_keys, image_id]
+
+    # The provider waits only while the instance is provisioning or installing; one that ended in "error"
+    # has no address, and the readiness wait would wait for nothing. Say so here, in Contabo's words.
+    postcondition {
+      condition     = self.status == "running"
+      error_message = "Contabo reports the instance as \"${self.status}\", not running: ${self.error_message}. Run cloud:destroy to cancel it (then cloud:up again), or ask Contabo's support."
+    }
   }
 }
