@@ -16,6 +16,7 @@ import { openOperatorPaths, readProfile, resolveOperator } from './state/operato
 import { cliConfigPath } from './tools/paths.ts'
 import { binaryPath, displayVersion, listTools } from './tools/spec.ts'
 import { isToolInstalled } from './tools/stamp.ts'
+import { unavailableReason } from './tools/vendor.ts'
 
 export type CheckLevel = 'ok' | 'warn' | 'fail'
 
@@ -47,11 +48,12 @@ function checkNode(): Check {
 function checkTools(): Check[] {
   const checks: Check[] = listTools().map((spec): Check => {
     const label = `${spec.name} ${displayVersion(spec)}`
-    if (spec.refusedByProxy) {
+    const unavailable = unavailableReason(spec)
+    if (unavailable) {
       const fix = spec.provider
         ? 'Stacks that need this provider cannot be planned or applied on this machine.'
         : 'Use the pinned tofu instead (the default).'
-      return { name: spec.name, level: 'warn', detail: `${label}: unavailable (${spec.refusedByProxy})`, fix }
+      return { name: spec.name, level: 'warn', detail: `${label}: unavailable (${unavailable})`, fix }
     }
     return isToolInstalled(spec)
       ? { name: spec.name, level: 'ok', detail: `${label} at ${binaryPath(spec)}` }

@@ -83,7 +83,7 @@ export interface PlannedPhase {
   rt: FlowRuntime
 }
 
-/** The complete child environment of a phase: secrets only as TF_VAR_*, encryption, private data dir. */
+/** The complete child environment of a phase: secrets only as TF_VAR_*, encryption, private data dir and HOME. */
 export function buildPhaseEnv(rt: FlowRuntime, spec: PhaseSpec): Env {
   const variables = Object.fromEntries(
     Object.entries(spec.inputs.secretEnv).map(([name, value]) => [name.replace(/^TF_VAR_/, ''), value]),
@@ -91,9 +91,11 @@ export function buildPhaseEnv(rt: FlowRuntime, spec: PhaseSpec): Env {
   for (const value of Object.values(variables)) rt.redactor.add(value)
   rt.redactor.add(spec.statePassphrase)
   const encryption = rt.binary.flavor === 'tofu' ? buildEncryptionEnv(spec.statePassphrase) : {}
+  rt.removeOnDispose(spec.workspace.homeDir)
   return {
     ...buildTfEnv({ cliConfigFile: rt.cliConfigFile, variables, encryption }),
     TF_DATA_DIR: spec.workspace.dataDir,
+    HOME: spec.workspace.homeDir,
   }
 }
 

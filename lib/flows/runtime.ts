@@ -3,6 +3,7 @@
  * every secret is registered with, Ctrl-C (and SIGTERM, SIGHUP) forwarding, the progress renderer and the
  * Terraform binary.
  */
+import { rm } from 'node:fs/promises'
 import { noteHangup } from '../cli/hangup.ts'
 import type { Output } from '../cli/output.ts'
 import { type Proc, realProc } from '../proc.ts'
@@ -36,7 +37,12 @@ export interface FlowRuntime {
   useStore(store: Pick<StateStore, 'recipients' | 'decryptFile'>): void
   /** The sealer set by useStore (only needed with the terraform binary). */
   sealer(): StateSealer
-  /** Seal any plaintext Terraform state, undo process-level hooks (the stop signals) and stop the renderer. */
+  /** Remove this directory (a Terraform child's private HOME) when the run ends. */
+  removeOnDispose(dir: string): void
+  /**
+   * Seal any plaintext Terraform state, remove the private HOMEs, undo process-level hooks (the stop signals)
+   * and stop the renderer.
+   */
   dispose(): Promise<void>
 }
 
@@ -63,6 +69,7 @@ export async function createRuntime(
   }
   const mode = chooseRenderMode(out)
   let sealer: StateSealer | undefined
+  const scratch = new Set<string>()
   const timings: Record<TimingCategory, number> = { terraform: 0, wait: 0, human: 0 }
   const renderer = createRenderer(mode, mode === 'json' ? process.stdout : process.stderr, out.color)
   return {
@@ -96,10 +103,14 @@ export async function createRuntime(
       if (!sealer) throw new Error('runtime: useStore() must come before a terraform-binary phase')
       return sealer
     },
+    removeOnDispose(dir) {
+      scratch.add(dir)
+    },
     async dispose() {
       try {
         await sealer?.sealAll()
       } finally {
+        await Promise.allSettled([...scratch].map((dir) => rm(dir, { recursive: true, force: true })))
         renderer.close()
         uninstall()
       }

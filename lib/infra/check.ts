@@ -13,6 +13,7 @@ import { buildTfEnv } from '../terraform/env.ts'
 import { cliConfigPath } from '../tools/paths.ts'
 import { getTool, isToolName } from '../tools/spec.ts'
 import { whichTool } from '../tools/stamp.ts'
+import { unavailableReason } from '../tools/vendor.ts'
 import { renderCloudInit } from './cloud-init.ts'
 import { generateHostKey } from './host-key.ts'
 import { checkPolicyDir, parseHcl } from './policy.ts'
@@ -36,14 +37,14 @@ export const CHECK_TARGETS: readonly string[] = [
   APP_STACK,
 ]
 
-/** Why a configuration cannot be initialised here (a required provider the Go proxy refuses), if so. */
+/** Why a configuration cannot be initialised here (a required provider that cannot be built here), if so. */
 export async function whyNoInit(dir: string): Promise<string | undefined> {
   const hcl = await parseHcl('versions.tf', await readFile(join(dir, 'versions.tf'), 'utf8'))
   const terraform = (hcl.terraform as { required_providers?: Record<string, unknown>[] }[] | undefined) ?? []
   const names = terraform.flatMap((t) => (t.required_providers ?? []).flatMap((p) => Object.keys(p)))
   for (const name of names) {
     const tool = `provider-${name}`
-    const refused = isToolName(tool) ? getTool(tool).refusedByProxy : undefined
+    const refused = isToolName(tool) ? unavailableReason(getTool(tool)) : undefined
     if (refused !== undefined) return `provider ${name} cannot be built here: ${refused}`
   }
   return undefined

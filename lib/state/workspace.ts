@@ -20,6 +20,11 @@ export interface PhaseWorkspace {
   dataDir: string
   planFile: string
   varFile: string
+  /**
+   * HOME of the Terraform child: providers cache things there (Contabo's OAuth2 tokens in
+   * ~/.cache/contabo), so it is private to the phase, emptied when a run starts and removed when it ends.
+   */
+  homeDir: string
 }
 
 /** The folder of one stack's working files. */
@@ -51,8 +56,13 @@ export async function preparePhaseWorkspace(
 ): Promise<PhaseWorkspace> {
   const dir = join(stackFolder(paths, stack), phase)
   await mkdir(join(dir, '.terraform'), { recursive: true, mode: 0o700 })
+  const homeDir = join(dir, 'home')
+  // A run that was killed may have left a provider's cached token here: start empty.
+  await rm(homeDir, { recursive: true, force: true })
+  await mkdir(homeDir, { mode: 0o700 })
   return {
     dir,
+    homeDir,
     statePath: join(dir, 'terraform.tfstate'),
     dataDir: join(dir, '.terraform'),
     planFile: join(dir, 'plan.tfplan'),

@@ -1,8 +1,9 @@
 /**
  * The Terraform child's environment, explicit and minimal: PATH/HOME/locale from `buildChildEnv`, the
  * automation switches, the CLI config (offline provider mirror), the stack's sensitive variables as
- * `TF_VAR_*`, provider credentials, and the state-encryption config. Nothing else from this process:
- * ambient TF_CLI_ARGS*, TF_VAR_*, TF_WORKSPACE, TF_LOG*, TF_DATA_DIR never reach the child.
+ * `TF_VAR_*`, provider credentials, the state-encryption config, and the providers' endpoint settings
+ * (PROVIDER_ENDPOINTS) when this process has them. Nothing else from this process: ambient TF_CLI_ARGS*,
+ * TF_VAR_*, TF_WORKSPACE, TF_LOG*, TF_DATA_DIR never reach the child.
  */
 import { buildChildEnv, type Env } from '../proc.ts'
 import { TfEnvError } from './errors.ts'
@@ -18,6 +19,12 @@ export interface TfEnvOptions {
   encryption?: Readonly<Env>
   source?: NodeJS.ProcessEnv
 }
+
+/**
+ * The providers' own settings for a private API endpoint (or a local stand-in of the API, in tests): passed
+ * through unchanged when set. They carry no secret; the credentials still go only as TF_VAR_*.
+ */
+export const PROVIDER_ENDPOINTS = ['HCLOUD_ENDPOINT', 'CNTB_API', 'CNTB_OAUTH2_TOKEN_URL'] as const
 
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/
 const CREDENTIAL_NAME = /^[A-Z][A-Z0-9_]*$/
@@ -40,8 +47,13 @@ export function buildTfEnv(options: TfEnvOptions): Env {
   const tfVars = Object.fromEntries(
     Object.entries(variables).map(([name, value]) => [`TF_VAR_${name}`, value]),
   )
+  const source = options.source ?? process.env
+  const endpoints = Object.fromEntries(
+    PROVIDER_ENDPOINTS.flatMap((name) => (source[name] ? [[name, source[name]]] : [])),
+  )
   return buildChildEnv(
     {
+      ...endpoints,
       ...credentials,
       ...tfVars,
       ...(options.encryption ?? {}),
@@ -49,6 +61,6 @@ export function buildTfEnv(options: TfEnvOptions): Env {
       TF_INPUT: '0',
       TF_CLI_CONFIG_FILE: options.cliConfigFile,
     },
-    options.source,
+    source,
   )
 }

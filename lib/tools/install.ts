@@ -2,7 +2,8 @@
  * Builds the pinned tools of versions.json from the Go module proxy into the tool cache, each through a
  * throwaway module in a temp dir (so `replace` directives work and the repository stays untouched), lays
  * the providers out as a filesystem mirror and writes the CLI config; then builds the unlock agent from the
- * repository's own Go sources (tools/agent.ts). Cached tools are skipped.
+ * repository's own Go sources (tools/agent.ts). A provider the proxy refuses is built from vendored sources
+ * when they are found (vendor.ts). Cached tools are skipped.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
@@ -36,16 +37,17 @@ import {
   type ToolSpec,
 } from './spec.ts'
 import { isToolInstalled, recordExistingBinary, stampStatus, verifyToolBinary, writeStamp } from './stamp.ts'
+import { findVendored, unavailableReason, type VendoredSource, verifyArchive } from './vendor.ts'
 
-export type ToolState = 'cached' | 'built' | 'refused'
+export type ToolState = 'cached' | 'built' | 'unavailable'
 
 export interface ToolResult {
   name: string
   version: string
   state: ToolState
-  /** The binary, absent for refused tools. */
+  /** The binary, absent for unavailable tools. */
   path?: string
-  /** Why the tool is unavailable (refused tools only). */
+  /** Why the tool is unavailable (unavailable tools only). */
   reason?: string
   seconds: number
 }
@@ -136,17 +138,48 @@ async function linkIntoMirror(spec: ToolSpec, env: NodeJS.ProcessEnv): Promise<v
   await rename(staged, target)
 }
 
+/** Unpack vendored sources into `work` (checked against their pinned hash); returns the directory to build in. */
+async function unpackVendored(
+  spec: ToolSpec,
+  source: VendoredSource,
+  work: string,
+  options: InstallOptions,
+): Promise<string> {
+  const env = options.env ?? process.env
+  const dir = findVendored(source, env)
+  if (dir === undefined)
+    throw new ToolBuildError(spec.name, 'find vendored sources', unavailableReason(spec, env) ?? '')
+  const archive = verifyArchive(source, dir)
+  const untar = await options.proc.run(['tar', '-xzf', archive, '-C', work], { env: buildChildEnv() })
+  if (untar.exitCode !== 0) throw new ToolBuildError(spec.name, `tar -xzf ${archive}`, untar.stderr)
+  const tree = join(work, source.tree)
+  if (source.overlay) {
+    // The provider's go.mod replaces the client's module with ./<to>; the generated client names itself a
+    // placeholder path, so only its module line is set (vendored README: no source line changes).
+    const target = join(tree, source.overlay.to)
+    await rename(join(work, source.overlay.from), target)
+    const goMod = join(target, 'go.mod')
+    const text = await readFile(goMod, 'utf8')
+    await writeFile(goMod, text.replace(/^module .*$/m, `module ${source.overlay.module}`))
+  }
+  return tree
+}
+
 async function buildTool(spec: ToolSpec, go: string, options: InstallOptions): Promise<void> {
   const env = options.env ?? process.env
   const goEnv = buildGoEnv(go, env)
   const work = mkdtempSync(join(tmpdir(), `debug-cloud-build-${spec.name}-`))
   try {
-    await writeFile(join(work, 'go.mod'), buildGoMod(spec))
-    await writeFile(join(work, 'tools.go'), buildToolsGo(spec))
-    await runGo(options.proc, spec.name, [go, 'mod', 'tidy'], work, goEnv)
+    let cwd = work
+    if (spec.vendored) cwd = await unpackVendored(spec, spec.vendored, work, options)
+    else {
+      await writeFile(join(work, 'go.mod'), buildGoMod(spec))
+      await writeFile(join(work, 'tools.go'), buildToolsGo(spec))
+      await runGo(options.proc, spec.name, [go, 'mod', 'tidy'], work, goEnv)
+    }
     mkdirSync(toolDir(spec.name, env), { recursive: true })
     const partial = `${binaryPath(spec, env)}.partial`
-    await runGo(options.proc, spec.name, buildGoBuildArgv(go, spec, partial), work, goEnv)
+    await runGo(options.proc, spec.name, buildGoBuildArgv(go, spec, partial), cwd, goEnv)
     await rename(partial, binaryPath(spec, env))
     await linkIntoMirror(spec, env)
     writeStamp(spec, await readGoVersion(options.proc, go, goEnv), env)
@@ -172,9 +205,10 @@ async function installOne(spec: ToolSpec, options: InstallOptions, go: () => str
   const { out } = options
   const base = { name: spec.name, version: displayVersion(spec) }
   const label = `${spec.name} ${base.version}`
-  if (spec.refusedByProxy) {
-    out.warn(`${label}: unavailable, not built (${spec.refusedByProxy})`)
-    return { ...base, state: 'refused', reason: spec.refusedByProxy, seconds: 0 }
+  const unavailable = unavailableReason(spec, env)
+  if (unavailable) {
+    out.warn(`${label}: unavailable, not built (${unavailable})`)
+    return { ...base, state: 'unavailable', reason: unavailable, seconds: 0 }
   }
   const started = performance.now()
   const elapsed = () => (performance.now() - started) / 1000
@@ -188,7 +222,7 @@ async function installOne(spec: ToolSpec, options: InstallOptions, go: () => str
     out.success(`${label}: cached (${formatSeconds(elapsed())})`)
     return { ...base, state: 'cached', path: binaryPath(spec, env), seconds: elapsed() }
   }
-  out.step(`${label}: building from the Go module proxy…`)
+  out.step(`${label}: building from ${spec.vendored ? 'its vendored sources' : 'the Go module proxy'}…`)
   const heartbeat = setInterval(
     () => out.info(`  … ${label} still building (${formatSeconds(elapsed())})`),
     30_000,
@@ -265,7 +299,7 @@ export async function installTools(options: InstallOptions): Promise<ToolResult[
 
 /** True when every tool that can be built is built, the agent too (what `npm test` checks before running). */
 export function areToolsInstalled(env: NodeJS.ProcessEnv = process.env): boolean {
-  const built = listTools().every((t) => t.refusedByProxy !== undefined || isToolInstalled(t, env))
+  const built = listTools().every((t) => unavailableReason(t, env) !== undefined || isToolInstalled(t, env))
   return built && isAgentBuilt(env) && existsSync(cliConfigPath(env))
 }
 
@@ -279,6 +313,6 @@ export async function ensureTools(options: InstallOptions): Promise<void> {
     options.out.step('Some pinned tools are missing: building them once (see `npm run tools`).')
     await installTools(options)
   }
-  for (const spec of listTools()) if (spec.refusedByProxy === undefined) verifyToolBinary(spec, env)
+  for (const spec of listTools()) if (unavailableReason(spec, env) === undefined) verifyToolBinary(spec, env)
   verifyAgentBinary(env)
 }

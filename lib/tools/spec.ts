@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path'
 import { type ToolName, toolDir, toolVersions } from './paths.ts'
+import type { VendoredSource } from './vendor.ts'
 
 export interface ToolSpec {
   name: ToolName
@@ -21,6 +22,8 @@ export interface ToolSpec {
   provider?: { source: string; version: string }
   /** Set when the Go module proxy refuses the module: the tool is reported unavailable, not built. */
   refusedByProxy?: string
+  /** Built from vendored sources (vendor.ts) instead of the proxy; unavailable where they are absent. */
+  vendored?: VendoredSource
 }
 
 interface RawSpec {
@@ -32,6 +35,7 @@ interface RawSpec {
   source?: string
   providerVersion?: string
   refusedByProxy?: string
+  vendored?: VendoredSource
 }
 
 /** Every pinned tool, in versions.json order. */
@@ -53,6 +57,7 @@ export function getTool(name: ToolName): ToolSpec {
       ? { provider: { source: raw.source, version: raw.providerVersion } }
       : {}),
     ...(raw.refusedByProxy ? { refusedByProxy: raw.refusedByProxy } : {}),
+    ...(raw.vendored ? { vendored: raw.vendored } : {}),
   }
 }
 
@@ -92,6 +97,7 @@ export function buildFingerprint(spec: ToolSpec): string {
     package: spec.package,
     replace: spec.replace,
     ldflags: spec.ldflags ?? '',
+    ...(spec.vendored ? { vendored: spec.vendored } : {}),
   })
 }
 

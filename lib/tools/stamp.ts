@@ -10,6 +10,7 @@ import { isBinaryRecord, recordBinary, verifyBinary } from './binary-record.ts'
 import type { ToolName } from './paths.ts'
 import { toolDir } from './paths.ts'
 import { binaryPath, buildFingerprint, displayVersion, getTool, type ToolSpec } from './spec.ts'
+import { unavailableReason } from './vendor.ts'
 
 interface Stamp {
   fingerprint: string
@@ -75,11 +76,14 @@ export function verifyToolBinary(spec: ToolSpec, env: NodeJS.ProcessEnv = proces
 export function whichTool(name: ToolName, env: NodeJS.ProcessEnv = process.env): string {
   const spec = getTool(name)
   const label = `${name} ${displayVersion(spec)}`
-  if (spec.refusedByProxy)
+  const unavailable = unavailableReason(spec, env)
+  if (unavailable)
     throw new ToolMissingError(
       name,
-      `${label} is not available: ${spec.refusedByProxy}.`,
-      'Nothing to install: this tool cannot be built from the Go module proxy. Tests that need it skip loudly.',
+      `${label} is not available: ${unavailable}.`,
+      spec.vendored
+        ? `Put its vendored sources in a shared/vendor directory above the project or point DEBUG_CLOUD_VENDOR_DIR at one, then run \`npm run tools\`.`
+        : 'Nothing to install: this tool cannot be built from the Go module proxy. Tests that need it skip loudly.',
     )
   if (!isToolInstalled(spec, env)) throw new ToolMissingError(name, `${label} is not built yet.`)
   verifyToolBinary(spec, env)

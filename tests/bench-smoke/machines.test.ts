@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { loadImageArchive } from '../../lib/image/docker.ts'
 import { REFERENCE_SERVER_PORT, referenceImageRef } from '../../lib/image/reference.ts'
 import { generateHostKey, type HostKey } from '../../lib/infra/host-key.ts'
 import { buildChildEnv, realProc } from '../../lib/proc.ts'
@@ -19,7 +18,7 @@ import { hetzner } from '../../lib/providers/hetzner.ts'
 import type { ProviderModule } from '../../lib/providers/types.ts'
 import { CloudInitError } from '../../lib/ssh/errors.ts'
 import { waitForHost } from '../../lib/ssh/ready.ts'
-import { writeBenchImage } from '../harness/image.ts'
+import { loadBenchImage, writeBenchImage } from '../harness/image.ts'
 import { buildSshOpts } from '../harness/layout.ts'
 import { listMachineLeftovers } from '../harness/leftovers.ts'
 import { buildLoginUserData, type Machine, startMachine } from '../harness/machine.ts'
@@ -175,7 +174,7 @@ testUnless(
 
 testUnless(test, skip, 'the reference image runs in the machine and its published port answers', async () => {
   const b = machineOf('hetzner')
-  await loadImageArchive(realProc, { dockerHost: `unix://${b.machine.dockerSocket}` }, archive)
+  await loadBenchImage(b.machine.dockerSocket, archive)
   const ref = referenceImageRef()
   const port = String(REFERENCE_SERVER_PORT)
   const run = await ssh(b, ['docker', 'run', '-d', '--name', 'ref', '-p', `${port}:${port}`, ref])
@@ -205,7 +204,7 @@ testUnless(
     assert.match(table.stdout, /ip saddr 10\.214\.0\.0\/16 tcp dport 22 accept/)
     const active = await b.machine.exec(['systemctl', 'is-active', 'nftables'])
     assert.is(active.stdout.trim(), 'active')
-    await loadImageArchive(realProc, { dockerHost: `unix://${b.machine.dockerSocket}` }, archive)
+    await loadBenchImage(b.machine.dockerSocket, archive)
     const port = String(REFERENCE_SERVER_PORT)
     const run = await ssh(b, ['docker', 'run', '-d', '-p', `${port}:${port}`, referenceImageRef()])
     assert.is(run.exitCode, 0, run.stderr)

@@ -13,6 +13,7 @@ import { buildChildEnv, realProc } from '../../lib/proc.ts'
 import { toolEnv } from '../../lib/tools/mirror.ts'
 import { listTools, providerType, type ToolSpec } from '../../lib/tools/spec.ts'
 import { whichTool } from '../../lib/tools/stamp.ts'
+import { unavailableReason } from '../../lib/tools/vendor.ts'
 import { startBench } from '../harness/hosts.ts'
 import { testUnless, whyNotRoot } from '../helpers/skip.ts'
 
@@ -43,7 +44,8 @@ function requiredProviders(spec: ToolSpec): object {
 }
 
 for (const spec of listTools().filter((t) => t.provider !== undefined)) {
-  const reason = spec.refusedByProxy && `${spec.name} was not built: ${spec.refusedByProxy}`
+  const unavailable = unavailableReason(spec)
+  const reason = unavailable && `${spec.name} was not built: ${unavailable}`
   testUnless(test, reason, `tofu init + validate offline with ${spec.provider?.source}`, async () => {
     const dir = join(scratch, spec.name)
     rmSync(dir, { recursive: true, force: true })

@@ -38,6 +38,7 @@ import {
   whichTool,
   writeStamp,
 } from '../../lib/tools/stamp.ts'
+import { findVendored, verifyArchive, whyNotVendored } from '../../lib/tools/vendor.ts'
 
 const scratch = mkdtempSync(join(tmpdir(), 'tools-test-'))
 test.after(() => rmSync(scratch, { recursive: true, force: true }))
@@ -202,10 +203,41 @@ test('the agent binary is checked the same way', () => {
 
 test('a tool the proxy refuses is named unavailable, with the reason', () => {
   assert.throws(
-    () => whichTool('provider-contabo'),
+    () => whichTool('terraform'),
     (e: ToolMissingError) =>
-      e instanceof ToolMissingError && /not available: .*403/.test(e.message) && e.exitCode === 69,
+      e instanceof ToolMissingError &&
+      /not available: .*proxy answers 403/.test(e.message) &&
+      e.exitCode === 69,
   )
+})
+
+test('contabo is built from the first vendor directory that has its sources, else unavailable with why', () => {
+  const source = getTool('provider-contabo').vendored
+  if (!source) throw new Error('provider-contabo is not vendored in versions.json')
+  const lonely = mkdtempSync(join(tmpdir(), 'no-vendor-'))
+  try {
+    const root = join(lonely, 'a', 'project')
+    assert.is(findVendored(source, {}, root), undefined)
+    const why = whyNotVendored(source, {}, root) ?? ''
+    assert.match(
+      why,
+      `terraform-provider-contabo/sources.tar.gz) are in no shared/vendor directory above ${root}`,
+    )
+    const vendor = join(lonely, 'shared', 'vendor', source.dir)
+    mkdirSync(vendor, { recursive: true })
+    writeFileSync(join(vendor, source.archive), 'not the pinned archive')
+    assert.is(findVendored(source, {}, root), vendor)
+    assert.throws(() => verifyArchive(source, vendor), /not the pinned 6e3c8052/)
+    const elsewhere = join(lonely, 'elsewhere')
+    mkdirSync(join(elsewhere, source.dir), { recursive: true })
+    writeFileSync(join(elsewhere, source.dir, source.archive), '')
+    assert.is(findVendored(source, { DEBUG_CLOUD_VENDOR_DIR: elsewhere }, root), join(elsewhere, source.dir))
+    rmSync(join(lonely, 'shared'), { recursive: true })
+    const unset = whyNotVendored(source, { DEBUG_CLOUD_VENDOR_DIR: join(lonely, 'x') }, root) ?? ''
+    assert.match(unset, `nor in DEBUG_CLOUD_VENDOR_DIR=${join(lonely, 'x')}`)
+  } finally {
+    rmSync(lonely, { recursive: true, force: true })
+  }
 })
 
 test('npm run tools builds nothing when everything is cached, and --which prints the pinned path', async () => {
@@ -220,8 +252,8 @@ test('npm run tools builds nothing when everything is cached, and --which prints
     'tofu:cached',
     'provider-docker:cached',
     'provider-hcloud:cached',
-    'provider-contabo:refused',
-    'terraform:refused',
+    'provider-contabo:cached',
+    'terraform:unavailable',
     'debug-cloud-agent:cached',
   ])
   const which = await realProc.run(['npx', 'tsx', 'scripts/tools.ts', '--which', 'tofu'], { env })

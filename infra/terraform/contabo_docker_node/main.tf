@@ -24,8 +24,17 @@ resource "contabo_instance" "node" {
   user_data    = var.user_data
 
   lifecycle {
-    # Contabo plans a change of these as an in-place "update" but wipes and reinstalls the VM. Ignore them;
-    # to really reinstall, destroy (cancels the contract) and re-create, or use `tofu apply -replace`.
-    ignore_changes = [user_data, ssh_keys, image_id]
+    # Contabo plans a change of these as an in-place "update" but wipes and reinstalls the VM. ssh_keys and
+    # image_id are ignored; a user_data change is NOT, so the reinstall shows in the plan, where the launcher
+    # flags it DESTRUCTIVE REINSTALL at the gate (the launcher reuses the host key, so re-runs render the same
+    # user data). To rebuild on purpose: destroy (cancels the contract) and up again.
+    ignore_changes = [ssh_keys, image_id]
+
+    # The provider waits only while the instance is provisioning or installing; one that ended in "error"
+    # has no address, and the readiness wait would wait for nothing. Say so here, in Contabo's words.
+    postcondition {
+      condition     = self.status == "running"
+      error_message = "Contabo reports the instance as \"${self.status}\", not running: ${self.error_message}. Run cloud:destroy to cancel it (then cloud:up again), or ask Contabo's support."
+    }
   }
 }

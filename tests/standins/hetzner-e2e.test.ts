@@ -1,0 +1,63 @@
+/**
+ * `--provider hetzner` end to end, as a person runs it: the REAL cloud:up with the real pinned tofu and the
+ * unmodified hcloud provider against the Hetzner Cloud API STAND-IN (HCLOUD_ENDPOINT), a bench host as the
+ * server, the gate passed in a pty (passphrase and stack name typed). up → status --refresh → connect (app
+ * port; the Docker socket with a typed approval) → logs → re-run (no change, no prompt) → destroy (the server
+ * is gone from the stand-in and the bench host released); host-key mismatch; cloud faults; leak scan.
+ */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { testUnless, whyNotRoot } from '../helpers/skip.ts'
+import { ensureTestTools } from '../helpers/tools.ts'
+import { fullCycle, hostKeyMismatch, leakScan, type Secrets } from './e2e.ts'
+import { CloudWorkstation } from './workstation.ts'
+
+let ws: CloudWorkstation | undefined
+let secrets: Secrets | undefined
+const started = performance.now()
+
+test.before(async () => {
+  if (whyNotRoot() !== undefined) return
+  await ensureTestTools()
+  ws = await CloudWorkstation.start('hetzner')
+})
+test.after(async () => {
+  await ws?.stop()
+  process.stderr.write(`hetzner e2e: ${((performance.now() - started) / 1000).toFixed(1)} s\n`)
+})
+
+testUnless(
+  test,
+  whyNotRoot(),
+  'hetzner: up, status --refresh, connect, logs, converged re-run, destroy',
+  async () => {
+    secrets = await fullCycle(ws!, 'h1')
+    const calls = ws!.hcloud.http.calls
+    assert.ok(
+      calls.some((c) => c.startsWith('GET /v1/actions?id=')),
+      'the provider polled actions by ?id=',
+    )
+  },
+)
+
+testUnless(
+  test,
+  whyNotRoot(),
+  'hetzner: the server serves another host key → exit 51, destroy cleans up',
+  async () => {
+    await hostKeyMismatch(ws!, 'h-key')
+  },
+)
+
+testUnless(
+  test,
+  whyNotRoot(),
+  'hetzner: no secret in any file or transcript; every response matches the API spec',
+  async () => {
+    assert.ok(secrets, 'the full cycle did not finish')
+    leakScan(ws!, secrets!)
+    assert.equal(await ws!.specProblems(), [])
+  },
+)
+
+test.run()
