@@ -235,7 +235,8 @@ const PROBE = [
 
 /** `cloud:connect --exec` the probe, typing the stack name; its output line. */
 async function probeApi(given = ''): Promise<string> {
-  const exec = connect('--exec', '--', process.execPath, '--input-type=module', '-e', PROBE, given)
+  // `--` before the token: one that starts with "-" (base64url) is not node's option.
+  const exec = connect('--exec', '--', process.execPath, '--input-type=module', '-e', PROBE, '--', given)
   await exec.expect(`Type ${STACK} to continue`)
   exec.type(`${STACK}\r`)
   assert.is(await exec.exitCode(), 0, exec.transcript)
