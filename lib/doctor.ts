@@ -15,8 +15,7 @@ import { findAgeIdentities, recipientOf } from './sops/index.ts'
 import { openOperatorPaths, readProfile, resolveOperator } from './state/operator.ts'
 import { cliConfigPath } from './tools/paths.ts'
 import { binaryPath, displayVersion, listTools } from './tools/spec.ts'
-import { isToolInstalled } from './tools/stamp.ts'
-import { unavailableReason } from './tools/vendor.ts'
+import { isToolInstalled, whyUnavailable } from './tools/stamp.ts'
 
 export type CheckLevel = 'ok' | 'warn' | 'fail'
 
@@ -48,7 +47,7 @@ function checkNode(): Check {
 function checkTools(): Check[] {
   const checks: Check[] = listTools().map((spec): Check => {
     const label = `${spec.name} ${displayVersion(spec)}`
-    const unavailable = unavailableReason(spec)
+    const unavailable = whyUnavailable(spec)
     if (unavailable) {
       const fix = spec.provider
         ? 'Stacks that need this provider cannot be planned or applied on this machine.'

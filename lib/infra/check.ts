@@ -12,8 +12,7 @@ import { PROVIDERS, providerModule } from '../providers/index.ts'
 import { buildTfEnv } from '../terraform/env.ts'
 import { cliConfigPath } from '../tools/paths.ts'
 import { getTool, isToolName } from '../tools/spec.ts'
-import { whichTool } from '../tools/stamp.ts'
-import { unavailableReason } from '../tools/vendor.ts'
+import { whichTool, whyUnavailable } from '../tools/stamp.ts'
 import { renderCloudInit } from './cloud-init.ts'
 import { generateHostKey } from './host-key.ts'
 import { checkPolicyDir, parseHcl } from './policy.ts'
@@ -44,7 +43,7 @@ export async function whyNoInit(dir: string): Promise<string | undefined> {
   const names = terraform.flatMap((t) => (t.required_providers ?? []).flatMap((p) => Object.keys(p)))
   for (const name of names) {
     const tool = `provider-${name}`
-    const refused = isToolName(tool) ? unavailableReason(getTool(tool)) : undefined
+    const refused = isToolName(tool) ? whyUnavailable(getTool(tool)) : undefined
     if (refused !== undefined) return `provider ${name} cannot be built here: ${refused}`
   }
   return undefined

@@ -99,8 +99,6 @@ export function cloudInitDetail(output: readonly string[]): string[] {
 }
 
 interface Attempt {
-  /** Stages the connection got through, in order. */
-  passed: ReadinessStage[]
   /** The stage the connection was in when it ended, with its exit code (null: cut off). */
   failed?: { stage: ReadinessStage; exitCode: number | null; output: string[] }
   result: RunResult
@@ -145,7 +143,7 @@ async function attempt(
   const result = await child.done
   const next = stages.find((s) => !passed.includes(s))
   if (failed === undefined && next !== undefined) failed = { stage: next, exitCode: null, output }
-  return { passed, ...(failed ? { failed } : {}), result }
+  return { ...(failed ? { failed } : {}), result }
 }
 
 function describe(a: Attempt, failed: NonNullable<Attempt['failed']>, timedOut: boolean): string {

@@ -50,6 +50,14 @@ export function isToolInstalled(spec: ToolSpec, env: NodeJS.ProcessEnv = process
   return stampStatus(spec, env) === 'current'
 }
 
+/**
+ * Why the tool cannot be used here, or undefined: a built, stamped binary in the cache is usable even where its
+ * vendored sources are not (a checkout elsewhere, a child with a clean environment).
+ */
+export function whyUnavailable(spec: ToolSpec, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return isToolInstalled(spec, env) ? undefined : unavailableReason(spec, env)
+}
+
 /** Record that the tool's binary was just built (or, for an unrecorded stamp, found) from versions.json. */
 export function writeStamp(spec: ToolSpec, goVersion: string, env: NodeJS.ProcessEnv = process.env): void {
   const stamp: Stamp = {
@@ -76,7 +84,7 @@ export function verifyToolBinary(spec: ToolSpec, env: NodeJS.ProcessEnv = proces
 export function whichTool(name: ToolName, env: NodeJS.ProcessEnv = process.env): string {
   const spec = getTool(name)
   const label = `${name} ${displayVersion(spec)}`
-  const unavailable = unavailableReason(spec, env)
+  const unavailable = whyUnavailable(spec, env)
   if (unavailable)
     throw new ToolMissingError(
       name,

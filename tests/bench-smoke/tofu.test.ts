@@ -12,8 +12,7 @@ import { REFERENCE_SERVER_PORT } from '../../lib/image/reference.ts'
 import { buildChildEnv, realProc } from '../../lib/proc.ts'
 import { toolEnv } from '../../lib/tools/mirror.ts'
 import { listTools, providerType, type ToolSpec } from '../../lib/tools/spec.ts'
-import { whichTool } from '../../lib/tools/stamp.ts'
-import { unavailableReason } from '../../lib/tools/vendor.ts'
+import { whichTool, whyUnavailable } from '../../lib/tools/stamp.ts'
 import { startBench } from '../harness/hosts.ts'
 import { testUnless, whyNotRoot } from '../helpers/skip.ts'
 
@@ -44,7 +43,7 @@ function requiredProviders(spec: ToolSpec): object {
 }
 
 for (const spec of listTools().filter((t) => t.provider !== undefined)) {
-  const unavailable = unavailableReason(spec)
+  const unavailable = whyUnavailable(spec)
   const reason = unavailable && `${spec.name} was not built: ${unavailable}`
   testUnless(test, reason, `tofu init + validate offline with ${spec.provider?.source}`, async () => {
     const dir = join(scratch, spec.name)

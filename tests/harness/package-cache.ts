@@ -20,7 +20,11 @@ import { toolCacheRoot } from '../../lib/tools/paths.ts'
 import { BenchError, run, waitFor } from './system.ts'
 
 export const PACKAGE_CACHE_ADDRESS = '10.214.0.1'
-export const PACKAGE_CACHE_PORT = 3142
+/**
+ * Not apt-cacher-ng's usual 3142: where the Debian package's own service runs (it binds every address, with
+ * Debian's remaps to ftp.debian.org), it must not be the daemon that answers here.
+ */
+export const PACKAGE_CACHE_PORT = 3152
 export const PACKAGE_CACHE_URL = `http://${PACKAGE_CACHE_ADDRESS}:${PACKAGE_CACHE_PORT}`
 
 /** ~/.cache/debug-cloud/apt-cacher-ng: config, cache, logs and pidfile of the shared daemon. */

@@ -13,14 +13,14 @@ import { ExitCode } from '../../lib/errors.ts'
 import { operatorPaths } from '../../lib/state/paths.ts'
 import { stackFolder } from '../../lib/state/workspace.ts'
 import { getTool } from '../../lib/tools/spec.ts'
-import { unavailableReason } from '../../lib/tools/vendor.ts'
+import { whyUnavailable } from '../../lib/tools/stamp.ts'
 import { OPERATOR } from '../gate/sandbox.ts'
 import { testUnless, whyNotRoot } from '../helpers/skip.ts'
 import { ensureTestTools } from '../helpers/tools.ts'
 import { assertInOrder, destroyAndVerify, fullCycle, hostKeyMismatch, leakScan, type Secrets } from './e2e.ts'
 import { CloudWorkstation, listFiles } from './workstation.ts'
 
-const skip = whyNotRoot() ?? unavailableReason(getTool('provider-contabo'))
+const skip = whyNotRoot() ?? whyUnavailable(getTool('provider-contabo'))
 let ws: CloudWorkstation | undefined
 let secrets: Secrets | undefined
 const started = performance.now()
