@@ -5,7 +5,6 @@
  */
 
 import { randomBytes } from 'node:crypto'
-import { Decrypter, Encrypter } from 'age-encryption'
 import { recipientOf } from '../sops/index.ts'
 import type { AgeIdentities } from '../sops/types.ts'
 import type { Keyring } from '../state/keyring.ts'
@@ -58,6 +57,7 @@ export async function plaintextKeyring(
  */
 export async function verifyAgentHolds(client: AgentClient, recipient: string): Promise<void> {
   const challenge = new Uint8Array(randomBytes(32))
+  const { Decrypter, Encrypter } = await import('age-encryption')
   const encrypter = new Encrypter()
   encrypter.addRecipient(recipient)
   const decrypter = new Decrypter()

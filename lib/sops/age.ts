@@ -1,9 +1,10 @@
 /**
  * The data key, wrapped once per age recipient as a complete ASCII-armored age file (what sops stores
- * in `sops.age[].enc`), using `age-encryption` (typage, the reference TypeScript age).
+ * in `sops.age[].enc`): wrapped with `age-encryption` (typage, the reference TypeScript age), loaded only
+ * when a command writes; unwrapped on node:crypto (age-file.ts), so a read never loads it.
  */
 import { randomBytes } from 'node:crypto'
-import { armor, Decrypter, Encrypter, generateX25519Identity, identityToRecipient } from 'age-encryption'
+import { decodeArmor, openAgeFile, x25519Recipient } from './age-file.ts'
 import { SopsFormatError, SopsWrongKeyError } from './errors.ts'
 import type { AgeStanza } from './metadata.ts'
 import type { AgeKey } from './types.ts'
@@ -15,6 +16,7 @@ export function generateDataKey(): Uint8Array {
 
 /** Wrap the data key for one recipient, as sops does: an armored age file with exactly that recipient. */
 export async function wrapDataKey(dataKey: Uint8Array, recipient: string): Promise<AgeStanza> {
+  const { armor, Encrypter } = await import('age-encryption')
   const encrypter = new Encrypter()
   encrypter.addRecipient(recipient)
   return { recipient, enc: armor.encode(await encrypter.encrypt(dataKey)) }
@@ -25,13 +27,11 @@ export async function unwrapDataKey(
   stanzas: readonly AgeStanza[],
   identities: readonly AgeKey[],
 ): Promise<Uint8Array> {
-  const decrypter = new Decrypter()
-  for (const identity of identities) decrypter.addIdentity(identity)
   let lastError: unknown
   for (const stanza of stanzas) {
     let file: Uint8Array
     try {
-      file = armor.decode(stanza.enc)
+      file = decodeArmor(stanza.enc)
     } catch (error) {
       throw new SopsFormatError(
         `The age-encrypted data key for ${stanza.recipient} is corrupt or truncated.`,
@@ -39,7 +39,7 @@ export async function unwrapDataKey(
       )
     }
     try {
-      const key = await decrypter.decrypt(file, 'uint8array')
+      const key = await openAgeFile(file, identities)
       if (key.length !== 32)
         throw new SopsFormatError('The data key in the sops metadata is not 32 bytes long.')
       return key
@@ -57,11 +57,12 @@ export async function unwrapDataKey(
 
 /** A new X25519 age identity and its recipient (X25519, so every sops 3.x can use it). */
 export async function generateAgeIdentity(): Promise<{ identity: string; recipient: string }> {
+  const { generateX25519Identity } = await import('age-encryption')
   const identity = await generateX25519Identity()
-  return { identity, recipient: await identityToRecipient(identity) }
+  return { identity, recipient: x25519Recipient(identity) }
 }
 
 /** The `age1…` recipient of an `AGE-SECRET-KEY-1…` identity. */
 export async function recipientOf(identity: string): Promise<string> {
-  return identityToRecipient(identity.trim())
+  return x25519Recipient(identity)
 }

@@ -7,8 +7,8 @@
 import { readFile, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { identityToRecipient } from 'age-encryption'
 import { buildChildEnv, type Proc, realProc } from '../proc.ts'
+import { x25519Recipient } from './age-file.ts'
 import { SopsKeyFileInvalidError, SopsKeyFileUnsafeError } from './errors.ts'
 import { isSealedKeysFile } from './sealed-keys.ts'
 import type { AgeIdentities } from './types.ts'
@@ -29,7 +29,7 @@ export async function parseIdentityText(text: string, source: string): Promise<s
     if (!IDENTITY.test(line))
       throw new SopsKeyFileInvalidError(source, `line ${index + 1} is not an AGE-SECRET-KEY-1… identity`)
     try {
-      await identityToRecipient(line)
+      x25519Recipient(line)
     } catch {
       throw new SopsKeyFileInvalidError(source, `line ${index + 1} has a bad checksum or length`)
     }

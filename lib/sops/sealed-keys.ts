@@ -3,7 +3,7 @@
  * which is what `age -p -a` writes and what age, sops 3.10+ and the unlock agent open. Sealing uses
  * age-encryption (typage) at age's default work factor (2^18, about 256 MiB and a second).
  */
-import { armor, Encrypter, identityToRecipient } from 'age-encryption'
+import { x25519Recipient } from './age-file.ts'
 
 /** The first bytes of an age file, binary or armored: sops peeks at these to tell a sealed keys file. */
 const SEALED_PREFIXES = ['age-encryption.org/', '-----BEGIN AGE ENCRYPTED FILE-----']
@@ -24,8 +24,9 @@ export async function sealKeysFile(identities: readonly string[], passphrase: st
   if (identities.length === 0) throw new Error('A sealed keys file needs at least one identity.')
   const lines: string[] = []
   for (const identity of identities) {
-    lines.push(`# public key: ${await identityToRecipient(identity)}`, identity)
+    lines.push(`# public key: ${x25519Recipient(identity)}`, identity)
   }
+  const { armor, Encrypter } = await import('age-encryption')
   const encrypter = new Encrypter()
   encrypter.setPassphrase(passphrase)
   return armor.encode(await encrypter.encrypt(`${lines.join('\n')}\n`))

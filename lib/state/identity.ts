@@ -5,7 +5,6 @@
  */
 import { mkdir, readFile, realpath } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { armor, Decrypter } from 'age-encryption'
 import { ExitCode } from '../errors.ts'
 import { isSealedKeysFile, sealKeysFile } from '../sops/index.ts'
 import { defaultAgeKeyFile, parseIdentityText, verifyPrivateFile } from '../sops/keys.ts'
@@ -68,6 +67,8 @@ export async function openSealedKeys(
   passphrase: string,
   path: string,
 ): Promise<string[] | undefined> {
+  // age's scrypt recipient: loaded when a passphrase is typed, not at start-up.
+  const { armor, Decrypter } = await import('age-encryption')
   const decrypter = new Decrypter()
   decrypter.addPassphrase(passphrase)
   const text = Buffer.from(bytes).toString('latin1')
