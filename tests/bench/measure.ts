@@ -35,7 +35,7 @@ export function runOk(argv: readonly string[], env: NodeJS.ProcessEnv): string {
 
 /** Build the precompiled commands now if they are stale, so no measured run pays for a rebuild. */
 export function ensureBuilt(env: NodeJS.ProcessEnv): void {
-  runOk([process.execPath, join(root, 'bin', 'run.mjs'), '--build'], env)
+  runOk([process.execPath, join(root, 'scripts', 'run.mjs'), '--build'], env)
 }
 
 /** A private operator workstation in a temp dir (the pinned tools still found in the real cache). */

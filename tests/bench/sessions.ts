@@ -18,7 +18,7 @@ const HOSTS = 200
 const SESSIONS = 10_000
 /** Whole commands as the npm script runs them: the precompiled build. */
 const runSessions = (args: string[], env: NodeJS.ProcessEnv) =>
-  runOk([process.execPath, 'bin/run.mjs', 'sessions', ...args], env)
+  runOk([process.execPath, 'scripts/run.mjs', 'sessions', ...args], env)
 const heavy = (fn: (round: number) => unknown) => medianTime(fn, ROUNDS.heavy)
 
 /** Measure and print the table. */

@@ -1,6 +1,6 @@
 /**
  * Start-up: every command's `--help` and `cloud:status` on an empty state through the precompiled build
- * (bin/run.mjs), side by side with bare `node -e 0` in one interleaved loop, so load on the machine hits
+ * (scripts/run.mjs), side by side with bare `node -e 0` in one interleaved loop, so load on the machine hits
  * all of them alike; plus the same command under tsx (what the npm scripts ran before) and the launcher's
  * staleness check alone.
  */
@@ -28,7 +28,7 @@ export default async function benchStartup(print: (line: string) => void, report
     await createPlaintextOperator('bench', env)
     await (await openTestStore('bench', env)).update((d) => d)
     ensureBuilt(env)
-    const run = (...args: string[]) => [process.execPath, join(root, 'bin', 'run.mjs'), ...args]
+    const run = (...args: string[]) => [process.execPath, join(root, 'scripts', 'run.mjs'), ...args]
     const cases: [string, string[]][] = [
       ['node -e 0', [process.execPath, '-e', '0']],
       ...commands.map((c): [string, string[]] => [`${c} --help`, run(c, '--help')]),
@@ -48,8 +48,8 @@ export default async function benchStartup(print: (line: string) => void, report
       }
     const node = median(times.get('node -e 0')!)
     // The launcher's own module from bin/, not a bundled copy (whose location would not be the checkout's).
-    const launcher = pathToFileURL(join(root, 'bin', 'build.mjs')).href
-    const { freshManifest } = (await import(launcher)) as typeof import('../../bin/build.mjs')
+    const launcher = pathToFileURL(join(root, 'scripts', 'build.mjs')).href
+    const { freshManifest } = (await import(launcher)) as typeof import('../../scripts/build.mjs')
     const check = await medianTime(() => {
       if (!freshManifest()) throw new Error('the build went stale during the bench')
     }, ROUNDS)

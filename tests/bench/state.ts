@@ -46,7 +46,9 @@ export default async function benchState(print: (line: string) => void, report: 
           return d
         }),
       ),
-      readCmd: await timed(() => runOk([process.execPath, 'bin/run.mjs', 'state', 'show', '--json'], env)),
+      readCmd: await timed(() =>
+        runOk([process.execPath, 'scripts/run.mjs', 'state', 'show', '--json'], env),
+      ),
     }
     const sops = {
       read: await timed(() => runOk([sopsBinary(), '--decrypt', store.paths.state], sopsEnv)),

@@ -1,5 +1,5 @@
 /**
- * The precompiled build behind the npm scripts (bin/run.mjs, bin/build.mjs): a changed source is rebuilt
+ * The precompiled build behind the npm scripts (scripts/run.mjs, scripts/build.mjs): a changed source is rebuilt
  * before it runs, never run stale; a touched but unchanged one is not rebuilt; a build made elsewhere is not
  * used. Runs in a private copy of the checkout, so the real .build/ and sources are never touched.
  */
@@ -16,14 +16,14 @@ let dir = ''
 
 test.before(() => {
   dir = mkdtempSync(join(tmpdir(), 'dc-build-'))
-  for (const part of ['bin', 'lib', 'scripts', 'tests', 'package.json', 'tsconfig.json'])
+  for (const part of ['lib', 'scripts', 'tests', 'package.json', 'tsconfig.json'])
     cpSync(join(root, part), join(dir, part), { recursive: true })
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'))
 })
 test.after(() => rmSync(dir, { recursive: true, force: true }))
 
 function run(...args: string[]) {
-  const out = spawnSync(process.execPath, [join(dir, 'bin', 'run.mjs'), ...args], {
+  const out = spawnSync(process.execPath, [join(dir, 'scripts', 'run.mjs'), ...args], {
     encoding: 'utf8',
     env: { PATH: process.env.PATH, HOME: dir, NO_COLOR: '1' },
   })

@@ -2,8 +2,8 @@
 /**
  * Builds scripts/*.ts into one precompiled ESM bundle per command under .build/ (esbuild, code splitting, so a
  * module a command imports dynamically is only loaded when that step runs), and records in .build/manifest.json
- * every source file the bundle was built from with its size, mtime and SHA-256, for bin/run.mjs to check.
- * bin/run.mjs checks a build with freshManifest before it runs one, and calls buildAll when it is missing or
+ * every source file the bundle was built from with its size, mtime and SHA-256, for scripts/run.mjs to check.
+ * scripts/run.mjs checks a build with freshManifest before it runs one, and calls buildAll when it is missing or
  * stale; `npm ci`/`npm install` build once up front (the `prepare` script).
  */
 import { createHash } from 'node:crypto'
@@ -149,7 +149,7 @@ export async function buildAll() {
  * packages (npm rewrites node_modules/.package-lock.json on every install), since packages are bundled.
  * One that does not exist at build time (another package manager) is not tracked.
  */
-const TRACKED = ['bin/build.mjs', 'node_modules/.package-lock.json', 'package.json']
+const TRACKED = ['scripts/build.mjs', 'node_modules/.package-lock.json', 'package.json']
 
 /** Keep the new build and the one before it (a command started just before the switch may still load it). */
 function removeOldBuilds(/** @type {string} */ current) {

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // @ts-check
 /**
- * The npm scripts' entry: `node bin/run.mjs <command> [args…]` runs the precompiled .build/ bundle of
- * scripts/<command>.ts, after checking that the build matches the sources (bin/build.mjs); a missing or stale
- * build is rebuilt first, never run. `node bin/run.mjs --build` only does that check and build (`prepare`).
+ * The npm scripts' entry: `node scripts/run.mjs <command> [args…]` runs the precompiled .build/ bundle of
+ * scripts/<command>.ts, after checking that the build matches the sources (scripts/build.mjs); a missing or stale
+ * build is rebuilt first, never run. `node scripts/run.mjs --build` only does that check and build (`prepare`).
  * `tsx scripts/<command>.ts` runs the same sources without a build.
  */
 import { join } from 'node:path'
@@ -30,7 +30,7 @@ async function currentBuild(/** @type {boolean} */ quiet) {
 const [command, ...rest] = process.argv.slice(2)
 if (command === undefined || (command.startsWith('-') && command !== '--build')) {
   console.error(
-    'Usage: node bin/run.mjs <command> [args…] (a command is a file name in scripts/), or --build',
+    'Usage: node scripts/run.mjs <command> [args…] (a command is a file name in scripts/), or --build',
   )
   process.exitCode = 64
 } else {
