@@ -155,8 +155,13 @@ testUnless(
       const session = ws!.spawn('scripts/up.ts', [...args, '--ports', '127.0.0.1:18080:8080'])
       await session.expect('Type hc to continue', 120_000)
       session.type('hc\r')
-      await session.expect('hcloud_server.node', 120_000)
-      await new Promise((resolve) => setTimeout(resolve, 1500))
+      await session.expect('hcloud_server.node: creating', 120_000)
+      // Interrupt while the provider waits for the create action (the server exists, the machine boots).
+      const deadline = Date.now() + 30_000
+      while (ws!.liveServers.length === 0 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      assert.is(ws!.liveServers.length, 1, session.transcript)
+      await new Promise((resolve) => setTimeout(resolve, 500))
       session.type('\x03')
       const up = await ws!.finish(session, 120_000)
       assert.is(up.code, ExitCode.interrupted, up.transcript)
