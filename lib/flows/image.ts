@@ -4,7 +4,9 @@
  * registry by the engine (the manifest only: Terraform pulls it after the approval). An image that cannot be had
  * is said here, by name and with what to do, never as a Terraform error after an approval. A new cloud VM's engine has no registry to pull the reference image from: its archive is
  * assembled before the gate (so a missing busybox-static stops the run before anything is created) and loaded
- * over the pinned SSH connection once the host is ready.
+ * over the pinned SSH connection once the host is ready. Any other image is looked up by that VM's engine after
+ * the host phase, which the person approved already; an image its registry lacks still stops the run before the
+ * app phase, named, instead of failing inside it.
  */
 import { CliError, ExitCode } from '../errors.ts'
 import type { ReferenceArchive } from '../image/archive.ts'
@@ -92,9 +94,7 @@ export async function ensureAppImage(
   }
   if (isLocalOnly(image))
     throw new ImageUnavailableError(image, where, 'a localhost/ name cannot be pulled from a registry.')
-  rt.out.step(
-    `Image: ${image} is not on ${where}; asking its registry (the pull itself comes after you approve)`,
-  )
+  rt.out.step(`Image: ${image} is not on ${where}; asking its registry (Terraform pulls it in the app phase)`)
   const timeout = AbortSignal.timeout(REGISTRY_CHECK_TIMEOUT_MS)
   const found = await inspectRegistryImage(
     rt.proc,

@@ -1,7 +1,7 @@
 /**
  * The stack session every infrastructure flow runs in, set up once: the human gate's preflight (CI and agents
- * are refused before any work), the operator resolved and its store opened with its identity (the passphrase
- * asked once per terminal session: lib/gate/unlock.ts), the pinned tools prepared, the stack
+ * are refused before any work), the pinned tools prepared, the operator resolved and its store opened with its
+ * identity (the passphrase asked once per terminal session: lib/gate/unlock.ts), the stack
  * lock held, credentials loaded and registered with the redactor, and failures recorded on the stack where the
  * flow says its record exists. The flow itself is only its steps.
  */
@@ -93,6 +93,9 @@ export async function runStackSession<T>(
   const operator = request.gated
     ? await verifyMayAsk({ ...request, confirmName: request.stackName })
     : await resolveOperator({ flag: request.operator })
+  // Tools before the passphrase (CI and agents were refused above): on a first run this builds the unlock agent
+  // too, so the passphrase typed next is remembered for the terminal session instead of asked again.
+  await rt.prepareTools()
   const store = await openOperatorStore({
     operator,
     command: request.command,
@@ -101,7 +104,6 @@ export async function runStackSession<T>(
   })
 
   rt.useStore(store)
-  await rt.prepareTools()
   const release = await acquireStackLock(store.paths, request.stackName, request.command)
   try {
     return await steps(new StackSession(rt, store, request))
