@@ -14,3 +14,24 @@ export interface BootedServer {
 }
 
 export type ServerBackend = (request: BootRequest) => Promise<BootedServer>
+
+/**
+ * The servers a stand-in boots, as the end-to-end tests look at them, with the faults a test may set for the
+ * next boots: booted machines (machine-backend.ts) or bench hosts (bench-backend.ts).
+ */
+export interface ServerFarm {
+  readonly backend: ServerBackend
+  /** Every boot request, in order (tests read the user data the provider sent). */
+  readonly requests: BootRequest[]
+  /** Addresses of the servers running now. */
+  readonly inUse: string[]
+  /** The Docker socket of the server at `address`, reachable from this namespace; undefined once it is gone. */
+  dockerSocketOf(address: string): string | undefined
+  /** The next servers serve another host key than the user data's. */
+  foreignHostKey: boolean
+  /** cloud-init on the next servers never finishes. */
+  cloudInitStuck: boolean
+  /** A slow boot: the server takes this long before it answers. */
+  bootDelayMs: number
+  stop(): Promise<void>
+}

@@ -14,7 +14,7 @@ import { buildChildEnv, realProc } from '../../lib/proc.ts'
 import { buildHostLayout, parseSlot } from '../harness/layout.ts'
 import { readHostRecord } from '../harness/record.ts'
 import type { TestHost } from '../harness/types.ts'
-import type { BootedServer, BootRequest, ServerBackend } from './backend.ts'
+import type { BootedServer, BootRequest, ServerBackend, ServerFarm } from './backend.ts'
 
 const env = buildChildEnv({ PATH: '/usr/sbin:/usr/bin:/sbin:/bin' })
 
@@ -79,7 +79,7 @@ async function installHostKey(host: TestHost, key: HostKeyPair): Promise<void> {
   await waitForServedKey(host.address, key.publicKey)
 }
 
-export class BenchMachines {
+export class BenchMachines implements ServerFarm {
   /** Fault: the next machines serve a freshly generated host key instead of the user data's. */
   foreignHostKey = false
   /** Fault: cloud-init on the next machines never finishes (`cloud-init status` stays running). */
@@ -96,6 +96,13 @@ export class BenchMachines {
   get inUse(): string[] {
     return [...this.busy].map((h) => h.address)
   }
+
+  dockerSocketOf(address: string): string | undefined {
+    return this.hosts.find((h) => h.address === address)?.dockerSocket
+  }
+
+  /** The bench hosts themselves are stopped with their bench. */
+  async stop(): Promise<void> {}
 
   readonly backend: ServerBackend = async (request) => {
     this.requests.push(request)

@@ -77,7 +77,7 @@ testUnless(
       '--stack-name',
       stack,
       '--image',
-      ws!.host.image,
+      ws!.image,
       '--ports',
       '127.0.0.1:18080:8080',
       '--ssh-from',

@@ -31,38 +31,33 @@ async function servedHostKey(address: string): Promise<string> {
   return scan.stdout.trim().split(/\s+/).slice(1, 3).join(' ')
 }
 
-/** Names of the containers of `stack` on the bench host's dockerd. */
-export async function containersOf(ws: CloudWorkstation, stack: string): Promise<string> {
-  const argv = [
-    'docker',
-    '-H',
-    `unix://${ws.host.dockerSocket}`,
-    'ps',
-    '-a',
-    '--filter',
-    `label=stack=${stack}`,
-  ]
+/** Names of the containers of `stack` on the server's dockerd at `address` ('' once the server is gone). */
+export async function containersOf(ws: CloudWorkstation, address: string, stack: string): Promise<string> {
+  const socket = ws.machines.dockerSocketOf(address)
+  if (socket === undefined) return ''
+  const argv = ['docker', '-H', `unix://${socket}`, 'ps', '-a', '--filter', `label=stack=${stack}`]
   const ps = await realProc.run([...argv, '--format', '{{.Names}}'], { env: buildChildEnv() })
   return ps.stdout.trim()
 }
 
 /** `cloud:destroy` succeeds, the cloud holds nothing and the bench host is released. */
 export async function destroyAndVerify(ws: CloudWorkstation, stack: string): Promise<string> {
+  const [address] = ws.machines.inUse
   const destroyed = await ws.destroy(stack)
   assert.is(destroyed.code, 0, destroyed.transcript)
   assertInOrder(destroyed.transcript, ['Host (VM)', `Type ${stack} to continue`, `Stack ${stack} destroyed`])
   assert.is((await ws.record(stack)).status, 'destroyed')
   assert.equal(ws.liveServers, [], 'the server is still in the stand-in')
-  assert.equal(ws.machines.inUse, [], 'the bench host was not released')
-  assert.is(await containersOf(ws, stack), '')
+  assert.equal(ws.machines.inUse, [], 'the server was not stopped')
+  if (address !== undefined) assert.is(await containersOf(ws, address, stack), '')
   return destroyed.transcript
 }
 
 /** up → record → status --refresh → connect → logs → converged re-run → destroy; returns the run's secrets. */
 export async function fullCycle(ws: CloudWorkstation, stack: string): Promise<Secrets> {
-  const host = ws.host
   const up = await ws.up(stack)
   assert.is(up.code, 0, up.transcript)
+  const host = { address: ws.serverAddress }
   assertInOrder(up.transcript, [
     'Host phase',
     `Type ${stack} to continue`,
@@ -85,7 +80,7 @@ export async function fullCycle(ws: CloudWorkstation, stack: string): Promise<Se
   const pinned = record.ssh!.hostKeyPublic.split(' ').slice(0, 2).join(' ')
   assert.is(await servedHostKey(host.address), pinned)
   assert.match(ws.machines.requests.at(-1)?.userData ?? '', '#cloud-config')
-  assert.is(await containersOf(ws, stack), stack)
+  assert.is(await containersOf(ws, host.address, stack), stack)
 
   const status = ws.spawn('scripts/status.ts', ['--refresh', '--json'])
   const statusCode = await status.exitCode(60_000)
@@ -165,7 +160,7 @@ export async function hostKeyMismatch(ws: CloudWorkstation, stack: string): Prom
   try {
     const up = await ws.up(stack)
     assert.is(up.code, ExitCode.hostKeyMismatch, up.transcript)
-    assert.match(up.transcript, `The SSH host key of ${ws.host.address} does not match`)
+    assert.match(up.transcript, `The SSH host key of ${ws.serverAddress} does not match`)
     assert.not.match(up.transcript, 'App phase')
     assert.is((await ws.record(stack)).status, 'failed')
   } finally {

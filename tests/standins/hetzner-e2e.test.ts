@@ -1,15 +1,18 @@
 /**
  * `--provider hetzner` end to end, as a person runs it: the REAL cloud:up with the real pinned tofu and the
- * unmodified hcloud provider against the Hetzner Cloud API STAND-IN (HCLOUD_ENDPOINT), a bench host as the
- * server, the gate passed in a pty (passphrase and stack name typed). up → status --refresh → connect (app
- * port; the Docker socket with a typed approval) → logs → re-run (no change, no prompt) → destroy (the server
- * is gone from the stand-in and the bench host released); host-key mismatch; cloud faults; leak scan.
+ * unmodified hcloud provider against the Hetzner Cloud API STAND-IN (HCLOUD_ENDPOINT), each server a booted
+ * Debian machine where real cloud-init runs the user data, the gate passed in a pty (passphrase and stack name
+ * typed). up → status --refresh → connect (app port; the Docker socket with a typed approval) → logs → re-run
+ * (no change, no prompt) → destroy (the server gone from the stand-in, the machine powered off and removed);
+ * host-key mismatch; a user data that fails, reported in cloud-init's own words; leak scan.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { ExitCode } from '../../lib/errors.ts'
 import { testUnless, whyNotRoot } from '../helpers/skip.ts'
 import { ensureTestTools } from '../helpers/tools.ts'
-import { fullCycle, hostKeyMismatch, leakScan, type Secrets } from './e2e.ts'
+import { destroyAndVerify, fullCycle, hostKeyMismatch, leakScan, type Secrets } from './e2e.ts'
+import { BootedMachines } from './machine-backend.ts'
 import { CloudWorkstation } from './workstation.ts'
 
 let ws: CloudWorkstation | undefined
@@ -46,6 +49,28 @@ testUnless(
   'hetzner: the server serves another host key → exit 51, destroy cleans up',
   async () => {
     await hostKeyMismatch(ws!, 'h-key')
+  },
+)
+
+testUnless(
+  test,
+  whyNotRoot(),
+  "hetzner: a user data step that fails ends the wait at once with cloud-init's words (exit 52); destroy cleans up",
+  async () => {
+    const machines = ws!.machines
+    assert.instance(machines, BootedMachines)
+    ;(machines as BootedMachines).cloudInitFails = true
+    try {
+      const up = await ws!.up('h-fail')
+      assert.is(up.code, ExitCode.hostNotReady, up.transcript)
+      assert.match(up.transcript, /cloud-init on \S+ reported an error/)
+      assert.match(up.transcript, 'Runparts: 1 failures (runcmd)')
+      assert.not.match(up.transcript, 'App phase')
+      assert.is((await ws!.record('h-fail')).status, 'failed')
+    } finally {
+      ;(machines as BootedMachines).cloudInitFails = false
+    }
+    await destroyAndVerify(ws!, 'h-fail')
   },
 )
 

@@ -20,7 +20,7 @@ const STACK = 'hf'
 test.before(async () => {
   if (whyNotRoot() !== undefined) return
   await ensureTestTools()
-  ws = await CloudWorkstation.start('hetzner')
+  ws = await CloudWorkstation.start('hetzner', 'bench')
 })
 test.after(async () => {
   await ws?.stop()
@@ -151,7 +151,7 @@ testUnless(
   async () => {
     ws!.machines.bootDelayMs = 20_000
     try {
-      const args = ['--provider', 'hetzner', '--stack-name', 'hc', '--image', ws!.host.image]
+      const args = ['--provider', 'hetzner', '--stack-name', 'hc', '--image', ws!.image]
       const session = ws!.spawn('scripts/up.ts', [...args, '--ports', '127.0.0.1:18080:8080'])
       await session.expect('Type hc to continue', 120_000)
       session.type('hc\r')

@@ -1,12 +1,15 @@
 /**
  * A workstation for the hetzner/contabo end-to-end tests: a throw-away operator (real age identity, sealed
- * with a passphrase typed into the pty), the cloud's API STAND-IN on loopback with bench hosts as its servers,
+ * with a passphrase typed into the pty), the cloud's API STAND-IN on loopback whose servers are booted machines
+ * with real cloud-init (or, for the fault tests, bench hosts: backend.ts `ServerFarm`),
  * the provider's endpoint settings and test credentials in the clean pty environment, and the REAL scripts
  * (cloud:up, status, connect, logs, destroy) with the real pinned tofu and provider, driven through a
  * pseudo-terminal where the stack name is typed as a person would.
  */
+import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
+import { referenceImageRef } from '../../lib/image/reference.ts'
 import { requireStack } from '../../lib/state/records.ts'
 import type { StackRecord } from '../../lib/state/schema.ts'
 import { toolCacheRoot } from '../../lib/tools/paths.ts'
@@ -15,9 +18,11 @@ import { startBench } from '../harness/hosts.ts'
 import type { TestBench, TestHost } from '../harness/types.ts'
 import { answerPassphrase, openSealedTestStore } from '../helpers/operator.ts'
 import { type PtySession, spawnTsxPty } from '../helpers/pty.ts'
+import type { ServerFarm } from './backend.ts'
 import { BenchMachines } from './bench-backend.ts'
 import { CONTABO_TEST_CREDENTIALS, ContaboApiStandin } from './contabo-api-standin.ts'
 import { HCLOUD_TEST_TOKEN, HcloudApiStandin } from './hcloud-api-standin.ts'
+import { BootedMachines } from './machine-backend.ts'
 import { checkAgainstSpec, labelled } from './spec.ts'
 
 export type CloudProvider = 'hetzner' | 'contabo'
@@ -34,28 +39,67 @@ export class CloudWorkstation {
   /** Every pty transcript, for the leak test. */
   readonly transcripts: string[] = []
 
+  /** The operator's SSH key, which the user data authorizes for the deploy user. */
+  readonly clientKeyPath: string
+  /** The debug server the stacks run: the reference image, shipped to the server over SSH by cloud:up. */
+  readonly image = referenceImageRef()
+
   private constructor(
     readonly provider: CloudProvider,
-    readonly bench: TestBench,
-    readonly machines: BenchMachines,
+    readonly machines: ServerFarm,
     readonly standin: HcloudApiStandin | ContaboApiStandin,
-  ) {}
+    private readonly bench: TestBench | undefined,
+  ) {
+    if (bench) {
+      const [host] = bench.hosts
+      if (!host) throw new Error('the bench has no host')
+      this.clientKeyPath = host.clientKeyPath
+    } else {
+      this.clientKeyPath = join(this.box.dir, 'id_ed25519')
+      execFileSync('ssh-keygen', [
+        '-q',
+        '-t',
+        'ed25519',
+        '-N',
+        '',
+        '-C',
+        'operator',
+        '-f',
+        this.clientKeyPath,
+      ])
+    }
+  }
 
-  /** One bench host, its machines backend and the cloud's stand-in, started. */
-  static async start(provider: CloudProvider): Promise<CloudWorkstation> {
-    const bench = await startBench(1)
-    const machines = new BenchMachines(bench.hosts)
+  /**
+   * The cloud's stand-in, its servers booted machines with real cloud-init ('machines'), or bench hosts on
+   * which the part of cloud-init the launcher depends on is imitated ('bench': seconds instead of a minute per
+   * server, for the fault tests that create many).
+   */
+  static async start(
+    provider: CloudProvider,
+    servers: 'machines' | 'bench' = 'machines',
+  ): Promise<CloudWorkstation> {
+    const bench = servers === 'bench' ? await startBench(1) : undefined
+    const machines = bench ? new BenchMachines(bench.hosts) : new BootedMachines()
     const standin =
       provider === 'hetzner'
         ? await new HcloudApiStandin(machines.backend).start()
         : await new ContaboApiStandin(machines.backend).start()
-    return new CloudWorkstation(provider, bench, machines, standin)
+    return new CloudWorkstation(provider, machines, standin, bench)
   }
 
+  /** The bench host of a 'bench' workstation (its cloud-init status can be set by hand). */
   get host(): TestHost {
-    const host = this.bench.hosts[0]
-    if (!host) throw new Error('the bench has no host')
+    const host = this.bench?.hosts[0]
+    if (!host) throw new Error('not a bench workstation: its servers are booted machines')
     return host
+  }
+
+  /** The address of the server running now (the stand-in's one server). */
+  get serverAddress(): string {
+    const [address] = this.machines.inUse
+    if (address === undefined) throw new Error('no server is running')
+    return address
   }
 
   get hcloud(): HcloudApiStandin {
@@ -86,7 +130,7 @@ export class CloudWorkstation {
 
   /** Start a script in a pty as the operator (the passphrase is typed when asked). */
   spawn(script: string, args: string[]): PtySession {
-    const argv = [...args, '--operator', OPERATOR, '--ssh-key', this.host.clientKeyPath]
+    const argv = [...args, '--operator', OPERATOR, '--ssh-key', this.clientKeyPath]
     return answerPassphrase(spawnTsxPty(script, argv, { env: this.env }), this.box.passphrase)
   }
 
@@ -99,7 +143,7 @@ export class CloudWorkstation {
   /** `cloud:up` of `stack`; when `approve`, waits for the gate and types the name. */
   async up(stack: string, extra: string[] = [], approve = true): Promise<Finished> {
     await this.box.ready
-    const args = ['--provider', this.provider, '--stack-name', stack, '--image', this.host.image]
+    const args = ['--provider', this.provider, '--stack-name', stack, '--image', this.image]
     const session = this.spawn('scripts/up.ts', [...args, '--ports', `127.0.0.1:${APP_PORT}:8080`, ...extra])
     if (approve) {
       await session.expect(`Type ${stack} to continue`, 120_000)
@@ -139,7 +183,8 @@ export class CloudWorkstation {
 
   async stop(): Promise<void> {
     await this.standin.stop()
-    await this.bench.stop()
+    await this.machines.stop()
+    await this.bench?.stop()
     this.box.cleanup()
   }
 }
