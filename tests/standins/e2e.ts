@@ -14,6 +14,9 @@ import { APP_PORT, type CloudWorkstation, findSecrets, listFiles, missingInOrder
 
 export type Secrets = Record<string, string>
 
+/** base64 of the fixed start of every OpenSSH private key ("openssh-key-v1\0", no cipher, no KDF). */
+const OPENSSH_KEY_V1 = 'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ'
+
 const PROVIDER_IDS = {
   hetzner: ['firewall_id', 'server_id', 'ssh_key_id'],
   contabo: ['instance_id', 'ssh_key_secret_id'],
@@ -142,11 +145,12 @@ export async function fullCycle(ws: CloudWorkstation, stack: string): Promise<Se
         ([name]) => /TOKEN$|SECRET$|PASS$/.test(name) && !name.endsWith('_URL'),
       ),
     ),
-    // Each base64 line of the host private key, so a re-wrapped copy is found too.
+    // Each base64 line of the host private key, so a re-wrapped copy is found too; not the first, which is
+    // the "openssh-key-v1" header every unencrypted ed25519 key (the operator's own, too) starts with.
     ...Object.fromEntries(
       record
         .ssh!.hostKeyPrivate.split('\n')
-        .filter((line) => line.length >= 40 && !line.startsWith('-----'))
+        .filter((line) => line.length >= 40 && !line.startsWith('-----') && !line.startsWith(OPENSSH_KEY_V1))
         .map((line, i) => [`host private key line ${i + 1}`, line]),
     ),
   }

@@ -23,6 +23,8 @@ test.before(async () => {
   if (whyNotRoot() !== undefined) return
   await ensureTestTools()
   ws = await CloudWorkstation.start('hetzner')
+  // The token lives in the operator's sealed state, as the docs tell a person to keep it.
+  await ws.sealCredential('HCLOUD_TOKEN')
 })
 test.after(async () => {
   await ws?.stop()
@@ -35,6 +37,11 @@ testUnless(
   'hetzner: up, status --refresh, connect, logs, converged re-run, destroy',
   async () => {
     secrets = await fullCycle(ws!, 'h1')
+    // The token came from the sealed state: nothing warned about a plaintext credential.
+    assert.not.ok(
+      ws!.transcripts.some((t) => t.includes('credentials -- set HCLOUD_TOKEN')),
+      'a plaintext HCLOUD_TOKEN was warned about',
+    )
     const calls = ws!.hcloud.http.calls
     assert.ok(
       calls.some((c) => c.startsWith('GET /v1/actions?id=')),

@@ -7,7 +7,7 @@
  * pseudo-terminal where the stack name is typed as a person would.
  */
 import { execFileSync } from 'node:child_process'
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { referenceImageRef } from '../../lib/image/reference.ts'
 import { requireStack } from '../../lib/state/records.ts'
@@ -112,7 +112,7 @@ export class CloudWorkstation {
     return this.standin
   }
 
-  /** The provider's credentials and endpoint settings, as a person with a private endpoint would set them. */
+  /** The provider's credentials and endpoint settings (all of them, sealed or not: the leak scan looks for each). */
   get providerEnv(): Record<string, string> {
     if (this.standin instanceof HcloudApiStandin)
       return { HCLOUD_TOKEN: HCLOUD_TEST_TOKEN, HCLOUD_ENDPOINT: this.standin.endpoint }
@@ -123,9 +123,39 @@ export class CloudWorkstation {
     }
   }
 
-  /** The clean child environment: HOME, secrets dir, the machine's tool cache, the provider's settings. */
+  /**
+   * The clean child environment: HOME, secrets dir, the machine's tool cache, the provider's settings, less the
+   * credentials the operator sealed into the state (hetzner's token; Contabo's come from the environment, the
+   * path a `.env` user is warned about).
+   */
   get env(): Record<string, string> {
-    return this.box.env({ XDG_CACHE_HOME: resolve(toolCacheRoot(), '..', '..'), ...this.providerEnv })
+    const settings = Object.entries(this.providerEnv).filter(([name]) => !this.sealed.includes(name))
+    return this.box.env({
+      XDG_CACHE_HOME: resolve(toolCacheRoot(), '..', '..'),
+      ...Object.fromEntries(settings),
+    })
+  }
+
+  /** Names stored with `credentials set`. */
+  private readonly sealed: string[] = []
+
+  /** `npm run credentials -- set <name> --from-file`, as a person would (the file removed afterwards). */
+  async sealCredential(name: string): Promise<void> {
+    await this.box.ready
+    const value = this.providerEnv[name]
+    if (value === undefined) throw new Error(`${name} is not a credential of ${this.provider}`)
+    const file = join(this.box.dir, 'credential.txt')
+    writeFileSync(file, `${value}\n`, { mode: 0o600 })
+    try {
+      const args = ['set', name, '--from-file', file, '--operator', OPERATOR]
+      const set = await this.finish(
+        answerPassphrase(spawnTsxPty('scripts/credentials.ts', args, { env: this.env }), this.box.passphrase),
+      )
+      if (set.code !== 0) throw new Error(`credentials set ${name} exited ${set.code}:\n${set.transcript}`)
+    } finally {
+      rmSync(file, { force: true })
+    }
+    this.sealed.push(name)
   }
 
   /** Start a script in a pty as the operator (the passphrase is typed when asked). */
