@@ -10,7 +10,7 @@ import { buildChildEnv, realProc } from '../../lib/proc.ts'
 import { httpStatus } from '../../lib/ssh/health.ts'
 import { operatorPaths, projectRoot } from '../../lib/state/paths.ts'
 import { OPERATOR } from '../gate/sandbox.ts'
-import { APP_PORT, type CloudWorkstation, findSecrets, listFiles, missingInOrder } from './workstation.ts'
+import { type CloudWorkstation, findSecrets, listFiles, missingInOrder } from './workstation.ts'
 
 export type Secrets = Record<string, string>
 
@@ -102,7 +102,7 @@ export async function fullCycle(ws: CloudWorkstation, stack: string): Promise<Se
   )
   assert.is(background.code, 0, background.transcript)
   const tunnel = await readConnection(paths, stack)
-  assert.is(tunnel?.urls[0]?.url, `http://127.0.0.1:${APP_PORT}`)
+  assert.is(tunnel?.urls[0]?.url, `http://127.0.0.1:${ws.appPort}`)
   assert.is(await httpStatus(`${tunnel?.urls[0]?.url}/healthz`), 200)
   assert.is(
     (await ws.finish(ws.spawn('scripts/connect.ts', ['--stack-name', stack, '--close']), 60_000)).code,

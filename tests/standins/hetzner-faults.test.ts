@@ -152,7 +152,7 @@ testUnless(
     ws!.machines.bootDelayMs = 20_000
     try {
       const args = ['--provider', 'hetzner', '--stack-name', 'hc', '--image', ws!.image]
-      const session = ws!.spawn('scripts/up.ts', [...args, '--ports', '127.0.0.1:18080:8080'])
+      const session = ws!.spawn('scripts/up.ts', [...args, '--ports', `127.0.0.1:${ws!.appPort}:8080`])
       await session.expect('Type hc to continue', 120_000)
       session.type('hc\r')
       await session.expect('hcloud_server.node: creating', 120_000)

@@ -27,7 +27,14 @@ import { checkAgainstSpec, labelled } from './spec.ts'
 
 export type CloudProvider = 'hetzner' | 'contabo'
 
-export const APP_PORT = 18080
+/**
+ * The app port each cloud's stacks publish, and so the local port of their tunnels: one per file, since the
+ * suite runs two files at a time and a tunnel binds 127.0.0.1 here (tests/daytwo uses 18080).
+ */
+const APP_PORTS: Record<CloudProvider, Record<'machines' | 'bench', number>> = {
+  hetzner: { machines: 18180, bench: 18380 },
+  contabo: { machines: 18280, bench: 18480 },
+}
 
 export interface Finished {
   code: number
@@ -41,6 +48,11 @@ export class CloudWorkstation {
 
   /** The operator's SSH key, which the user data authorizes for the deploy user. */
   readonly clientKeyPath: string
+  /** The app port of this cloud's stacks (and the local port of their tunnels). */
+  get appPort(): number {
+    return APP_PORTS[this.provider][this.bench ? 'bench' : 'machines']
+  }
+
   /** The debug server the stacks run: the reference image, shipped to the server over SSH by cloud:up. */
   readonly image = referenceImageRef()
 
@@ -174,7 +186,12 @@ export class CloudWorkstation {
   async up(stack: string, extra: string[] = [], approve = true): Promise<Finished> {
     await this.box.ready
     const args = ['--provider', this.provider, '--stack-name', stack, '--image', this.image]
-    const session = this.spawn('scripts/up.ts', [...args, '--ports', `127.0.0.1:${APP_PORT}:8080`, ...extra])
+    const session = this.spawn('scripts/up.ts', [
+      ...args,
+      '--ports',
+      `127.0.0.1:${this.appPort}:8080`,
+      ...extra,
+    ])
     if (approve) {
       await session.expect(`Type ${stack} to continue`, 120_000)
       session.type(`${stack}\r`)
