@@ -35,9 +35,10 @@ import {
   displayVersion,
   listTools,
   type ToolSpec,
+  type VendoredSource,
 } from './spec.ts'
 import { isToolInstalled, recordExistingBinary, stampStatus, verifyToolBinary, writeStamp } from './stamp.ts'
-import { findVendored, unavailableReason, type VendoredSource, verifyArchive } from './vendor.ts'
+import { findVendored, unavailableReason, verifyArchive } from './vendor.ts'
 
 export type ToolState = 'cached' | 'built' | 'unavailable'
 

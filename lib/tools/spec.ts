@@ -4,7 +4,19 @@
  */
 import { join } from 'node:path'
 import { type ToolName, toolDir, toolVersions } from './paths.ts'
-import type { VendoredSource } from './vendor.ts'
+
+/** Sources of a tool that the Go proxy refuses, vendored beside the project (lib/tools/vendor.ts builds them). */
+export interface VendoredSource {
+  /** Directory name under the vendor directory, e.g. `terraform-provider-contabo`. */
+  dir: string
+  /** The archive in it (tar.gz) and its SHA-256. */
+  archive: string
+  sha256: string
+  /** The archive's top directory that `go build` runs in. */
+  tree: string
+  /** A second tree of the archive copied into `tree` (Contabo's generated API client), with its module path set. */
+  overlay?: { from: string; to: string; module: string }
+}
 
 export interface ToolSpec {
   name: ToolName

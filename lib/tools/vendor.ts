@@ -9,19 +9,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { CliError, ExitCode } from '../errors.ts'
 import { projectRoot } from '../state/paths.ts'
-import type { ToolSpec } from './spec.ts'
-
-export interface VendoredSource {
-  /** Directory name under the vendor directory, e.g. `terraform-provider-contabo`. */
-  dir: string
-  /** The archive in it (tar.gz) and its SHA-256. */
-  archive: string
-  sha256: string
-  /** The archive's top directory that `go build` runs in. */
-  tree: string
-  /** A second tree of the archive copied into `tree` (Contabo's generated API client), with its module path set. */
-  overlay?: { from: string; to: string; module: string }
-}
+import type { ToolSpec, VendoredSource } from './spec.ts'
 
 /** The vendor directories searched, in order: DEBUG_CLOUD_VENDOR_DIR, then `shared/vendor` in each ancestor. */
 export function vendorDirs(env: NodeJS.ProcessEnv = process.env, root: string = projectRoot): string[] {
