@@ -10,7 +10,7 @@ import type { OperatorPaths } from '../state/paths.ts'
 import type { StackRecord } from '../state/schema.ts'
 import { type Phase, type PhaseWorkspace, preparePhaseWorkspace, removePlan } from '../state/workspace.ts'
 import { buildEncryptionEnv } from '../terraform/encryption.ts'
-import { buildTfEnv } from '../terraform/env.ts'
+import { buildTfEnv, providerEndpoints } from '../terraform/env.ts'
 import { verifyRunSucceeded } from '../terraform/errors.ts'
 import type { TfOutputs } from '../terraform/outputs.ts'
 import type { PlanQuirk, PlanSummary } from '../terraform/plan-summary.ts'
@@ -92,6 +92,10 @@ export function buildPhaseEnv(rt: FlowRuntime, spec: PhaseSpec): Env {
   rt.redactor.add(spec.statePassphrase)
   const encryption = rt.binary.flavor === 'tofu' ? buildEncryptionEnv(spec.statePassphrase) : {}
   rt.removeOnDispose(spec.workspace.homeDir)
+  for (const [name, url] of Object.entries(providerEndpoints()))
+    rt.out.warn(
+      `${name}=${url} from your environment: the provider talks to that API (and sends your credentials there), not the cloud's own.`,
+    )
   return {
     ...buildTfEnv({ cliConfigFile: rt.cliConfigFile, variables, encryption }),
     TF_DATA_DIR: spec.workspace.dataDir,

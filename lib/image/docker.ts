@@ -147,7 +147,9 @@ export async function inspectRegistryImage(
   ref: string,
   signal: AbortSignal,
 ): Promise<{ ok: true } | { ok: false; reason: string }> {
-  if (!IMAGE_REF.test(ref)) return { ok: false, reason: `"${ref}" is not an image reference` }
+  // No ".." either: the reference is a path of the engine's API, and a docker reference never holds one.
+  if (!IMAGE_REF.test(ref) || ref.includes('..'))
+    return { ok: false, reason: `"${ref}" is not an image reference` }
   const request = `GET /distribution/${ref}/json HTTP/1.0\r\nHost: docker\r\n\r\n`
   const result = await docker(proc, engine, ['system', 'dial-stdio'], { input: Buffer.from(request), signal })
   if (signal.aborted) return { ok: false, reason: 'the question was cancelled' }

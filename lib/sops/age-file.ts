@@ -60,6 +60,19 @@ export function decodeArmor(text: string): Uint8Array {
   return new Uint8Array(Buffer.from(body, 'base64'))
 }
 
+/** Whether `identity` is an X25519 one (`AGE-SECRET-KEY-1…`), the kind this module opens itself. */
+export function isX25519Identity(identity: string): boolean {
+  return identity.trim().toUpperCase().startsWith('AGE-SECRET-KEY-1')
+}
+
+/** Open the file with age-encryption (typage), for identities of other types. */
+async function openWithTypage(file: Uint8Array, identities: readonly string[]): Promise<Uint8Array> {
+  const { Decrypter } = await import('age-encryption')
+  const decrypter = new Decrypter()
+  for (const identity of identities) decrypter.addIdentity(identity)
+  return decrypter.decrypt(file, 'uint8array')
+}
+
 /** An X25519 identity's private key and public bytes; throws for anything but an `AGE-SECRET-KEY-1…` string. */
 function x25519Identity(identity: string): { key: KeyObject; publicBytes: Buffer } {
   const decoded = bech32.decode(identity.trim().toLowerCase() as `${string}1${string}`, BECH32_LIMIT)
@@ -144,13 +157,20 @@ export async function openAgeFile(file: Uint8Array, identities: readonly AgeKey[
   const header = parseHeader(file)
   let fileKey: Uint8Array | null = null
   for (const identity of identities) {
+    if (typeof identity === 'string' && !isX25519Identity(identity)) continue
     fileKey =
       typeof identity === 'string'
         ? unwrapX25519(identity, header.stanzas)
         : await identity.unwrapFileKey(header.stanzas)
     if (fileKey) break
   }
-  if (!fileKey) throw new Error("no identity matched any of the file's recipients")
+  if (!fileKey) {
+    // Other identity types (age's post-quantum AGE-SECRET-KEY-PQ-1…) are left to the reference implementation.
+    const others = identities.filter((i): i is string => typeof i === 'string' && !isX25519Identity(i))
+    if (others.length > 0) return openWithTypage(file, others)
+    throw new Error("no identity matched any of the file's recipients")
+  }
+  if (fileKey.length !== 16) throw new Error(`the file key is ${fileKey.length} bytes, not 16`)
   const mac = createHmac('sha256', hkdf(fileKey, Buffer.alloc(0), 'header'))
     .update(header.covered)
     .digest()

@@ -4,7 +4,7 @@
  * when a command writes; unwrapped on node:crypto (age-file.ts), so a read never loads it.
  */
 import { randomBytes } from 'node:crypto'
-import { decodeArmor, openAgeFile, x25519Recipient } from './age-file.ts'
+import { decodeArmor, isX25519Identity, openAgeFile, x25519Recipient } from './age-file.ts'
 import { SopsFormatError, SopsWrongKeyError } from './errors.ts'
 import type { AgeStanza } from './metadata.ts'
 import type { AgeKey } from './types.ts'
@@ -62,7 +62,9 @@ export async function generateAgeIdentity(): Promise<{ identity: string; recipie
   return { identity, recipient: x25519Recipient(identity) }
 }
 
-/** The `age1…` recipient of an `AGE-SECRET-KEY-1…` identity. */
+/** The recipient of an identity: `age1…` of an `AGE-SECRET-KEY-1…` here, any other type by age-encryption. */
 export async function recipientOf(identity: string): Promise<string> {
-  return x25519Recipient(identity)
+  if (isX25519Identity(identity)) return x25519Recipient(identity)
+  const { identityToRecipient } = await import('age-encryption')
+  return identityToRecipient(identity)
 }

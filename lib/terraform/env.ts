@@ -5,6 +5,7 @@
  * (PROVIDER_ENDPOINTS) when this process has them. Nothing else from this process: ambient TF_CLI_ARGS*,
  * TF_VAR_*, TF_WORKSPACE, TF_LOG*, TF_DATA_DIR never reach the child.
  */
+import { CliError, ExitCode } from '../errors.ts'
 import { buildChildEnv, type Env } from '../proc.ts'
 import { TfEnvError } from './errors.ts'
 
@@ -21,10 +22,35 @@ export interface TfEnvOptions {
 }
 
 /**
- * The providers' own settings for a private API endpoint (or a local stand-in of the API, in tests): passed
- * through unchanged when set. They carry no secret; the credentials still go only as TF_VAR_*.
+ * The providers' own settings for a private API endpoint (or a local stand-in of the API, in tests), passed
+ * through from this process's environment when set. They hold no secret, but they decide where the provider
+ * sends the credentials: so only https, or plain http to this machine's loopback (a stand-in), is accepted,
+ * and every phase that passes one says so (lib/flows/phase.ts).
  */
 export const PROVIDER_ENDPOINTS = ['HCLOUD_ENDPOINT', 'CNTB_API', 'CNTB_OAUTH2_TOKEN_URL'] as const
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]'])
+
+/** The endpoint overrides set in `source`, each checked; throws for one the credentials must not reach. */
+export function providerEndpoints(source: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const found: Record<string, string> = {}
+  for (const name of PROVIDER_ENDPOINTS) {
+    const value = source[name]
+    if (!value) continue
+    const url = URL.canParse(value) ? new URL(value) : undefined
+    const safe = url?.protocol === 'https:' || (url?.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))
+    if (!safe)
+      throw new CliError(
+        `${name}=${value} is not an https URL (plain http only to 127.0.0.1, localhost or [::1]): the provider would send your credentials there.`,
+        {
+          hint: `Unset ${name} to use the cloud's own API, or point it at an https endpoint you trust.`,
+          exitCode: ExitCode.badInput,
+        },
+      )
+    found[name] = value
+  }
+  return found
+}
 
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/
 const CREDENTIAL_NAME = /^[A-Z][A-Z0-9_]*$/
@@ -48,12 +74,9 @@ export function buildTfEnv(options: TfEnvOptions): Env {
     Object.entries(variables).map(([name, value]) => [`TF_VAR_${name}`, value]),
   )
   const source = options.source ?? process.env
-  const endpoints = Object.fromEntries(
-    PROVIDER_ENDPOINTS.flatMap((name) => (source[name] ? [[name, source[name]]] : [])),
-  )
   return buildChildEnv(
     {
-      ...endpoints,
+      ...providerEndpoints(source),
       ...credentials,
       ...tfVars,
       ...(options.encryption ?? {}),

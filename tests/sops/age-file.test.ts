@@ -2,7 +2,13 @@
  * The age file reader on node:crypto (lib/sops/age-file.ts) against age-encryption (typage) as the reference:
  * the same recipients, files typage wrote open to the same bytes, and every damage is refused.
  */
-import { armor, Encrypter, generateX25519Identity, identityToRecipient } from 'age-encryption'
+import {
+  armor,
+  Encrypter,
+  generateHybridIdentity,
+  generateX25519Identity,
+  identityToRecipient,
+} from 'age-encryption'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { decodeArmor, openAgeFile, x25519Recipient } from '../../lib/sops/age-file.ts'
@@ -60,6 +66,18 @@ test('a wrong identity, a changed header, MAC or payload are refused', async () 
   assert.match(await rejection(openAgeFile(flip(macAt + 2), [a])), 'invalid header HMAC')
   assert.ok((await rejection(openAgeFile(flip(file.length - 1), [a]))).length > 0, 'payload tag')
   assert.throws(() => decodeArmor('not armor'), /not an armored age file/)
+})
+
+test('a post-quantum identity before the right X25519 one is skipped; a file only it opens goes to age-encryption', async () => {
+  const pq = await generateHybridIdentity()
+  const x = await generateX25519Identity()
+  const data = new Uint8Array(Buffer.from('the data key, 32 bytes long.....'))
+  const forX = new Encrypter()
+  forX.addRecipient(await identityToRecipient(x))
+  assert.equal(Buffer.from(await openAgeFile(await forX.encrypt(data), [pq, x])), Buffer.from(data))
+  const forPq = new Encrypter()
+  forPq.addRecipient(await identityToRecipient(pq))
+  assert.equal(Buffer.from(await openAgeFile(await forPq.encrypt(data), [x, pq])), Buffer.from(data))
 })
 
 test.run()

@@ -108,6 +108,23 @@ test('child env is explicit: ambient TF_* never passes, secrets only as TF_VAR_*
   })
 })
 
+test("the providers' endpoint settings pass through: https, or plain http to loopback only", () => {
+  const env = (source: Record<string, string>) => buildTfEnv({ cliConfigFile: '/c', source })
+  const passed = {
+    HCLOUD_ENDPOINT: 'https://api.example.test/v1',
+    CNTB_API: 'http://127.0.0.1:4321',
+    CNTB_OAUTH2_TOKEN_URL: 'http://[::1]:4321/token',
+  }
+  const got = env({ PATH: '/usr/bin', ...passed, OTHER_ENDPOINT: 'https://x.test' })
+  assert.equal(Object.fromEntries(Object.keys(passed).map((k) => [k, got[k]])), passed)
+  assert.is(got.OTHER_ENDPOINT, undefined)
+  for (const bad of ['http://api.example.test/v1', 'http://10.0.0.5:80', 'ftp://127.0.0.1', 'not a url'])
+    assert.throws(
+      () => env({ HCLOUD_ENDPOINT: bad }),
+      (e: unknown) => e instanceof Error && /not an https URL/.test(e.message) && e.message.includes(bad),
+    )
+})
+
 test('child env refuses credentials that would steer Terraform and malformed names', () => {
   const refused: Record<string, string>[] = [
     { TF_CLI_ARGS: '-auto-approve' },
