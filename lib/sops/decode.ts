@@ -15,7 +15,8 @@ import {
 } from './errors.ts'
 import { MacBuilder } from './mac.ts'
 import { normaliseLastModified, readMetadata } from './metadata.ts'
-import { buildReuseKey, ReuseMaterial, type Step } from './reuse.ts'
+import { ReuseMaterial, type Step } from './reuse.ts'
+
 import { buildRuleMatcher, type RuleMatcher } from './rules.ts'
 import { parseTree } from './tree.ts'
 import { isTreeMap, isTreeSeq, type TreeMap, type TreeNode } from './tree-node.ts'
@@ -57,7 +58,7 @@ function decryptLeaf(enc: string, aad: string, ctx: WalkContext): SopsScalar | t
     throw new SopsValueTamperedError(aad, `does not decrypt to a valid ${parsed.type}`, error)
   }
   if (parsed.type === 'comment') return COMMENT
-  ctx.reuse.remember(buildReuseKey(aad, parsed.type, plaintext), enc)
+  ctx.reuse.remember(aad, parsed.type, plaintext, enc)
   ctx.mac.add(parsed.type === 'time' || parsed.type === 'bytes' ? plaintext : toGoText(value), true)
   return value
 }
@@ -159,7 +160,8 @@ export async function decryptSops(
   identities: DecryptionKeys,
   format: 'yaml' | 'json' = detectFormat(text),
 ): Promise<DecryptedSops> {
-  const docs = parseTree(text, format)
+  const docs = await parseTree(text, format)
+
   const [first, ...more] = docs
   if (first === undefined) throw new SopsFormatError('The file is empty.')
   if (more.length > 0) throw new SopsUnsupportedError('Multi-document YAML files are not supported.')

@@ -1,7 +1,11 @@
 /**
  * What a decryption hands to the next encryption of the same file so that sops-style minimal diffs
  * survive: the wrapped data keys, the encryption rule, and each unchanged value's `ENC[...]` string,
- * found by a SHA-256 of (AAD, type, plaintext) so no plaintext is kept in the map.
+ * found by a SHA-256 of (AAD, type, plaintext) so no plaintext is kept in the map. The hashes are computed when
+ * an encryption first asks for them (until then the values wait in a list, as plain as the decrypted data that
+ * holds them anyway): a read that writes nothing, most commands, never pays for them, about a tenth of a
+ * decryption (docs/testing.md, "Benchmarks").
+
  */
 import { hash } from 'node:crypto'
 import type { AgeStanza } from './metadata.ts'
@@ -22,6 +26,8 @@ interface Occurrences {
 export class ReuseMaterial {
   /** Per `buildReuseKey` of (AAD, type, plaintext): its occurrences. */
   private readonly encrypted = new Map<string, Occurrences>()
+  /** Values remembered but not yet hashed into `encrypted`: AAD, type, plaintext, ENC string, in document order. */
+  private pending: [string, SopsValueType, string, string][] = []
   /** Numbers the encryption passes, so each counts its own uses (an entry resets when a new pass first meets it). */
   private passes = 0
   /** Comment lines before a mapping key, by the JSON of its structural path (list indices included). */
@@ -39,11 +45,20 @@ export class ReuseMaterial {
     return this.comments.size > 0 || this.listComments.size > 0
   }
 
-  /** Remember the `ENC[...]` string of the value whose `buildReuseKey` is `key` (call in document order). */
-  remember(key: string, enc: string): void {
-    const occurrences = this.encrypted.get(key)
-    if (occurrences) occurrences.encs.push(enc)
-    else this.encrypted.set(key, { encs: [enc], pass: 0, used: 0 })
+  /** Remember the `ENC[...]` string of a value decrypted to `plaintext` (call in document order). */
+  remember(aad: string, type: SopsValueType, plaintext: string, enc: string): void {
+    this.pending.push([aad, type, plaintext, enc])
+  }
+
+  /** Hash the pending values into `encrypted`, keeping their document order per key. */
+  private index(): void {
+    for (const [aad, type, plaintext, enc] of this.pending) {
+      const key = buildReuseKey(aad, type, plaintext)
+      const occurrences = this.encrypted.get(key)
+      if (occurrences) occurrences.encs.push(enc)
+      else this.encrypted.set(key, { encs: [enc], pass: 0, used: 0 })
+    }
+    this.pending = []
   }
 
   /** Remember the comment lines written before the key at `path`. */
@@ -75,7 +90,9 @@ export class ReuseMaterial {
    * One pass at a time: the encoder's walk is synchronous.
    */
   buildRecall(): (key: string) => string | undefined {
+    this.index()
     const pass = ++this.passes
+
     return (key) => {
       const occurrences = this.encrypted.get(key)
       if (occurrences === undefined) return undefined
