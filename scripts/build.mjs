@@ -6,7 +6,6 @@
  * scripts/run.mjs checks a build with freshManifest before it runs one, and calls buildAll when it is missing or
  * stale; `npm ci`/`npm install` build once up front (the `prepare` script).
  */
-import { createHash } from 'node:crypto'
 import {
   existsSync,
   mkdirSync,
@@ -17,6 +16,8 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs'
+import { createRequire } from 'node:module'
+
 import { dirname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 
@@ -25,15 +26,20 @@ export const ROOT = resolve(import.meta.dirname, '..')
 export const BUILD_DIR = join(ROOT, '.build')
 export const MANIFEST = join(BUILD_DIR, 'manifest.json')
 /** Bumped when the manifest's shape or the build's options change, so an older build is rebuilt. */
-export const BUILD_FORMAT = 1
+export const BUILD_FORMAT = 2
 
 /**
  * @typedef {{ format: number, root: string, dir: string, entries: string[],
  *   files: Record<string, [number, number, string]> }} Manifest
  */
 
-/** The SHA-256 of a file's bytes, hex. */
+/**
+ * The SHA-256 of a file's bytes, hex. node:crypto is loaded here, not at the top: a fresh build with unchanged
+ * mtimes (every run but the first after a checkout) never hashes, and a `--help` then loads no crypto at all.
+ */
 export function hashFile(/** @type {string} */ file) {
+  /** @type {typeof import('node:crypto')} */
+  const { createHash } = createRequire(import.meta.url)('node:crypto')
   return createHash('sha256').update(readFileSync(file)).digest('hex')
 }
 
@@ -53,7 +59,9 @@ export function freshManifest() {
   }
   if (manifest.format !== BUILD_FORMAT || manifest.root !== ROOT) return undefined
   for (const [path, [size, mtimeMs, sha256]] of Object.entries(manifest.files)) {
-    const file = join(ROOT, path)
+    // The manifest's paths are relative and normalized (the metafile's): a concatenation, not a join, which
+    // normalizes every one of them again (half of this check's time when it ran per file).
+    const file = `${ROOT}/${path}`
     const st = statSync(file, { throwIfNoEntry: false })
     if (!st || st.size !== size) return undefined
     if (st.mtimeMs !== mtimeMs && hashFile(file) !== sha256) return undefined
@@ -104,29 +112,13 @@ export async function buildAll() {
   const outdir = join(BUILD_DIR, id)
   mkdirSync(BUILD_DIR, { recursive: true })
   const entries = listEntries()
-  const result = await build({
-    absWorkingDir: ROOT,
-    entryPoints: Object.fromEntries(entries.map((e) => [e, join('scripts', `${e}.ts`)])),
-    outdir,
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    // Bundled packages start faster than node resolving each one at run time (measured: docs/testing.md).
-    // A few CommonJS packages call require(): give the ESM bundle one.
-    banner: {
-      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-    },
-    // These load files next to themselves (a wasm module, a native addon), so node resolves them at run time.
-    external: ['@cdktf/hcl2json', 'node-pty', 'esbuild'],
-    chunkNames: 'chunks/[name]-[hash]',
-    metafile: true,
-    logLevel: 'warning',
-    plugins: [sourceLocations()],
-  })
-  const inputs = Object.keys(result.metafile.inputs)
+  // One build per command, so that a command's chunks are split only where it imports dynamically (its
+  // lazily loaded steps), not by every set of commands that share a module: `cloud:status` loaded 53 files
+  // from one build of all commands, each one resolved, read and compiled on its own (docs/testing.md).
+  const results = await Promise.all(entries.map((e) => build(buildOptions(e, outdir))))
+  const inputs = [...new Set(results.flatMap((r) => Object.keys(r.metafile?.inputs ?? {})))]
     .filter((p) => !p.startsWith('node_modules/') && !p.includes('/node_modules/'))
+
     .concat(TRACKED.filter((p) => existsSync(join(ROOT, p))))
     .sort()
   /** @type {Record<string, [number, number, string]>} */
@@ -142,6 +134,40 @@ export async function buildAll() {
   renameSync(tmp, MANIFEST)
   removeOldBuilds(id)
   return manifest
+}
+
+/**
+ * esbuild's options for command `entry`: its bundle at `<outdir>/<entry>.mjs`, its chunks in `<outdir>/<entry>/`.
+ * @returns {import('esbuild').BuildOptions & { metafile: true }}
+ */
+function buildOptions(/** @type {string} */ entry, /** @type {string} */ outdir) {
+  return {
+    absWorkingDir: ROOT,
+    entryPoints: { [entry]: join('scripts', `${entry}.ts`) },
+    outdir,
+
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    // Bundled packages start faster than node resolving each one at run time (measured: docs/testing.md).
+    // A few CommonJS packages call require(): give the ESM bundle one.
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
+    // These load files next to themselves (a wasm module, a native addon), so node resolves them at run time.
+    external: ['@cdktf/hcl2json', 'node-pty', 'esbuild'],
+    chunkNames: `${entry}/[name]-[hash]`,
+
+    // .mjs is ESM by its name: node then looks up no package.json "type" for each file it loads (about a tenth
+    // of a start-up's module loading, measured: docs/testing.md).
+    outExtension: { '.js': '.mjs' },
+
+    metafile: true,
+    logLevel: 'warning',
+    plugins: [sourceLocations()],
+  }
 }
 
 /**

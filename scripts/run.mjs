@@ -44,6 +44,6 @@ if (command === undefined || (command.startsWith('-') && command !== '--build'))
   } else {
     // The command parses process.argv.slice(2), as under tsx.
     process.argv.splice(2, process.argv.length - 2, ...rest)
-    await import(pathToFileURL(join(BUILD_DIR, manifest.dir, `${command}.js`)).href)
+    await import(pathToFileURL(join(BUILD_DIR, manifest.dir, `${command}.mjs`)).href)
   }
 }
