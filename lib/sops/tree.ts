@@ -3,7 +3,7 @@
  * fast reader (canonical.ts); anything else through the `yaml` package's failsafe schema (every scalar
  * a string plus its style), then typed like go-yaml v3.
  */
-import { type Document, isAlias, isMap, isScalar, isSeq, type Node, parseAllDocuments, Scalar } from 'yaml'
+import type { Document, Node } from 'yaml'
 import { CliError } from '../errors.ts'
 import { readCanonicalYaml } from './canonical.ts'
 import { SopsFormatError } from './errors.ts'
@@ -17,10 +17,20 @@ function commentLines(...texts: Array<string | null | undefined>): string[] {
   return texts.flatMap((text) => (text ? text.split('\n') : []))
 }
 
-function toTree(node: Node | null | undefined, doc: Document, resolve: Resolve, depth = 0): TreeNode {
+/** The `yaml` package, loaded for the first file the fast reader does not take (most runs never load it). */
+type YamlPackage = typeof import('yaml')
+
+function toTree(
+  yaml: YamlPackage,
+  node: Node | null | undefined,
+  doc: Document,
+  resolve: Resolve,
+  depth = 0,
+): TreeNode {
+  const { isAlias, isMap, isScalar, isSeq, Scalar } = yaml
   if (depth > 200) throw new SopsFormatError('The document nests deeper than 200 levels.')
   if (node === null || node === undefined) return null
-  if (isAlias(node)) return toTree(node.resolve(doc) as Node | undefined, doc, resolve, depth + 1)
+  if (isAlias(node)) return toTree(yaml, node.resolve(doc) as Node | undefined, doc, resolve, depth + 1)
   if (isMap(node)) {
     const entries: Array<[string, TreeNode]> = []
     const comments = new Map<string, string[]>()
@@ -41,7 +51,7 @@ function toTree(node: Node | null | undefined, doc: Document, resolve: Resolve, 
           `The document has the key "${key.value}" twice in one mapping; sops refuses duplicate keys.`,
         )
       seen.add(key.value)
-      entries.push([key.value, toTree(pair.value as Node | null, doc, resolve, depth + 1)])
+      entries.push([key.value, toTree(yaml, pair.value as Node | null, doc, resolve, depth + 1)])
       // The `yaml` package hangs comments before a mapping's first key on the mapping (or the document).
       const lines = commentLines(
         index === 0 && depth === 0 ? doc.commentBefore : undefined,
@@ -53,7 +63,10 @@ function toTree(node: Node | null | undefined, doc: Document, resolve: Resolve, 
     return { kind: 'map', entries, comments }
   }
   if (isSeq(node))
-    return { kind: 'seq', items: node.items.map((item) => toTree(item as Node, doc, resolve, depth + 1)) }
+    return {
+      kind: 'seq',
+      items: node.items.map((item) => toTree(yaml, item as Node, doc, resolve, depth + 1)),
+    }
   if (isScalar(node)) {
     const text = String(node.value)
     if (node.tag === 'tag:yaml.org,2002:str' || node.type !== Scalar.PLAIN) return text
@@ -66,16 +79,16 @@ function toTree(node: Node | null | undefined, doc: Document, resolve: Resolve, 
  * Parse a YAML stream or a JSON document into one tree per document; throws SopsFormatError when it is
  * not valid. A YAML file in the layout sops and this codec write is read by the fast reader.
  */
-export function parseTree(text: string, format: 'yaml' | 'json'): TreeMap[] {
+export async function parseTree(text: string, format: 'yaml' | 'json'): Promise<TreeMap[]> {
   const canonical = format === 'yaml' ? readCanonicalYaml(text) : undefined
-  return canonical ? [canonical] : parseFullYaml(text, format)
+  return canonical ? [canonical] : parseFullYaml(await import('yaml'), text, format)
 }
 
-/** Parse with the `yaml` package: any YAML (or JSON) stream, comments, anchors and all. */
-export function parseFullYaml(text: string, format: 'yaml' | 'json'): TreeMap[] {
+/** Parse with the `yaml` package (passed in: see YamlPackage): any YAML (or JSON) stream, comments, anchors and all. */
+export function parseFullYaml(yaml: YamlPackage, text: string, format: 'yaml' | 'json'): TreeMap[] {
   let docs: Document[]
   try {
-    const parsed = parseAllDocuments(text, { schema: 'failsafe', uniqueKeys: false, strict: true })
+    const parsed = yaml.parseAllDocuments(text, { schema: 'failsafe', uniqueKeys: false, strict: true })
     docs = Array.isArray(parsed) ? parsed : []
   } catch (error) {
     throw new SopsFormatError(`The file is not valid ${format.toUpperCase()}.`, error)
@@ -90,7 +103,7 @@ export function parseFullYaml(text: string, format: 'yaml' | 'json'): TreeMap[] 
       )
     let tree: TreeNode
     try {
-      tree = toTree(doc.contents as Node | null, doc, resolve)
+      tree = toTree(yaml, doc.contents as Node | null, doc, resolve)
     } catch (error) {
       if (error instanceof CliError) throw error
       throw new SopsFormatError(`The file is not valid ${format.toUpperCase()}.`, error)

@@ -5,8 +5,9 @@
  */
 import { lstat, mkdir, readdir, readFile, realpath } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
-import YAML from 'yaml'
 import { UsageError } from '../errors.ts'
+import { parsePlainYaml, stringifyPlainYaml } from '../sops/plain-yaml.ts'
+
 import { writeFileAtomic } from './atomic.ts'
 import { Checker } from './check.ts'
 import { OperatorNotFoundError, StateSchemaError, StateUnsafeError } from './errors.ts'
@@ -111,7 +112,7 @@ export async function readProfile(paths: OperatorPaths): Promise<OperatorProfile
     throw error
   })
   const c = new Checker()
-  const raw = c.record(YAML.parse(text) as unknown, '(top level)', [
+  const raw = c.record(await parsePlainYaml(text), '(top level)', [
     'id',
     'recipients',
     'recoveryRecipients',
@@ -142,15 +143,16 @@ export function stateRecipients(profile: OperatorProfile): string[] {
 
 /** The `.sops.yaml` text: one creation rule for every file in the directory, to the state recipients. */
 export function buildSopsConfig(profile: OperatorProfile): string {
-  const header =
-    '# Written by debug-cloud: a plain `sops` run in this directory encrypts to these recipients.\n'
-  return header + YAML.stringify({ creation_rules: [{ age: stateRecipients(profile).join(',') }] })
+  return stringifyPlainYaml({ creation_rules: [{ age: stateRecipients(profile).join(',') }] }, [
+    'Written by debug-cloud: a plain `sops` run in this directory encrypts to these recipients.',
+  ])
 }
 
 /** Write profile.yaml and .sops.yaml (creating the operator directory 0700). */
 export async function writeProfile(paths: OperatorPaths, profile: OperatorProfile): Promise<void> {
   await mkdir(paths.dir, { recursive: true, mode: 0o700 })
-  await writeFileAtomic(paths.profile, YAML.stringify(profile), 0o644)
+  await writeFileAtomic(paths.profile, stringifyPlainYaml({ ...profile }), 0o644)
+
   await writeFileAtomic(paths.sopsConfig, buildSopsConfig(profile), 0o644)
 }
 

@@ -9,7 +9,9 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import * as yaml from 'yaml'
 import { readCanonicalYaml } from '../../lib/sops/canonical.ts'
+
 import { encryptSopsYaml, SopsFloat } from '../../lib/sops/index.ts'
 import { parseFullYaml } from '../../lib/sops/tree.ts'
 import { mutate, randomDocument, seeded } from './documents.ts'
@@ -27,7 +29,8 @@ test.after(async () => {
 /** The full parser's reading, or the error it throws. */
 function fullRead(text: string): { tree?: unknown; docs?: number; error?: unknown } {
   try {
-    const docs = parseFullYaml(text, 'yaml')
+    const docs = parseFullYaml(yaml, text, 'yaml')
+
     return { tree: docs[0], docs: docs.length }
   } catch (error) {
     return { error }

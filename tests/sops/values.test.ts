@@ -108,11 +108,18 @@ test('lastmodified is normalised like Go time.Parse + Format(RFC3339) before it 
   assert.is(normaliseLastModified('2024-03-25T22:08:10+02:00'), '2024-03-25T22:08:10+02:00')
 })
 
-test('a duplicate key in one mapping is refused (as sops does), also deep inside a large map', () => {
+/** The message parseTree rejects `text` with. */
+const refusal = (text: string, format: 'yaml' | 'json') =>
+  parseTree(text, format).then(
+    () => 'accepted',
+    (error: Error) => error.message,
+  )
+
+test('a duplicate key in one mapping is refused (as sops does), also deep inside a large map', async () => {
   const big = Array.from({ length: 5000 }, (_, i) => `  k${i}: v`).join('\n')
-  assert.throws(() => parseTree(`a: 1\nb:\n${big}\n  k42: again\n`, 'yaml'), /key "k42" twice/)
-  assert.throws(() => parseTree('{"a": 1, "a": 2}', 'json'), /key "a" twice/)
-  assert.is(parseTree(`a: 1\nb:\n${big}\n`, 'yaml').length, 1)
+  assert.match(await refusal(`a: 1\nb:\n${big}\n  k42: again\n`, 'yaml'), /key "k42" twice/)
+  assert.match(await refusal('{"a": 1, "a": 2}', 'json'), /key "a" twice/)
+  assert.is((await parseTree(`a: 1\nb:\n${big}\n`, 'yaml')).length, 1)
 })
 
 test.run()
