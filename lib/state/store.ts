@@ -5,11 +5,13 @@
  * that changed on disk since it was read. `update(fn)` = lock + read + fn + write.
  */
 import { createHash } from 'node:crypto'
-import { access, readFile } from 'node:fs/promises'
+import { readFileSync } from 'node:fs'
+import { access } from 'node:fs/promises'
 import { isDeepStrictEqual } from 'node:util'
-import YAML from 'yaml'
 import { CliError, ExitCode } from '../errors.ts'
 import { type DecryptedSops, decryptSops, encryptSopsYaml } from '../sops/index.ts'
+import { parsePlainYaml } from '../sops/plain-yaml.ts'
+
 import { writeFileAtomic } from './atomic.ts'
 import type { Plain } from './check.ts'
 import { StateConflictError, StateIoError, StateReadError, StateSealError } from './errors.ts'
@@ -63,7 +65,9 @@ export function hashText(text: string): string {
 /** The file's text, or undefined when it does not exist. */
 export async function readTextIfExists(path: string): Promise<string | undefined> {
   try {
-    return await readFile(path, 'utf8')
+    // Synchronous: a command waits for each of its files in turn anyway, and a read handed to libuv's thread
+    // pool and back cost more than reading the file (idle time in a `cloud:status` profile, docs/testing.md).
+    return readFileSync(path, 'utf8')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw new StateIoError(`Cannot read ${path}.`, 'Check its permissions.', error)
@@ -103,9 +107,9 @@ export class StateStore {
     return stateRecipients(this.profile)
   }
 
-  /** Decrypt any SOPS YAML/JSON file with the operator's keys, MAC verified. */
-  async decryptFile(file: string, format?: 'yaml' | 'json'): Promise<DecryptedFile> {
-    const text = await readTextIfExists(file)
+  /** Decrypt any SOPS YAML/JSON file with the operator's keys, MAC verified (its text `known` when already read). */
+  async decryptFile(file: string, format?: 'yaml' | 'json', known?: string): Promise<DecryptedFile> {
+    const text = known ?? (await readTextIfExists(file))
     if (text === undefined) throw new StateIoError(`${file} does not exist.`, 'Check the path.', undefined)
     try {
       return { text, hash: hashText(text), decrypted: await decryptSops(text, this.keyring.keys, format) }
@@ -116,10 +120,11 @@ export class StateStore {
 
   /**
    * Decrypt, check the seal and validate one state file (the current one or a history entry). With `verify`
-   * false the seal is read but not checked (`state reseal` shows and accepts what is there).
+   * false the seal is read but not checked (`state reseal` shows and accepts what is there); `known` is its text
+   * when the caller has read it already.
    */
-  async readStateFile(file: string, verify = true): Promise<LoadedState> {
-    const { hash, decrypted } = await this.decryptFile(file, 'yaml')
+  async readStateFile(file: string, verify = true, known?: string): Promise<LoadedState> {
+    const { hash, decrypted } = await this.decryptFile(file, 'yaml', known)
     const seal = readSeal(decrypted.data, file)
     const content = withoutSeal(decrypted.data)
     if (verify) await this.verifyContent(file, content, seal, file === this.paths.state)
@@ -152,9 +157,11 @@ export class StateStore {
 
   /** The current state (an empty document when none was written yet), its seal, history and .sops.yaml checked. */
   async read(): Promise<LoadedState> {
-    if ((await readTextIfExists(this.paths.state)) === undefined)
+    const text = await readTextIfExists(this.paths.state)
+    if (text === undefined)
       return { doc: buildEmptyState(this.operator), hash: null, decrypted: null, seal: null }
-    const loaded = await this.readStateFile(this.paths.state)
+    const loaded = await this.readStateFile(this.paths.state, true, text)
+
     const newest = await latestReplacingVersion(this.paths.history)
     if (loaded.seal && loaded.seal.version < newest)
       throw new StateSealError(
@@ -170,7 +177,10 @@ export class StateStore {
   private async verifySopsConfig(recipients: readonly string[]): Promise<void> {
     const text = await readTextIfExists(this.paths.sopsConfig)
     const rules =
-      text === undefined ? undefined : (YAML.parse(text) as { creation_rules?: { age?: string }[] })
+      text === undefined
+        ? undefined
+        : ((await parsePlainYaml(text)) as { creation_rules?: { age?: string }[] } | null)
+
     const listed = (rules?.creation_rules ?? []).flatMap((r) => (r.age ?? '').split(',').map((a) => a.trim()))
     const extra = listed.filter((r) => r !== '' && !recipients.includes(r))
     if (extra.length > 0)
