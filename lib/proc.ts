@@ -3,7 +3,7 @@
  * the real one or a recording double. Children always get an explicit, minimal environment and an argv
  * array (zx quotes every item; `exec` replaces the wrapping shell so signals reach the tool itself).
  */
-import { spawn as nodeSpawn, type SpawnOptions } from 'node:child_process'
+import type { SpawnOptions, spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
 import type { ProcessPromise } from 'zx'
 
@@ -17,6 +17,12 @@ const loadZx = (): typeof import('zx') => {
   zx ??= createRequire(import.meta.url)('zx') as typeof import('zx')
   return zx
 }
+
+/** node:child_process, loaded on the first child for the same reason (with what it pulls in, a few ms). */
+const nodeSpawn: typeof spawn = ((...args: Parameters<typeof spawn>) =>
+  (createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process')).spawn(
+    ...args,
+  )) as typeof spawn
 
 export type Env = Record<string, string>
 
@@ -74,15 +80,11 @@ export function buildChildEnv(extra: Env = {}, source: NodeJS.ProcessEnv = proce
  * zx runs each command through `bash -c`. A bash whose stdin is a socket (Node's pipes are) reads ~/.bashrc,
  * which would leak the operator's shell setup into every child: run it with --noprofile --norc instead.
  */
-const spawnWithoutRcFiles: typeof nodeSpawn = ((
-  command: string,
-  args: readonly string[],
-  opts: SpawnOptions,
-) =>
+const spawnWithoutRcFiles: typeof spawn = ((command: string, args: readonly string[], opts: SpawnOptions) =>
   nodeSpawn('/bin/bash', ['--noprofile', '--norc', '-c', [command, ...args].join(' ')], {
     ...opts,
     shell: false,
-  })) as typeof nodeSpawn
+  })) as typeof spawn
 
 function spawnZx(argv: readonly string[], options: RunOptions): ProcessPromise {
   if (argv.length === 0) throw new Error('proc: empty argv')

@@ -1,6 +1,5 @@
 /** cloud:status — the operator's stacks, and with --refresh their observed health and drift. See docs/cli.md. */
 import { runMain } from '../lib/cli/main.ts'
-import { ExitCode } from '../lib/errors.ts'
 import { stackFlags } from '../lib/flows/flags.ts'
 
 const spec = {
@@ -33,32 +32,10 @@ const spec = {
 } as const
 
 await runMain(spec, async ({ flags, out }) => {
-  const { openStackState } = await import('../lib/daytwo/stack.ts')
-  const { buildStatusRow, formatStatus, refreshStatusRow } = await import('../lib/daytwo/status.ts')
-  const { realProc } = await import('../lib/proc.ts')
-  const { store, doc } = await openStackState(flags.operator, 'cloud:status', out)
-  const now = new Date()
-  let rows = await Promise.all(
-    Object.keys(doc.stacks)
-      .sort()
-      .map((name) => buildStatusRow(realProc, store.paths, doc, name, now)),
+  const { runStatus } = await import('../lib/daytwo/status.ts')
+  return runStatus(
+    flags.operator,
+    out,
+    flags.refresh ? { sshKey: flags['ssh-key'], tfBin: flags['tf-bin'] } : undefined,
   )
-  if (flags.refresh) {
-    const { createRuntime } = await import('../lib/flows/runtime.ts')
-    const rt = await createRuntime(out, flags['tf-bin'])
-    try {
-      await rt.prepareTools()
-      rows = await Promise.all(
-        rows.map((row) => refreshStatusRow(rt, store.paths, row, doc.stacks[row.stack]!, flags['ssh-key'])),
-      )
-    } finally {
-      await rt.dispose()
-    }
-  }
-  const drifted = rows.some((r) => (r.drift ?? []).length > 0)
-  if (out.json) out.emitJson({ ok: true, operator: store.operator, refreshed: flags.refresh, stacks: rows })
-  else if (rows.length === 0)
-    out.info(`${store.operator} has no stacks yet. Create one with \`npm run cloud:up\`.`)
-  else out.data(formatStatus(rows))
-  return drifted ? ExitCode.failure : ExitCode.ok
 })

@@ -1,19 +1,17 @@
 /**
- * `cloud:status`: one row per stack of the operator from the encrypted record alone (fast, offline), and with
- * --refresh the observed health and drift of every stack that should be running. Nothing is ever changed:
- * not the infrastructure, not the record.
+ * `cloud:status`: one row per stack of the operator from the encrypted record alone (fast, offline); with
+ * --refresh, refresh.ts adds the observed health and drift. Nothing is ever changed: not the infrastructure,
+ * not the record.
  */
-import { formatTable } from '../cli/output.ts'
-import { registerSecrets } from '../flows/record.ts'
-import type { FlowRuntime } from '../flows/runtime.ts'
-import type { Proc } from '../proc.ts'
+import { formatTable, type Output } from '../cli/output.ts'
+import { ExitCode, type ExitCodeValue } from '../errors.ts'
+import { type Proc, realProc } from '../proc.ts'
 import { pinnedSessions, sessionStatusOf } from '../sessions/inventory.ts'
 import type { OperatorPaths } from '../state/paths.ts'
-import type { StackRecord, StateDocument } from '../state/schema.ts'
+import type { StateDocument } from '../state/schema.ts'
 import { isConnectionAlive, readConnection } from './connection.ts'
-import { buildDrift, type Drift, describeHealth } from './drift.ts'
-import { probeContainer, probeTerraformPhase, stackPhases } from './probe.ts'
-import { appContainerId, resolveStackAccess } from './stack.ts'
+import type { Drift } from './drift.ts'
+import { openStackState } from './stack.ts'
 
 export interface StatusRow {
   stack: string
@@ -71,33 +69,6 @@ export async function buildStatusRow(
   }
 }
 
-/** True for stacks whose app should be running, so a refresh has something to compare. */
-export function isRefreshable(record: StackRecord): boolean {
-  return record.dockerHost !== null && !['planned', 'destroying', 'destroyed'].includes(record.status)
-}
-
-/** Observe one stack (Terraform state, SSH with the pinned key, the container) and derive its drift. */
-export async function refreshStatusRow(
-  rt: FlowRuntime,
-  paths: OperatorPaths,
-  row: StatusRow,
-  record: StackRecord,
-  sshKey: string | undefined,
-): Promise<StatusRow> {
-  registerSecrets(rt, record)
-  if (!isRefreshable(record)) return { ...row, health: '-', drift: [] }
-  const terraform = await Promise.all(
-    stackPhases(record).map(async (phase) => ({
-      phase,
-      hasResources: await probeTerraformPhase(rt, paths, row.stack, record, phase),
-    })),
-  )
-  const access = await resolveStackAccess(paths, row.stack, record, sshKey)
-  const observed = await probeContainer(rt, { name: row.stack, record, ...access })
-  const obs = { terraform, ...observed }
-  return { ...row, health: describeHealth(obs), drift: buildDrift(record, obs, appContainerId(record)) }
-}
-
 /** The table `cloud:status` prints, then one line per drift and per orphaned session. */
 export function formatStatus(rows: readonly StatusRow[]): string {
   const header = ['PROVIDER', 'STACK', 'STATE', 'ADDRESS', 'AGE', 'HEALTH', 'SESSIONS', 'TUNNEL']
@@ -122,4 +93,42 @@ export function formatStatus(rows: readonly StatusRow[]): string {
     ...(r.lastError && r.status !== 'ready' ? [`${r.stack}: last error: ${r.lastError}`] : []),
   ])
   return [table, ...(notes.length > 0 ? ['', ...notes] : [])].join('\n')
+}
+
+/**
+ * The whole command: the rows from the record, with `refresh` also observed (refresh.ts, loaded only then), as a
+ * table or JSON. Exit 1 when a refresh found drift.
+ */
+export async function runStatus(
+  operator: string | undefined,
+  out: Output,
+  refresh?: { sshKey: string | undefined; tfBin: string | undefined },
+): Promise<ExitCodeValue> {
+  const { store, doc } = await openStackState(operator, 'cloud:status', out)
+  const now = new Date()
+  let rows = await Promise.all(
+    Object.keys(doc.stacks)
+      .sort()
+      .map((name) => buildStatusRow(realProc, store.paths, doc, name, now)),
+  )
+  if (refresh) {
+    const { createRuntime } = await import('../flows/runtime.ts')
+    const { refreshStatusRow } = await import('./refresh.ts')
+    const rt = await createRuntime(out, refresh.tfBin)
+    try {
+      await rt.prepareTools()
+      rows = await Promise.all(
+        rows.map((row) => refreshStatusRow(rt, store.paths, row, doc.stacks[row.stack]!, refresh.sshKey)),
+      )
+    } finally {
+      await rt.dispose()
+    }
+  }
+  const drifted = rows.some((r) => (r.drift ?? []).length > 0)
+  if (out.json)
+    out.emitJson({ ok: true, operator: store.operator, refreshed: refresh !== undefined, stacks: rows })
+  else if (rows.length === 0)
+    out.info(`${store.operator} has no stacks yet. Create one with \`npm run cloud:up\`.`)
+  else out.data(formatStatus(rows))
+  return drifted ? ExitCode.failure : ExitCode.ok
 }
