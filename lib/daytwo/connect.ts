@@ -12,7 +12,15 @@ import { buildChildEnv, type Proc } from '../proc.ts'
 import { HostKeyMismatchError, TunnelError } from '../ssh/errors.ts'
 import { isHostKeyFailure } from '../ssh/ready.ts'
 import { buildSshArgs, type SshTarget } from '../ssh/target.ts'
-import { buildTunnelArgs, type Forward, findFreePort, isForwardOpen, openTunnel } from '../ssh/tunnel.ts'
+import {
+  buildNoDelayArgs,
+  buildTunnelArgs,
+  type Forward,
+  findFreePort,
+  isForwardOpen,
+  openTunnel,
+} from '../ssh/tunnel.ts'
+
 import { isProcessDead } from '../state/lock.ts'
 import {
   buildControlArgs,
@@ -143,6 +151,7 @@ async function startBackgroundTunnel(
     await proc.run(buildControlArgs(controlPath, 'exit'), { env: buildChildEnv() })
     throw new TunnelError(ssh.host, 'ssh went to the background but its forwards do not answer')
   }
+  await proc.run(buildNoDelayArgs(ssh, controlPath), { env: buildChildEnv() })
   return pid
 }
 

@@ -103,7 +103,22 @@ export function buildTunnelArgs(
   )
 }
 
-/** Open the forwards and wait (up to `timeoutMs`) until every local port answers. */
+/**
+ * argv that runs `true` in a session over the tunnel's ControlMaster. OpenSSH before 9.7 (Debian 12 has 9.2)
+ * turns on TCP_NODELAY for its side of a connection only when a session runs a command there, so without one
+ * every response written in two pieces waited on a delayed ACK: about 40 ms per request through the tunnel
+ * (docs/testing.md, "Benchmarks"). The option outlives the session. The full target, not just the socket, so
+ * that a master gone meanwhile means a pinned connection of its own, never some other host.
+ */
+export function buildNoDelayArgs(target: SshTarget, controlPath: string): string[] {
+  return buildSshArgs(target, ['true'], ['-o', 'ControlMaster=no', '-o', `ControlPath=${controlPath}`])
+}
+
+/**
+ * Open the forwards and wait (up to `timeoutMs`) until every local port answers. With a `controlPath` the
+ * host's end of the connection is also switched to TCP_NODELAY (buildNoDelayArgs); without it, it stays as
+ * OpenSSH left it (a short-lived health check).
+ */
 export async function openTunnel(
   proc: Proc,
   target: SshTarget,
@@ -131,7 +146,13 @@ export async function openTunnel(
       throw new TunnelError(target.host, stderr.at(-1) ?? 'ssh exited')
     }
     const open = await Promise.all(forwards.map(isForwardOpen))
-    if (open.every(Boolean)) return { pid: child.pid, forwards, ended, close }
+    if (open.every(Boolean)) {
+      // Only a latency gain: a host whose shell refuses commands still gets a working tunnel.
+      if (options.controlPath)
+        await proc.run(buildNoDelayArgs(target, options.controlPath), { env: buildChildEnv() })
+      return { pid: child.pid, forwards, ended, close }
+    }
+
     if (Date.now() > deadline) {
       await close()
       throw new TunnelError(target.host, 'the forwards did not start listening in time')

@@ -1,6 +1,7 @@
 /**
  * Benchmark, tunnel part: the same HTTP server on a bench host (busybox httpd inside the host's namespaces)
- * reached directly and through cloud:connect's kind of tunnel (pinned ssh -L), in the same run: throughput
+ * reached directly and through cloud:connect's kind of tunnel (pinned ssh -L with a ControlMaster, so with
+ * TCP_NODELAY on the host's end as cloud:connect sets it), in the same run: throughput
  * of a 64 MiB download, the round trip of a small request on a fresh connection, and the time to open a
  * tunnel. Prints a table of medians; no assertions. Needs root (the bench).
  */
@@ -71,16 +72,23 @@ export default async function benchTunnel(print: (line: string) => void, report:
     const opens: number[] = []
     for (let i = 0; i < OPENS; i++) {
       const start = performance.now()
-      const t = await openTunnel(realProc, target, [
-        { localPort: await findFreePort(), remote: { host: '127.0.0.1', port: PORT } },
-      ])
+      const t = await openTunnel(
+        realProc,
+        target,
+        [{ localPort: await findFreePort(), remote: { host: '127.0.0.1', port: PORT } }],
+        { controlPath: join(www, `open-${i}.sock`) },
+      )
+
       opens.push(performance.now() - start)
       await t.close()
     }
     const localPort = await findFreePort()
-    const tunnel = await openTunnel(realProc, target, [
-      { localPort, remote: { host: '127.0.0.1', port: PORT } },
-    ])
+    const tunnel = await openTunnel(
+      realProc,
+      target,
+      [{ localPort, remote: { host: '127.0.0.1', port: PORT } }],
+      { controlPath: join(www, 'control.sock') },
+    )
     let through: { mibps: number; rttMs: number }
     try {
       through = await measure(`http://127.0.0.1:${localPort}`)

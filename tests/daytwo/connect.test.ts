@@ -1,7 +1,9 @@
 /**
  * cloud:connect on the real bench after a real cloud:up: the app's /healthz through the tunnel, `docker ps`
  * through the Docker socket forwarded only with --docker and a typed approval, CI and agents refused even for app
- * ports, Ctrl-C and --close leave no ssh process or socket behind, busy ports move (or fail with --strict-ports),
+ * ports, Ctrl-C and --close leave no ssh process or socket behind, both ends of the tunnel's connection run with
+ * TCP_NODELAY, busy ports move (or fail with --strict-ports),
+
  * a wrong pinned host key is refused and named, and the API token reaches an env file (0600) and an --exec'd
  * command only after a person typed the stack name. The server is the reference server: through the tunnel its
  * API answers 200 with the minted token and 401 without, and after `cloud:up --rotate-tokens` the old token is
@@ -22,6 +24,7 @@ import { httpStatus } from '../../lib/ssh/health.ts'
 import { operatorPaths } from '../../lib/state/paths.ts'
 import { requireStack } from '../../lib/state/records.ts'
 import { testUnless, whyNotRoot } from '../helpers/skip.ts'
+import { tcpSockets } from '../helpers/tcp-sockets.ts'
 import { APP_PORT, bringUp, type LiveStack, OPERATOR, STACK, upArgs } from './stack.ts'
 
 let live: LiveStack | undefined
@@ -38,6 +41,25 @@ async function sshProcesses(controlDir: string): Promise<string[]> {
 }
 
 const paths = () => operatorPaths(OPERATOR, { DEBUG_CLOUD_SECRETS_DIR: live!.box.secrets })
+
+/**
+ * Both ends of the tunnel's SSH connection, its ssh process (`pid`) here and sshd on the host, have TCP_NODELAY
+ * set: without it on the host's end each request waited about 40 ms on a delayed ACK (lib/ssh/tunnel.ts).
+ */
+async function assertNoDelay(pid: number): Promise<void> {
+  const here = (argv: string[]) => realProc.run(argv, { env: buildChildEnv() })
+  const transport = (await tcpSockets(here, { pid })).filter((s) => s.peerPort === 22)
+  assert.is(transport.length, 1, `one SSH connection of ssh ${pid}`)
+  const hostEnd = (await tcpSockets((argv) => live!.host.exec(argv), { comm: 'sshd' })).filter(
+    (s) => s.peerPort === transport[0]!.localPort,
+  )
+  assert.ok(hostEnd.length > 0, "the connection's end in the host's sshd")
+  assert.equal(
+    [transport[0]!.nodelay, ...hostEnd.map((s) => s.nodelay)],
+    [true, ...hostEnd.map(() => true)],
+    'TCP_NODELAY: ssh here, then each sshd process on the host',
+  )
+}
 
 /** True when an HTTP GET gets any answer. */
 async function answers(url: string): Promise<boolean> {
@@ -69,6 +91,7 @@ testUnless(
     const url = record.urls[0]!.url
     assert.is(url, `http://127.0.0.1:${APP_PORT}`)
     assert.is(await httpStatus(`${url}/healthz`), 200)
+    await assertNoDelay(record.pid)
     const ps = await realProc.run(['docker', '-H', record.dockerHost ?? '', 'ps', '--format', '{{.Names}}'], {
       env: buildChildEnv(),
     })
@@ -125,6 +148,8 @@ testUnless(
       assert.is.not(record.urls[0]!.url, `http://127.0.0.1:${APP_PORT}`, 'a free port was picked')
       assert.is(await httpStatus(`${record.urls[0]!.url}/healthz`), 200)
       assert.is((await sshProcesses(record.runtimeDir)).length, 1, 'one detached ssh')
+      await assertNoDelay(record.pid)
+
       const strict = connect('--strict-ports')
       assert.is(await strict.exitCode(), 1, strict.transcript)
       assert.match(strict.transcript, 'already has an open connection')
