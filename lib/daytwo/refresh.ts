@@ -38,4 +38,3 @@ export async function refreshStatusRow(
   const obs = { terraform, ...observed }
   return { ...row, health: describeHealth(obs), drift: buildDrift(record, obs, appContainerId(record)) }
 }
-
