@@ -28,12 +28,20 @@ function toEmitNode(value: PlainValue): EmitNode {
   return buildScalarNode(value)
 }
 
+/**
+ * The `yaml` package, loaded on first use. It is CommonJS: in the precompiled bundle a dynamic import gives its
+ * exports only as `default`; node's own import (tsx) gives them under both.
+ */
+export async function loadYaml(): Promise<typeof import('yaml')> {
+  const loaded = (await import('yaml')) as typeof import('yaml') & { default?: typeof import('yaml') }
+  return loaded.default ?? loaded
+}
+
 /** Parse a plain YAML file (any YAML; ours without the `yaml` package). */
 export async function parsePlainYaml(text: string): Promise<unknown> {
   const tree = readCanonicalYaml(text)
   if (tree) return toPlain(tree)
-  const YAML = await import('yaml')
-  return YAML.parse(text) as unknown
+  return (await loadYaml()).parse(text) as unknown
 }
 
 /** The YAML text of a mapping, with `header` lines as a comment before its first key. */

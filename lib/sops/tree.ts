@@ -7,6 +7,7 @@ import type { Document, Node } from 'yaml'
 import { CliError } from '../errors.ts'
 import { readCanonicalYaml } from './canonical.ts'
 import { SopsFormatError } from './errors.ts'
+import { loadYaml } from './plain-yaml.ts'
 import { isTreeMap, type TreeMap, type TreeNode } from './tree-node.ts'
 import type { SopsScalar } from './values.ts'
 import { resolvePlainJson, resolvePlainYaml } from './yaml-types.ts'
@@ -81,7 +82,7 @@ function toTree(
  */
 export async function parseTree(text: string, format: 'yaml' | 'json'): Promise<TreeMap[]> {
   const canonical = format === 'yaml' ? readCanonicalYaml(text) : undefined
-  return canonical ? [canonical] : parseFullYaml(await import('yaml'), text, format)
+  return canonical ? [canonical] : parseFullYaml(await loadYaml(), text, format)
 }
 
 /** Parse with the `yaml` package (passed in: see YamlPackage): any YAML (or JSON) stream, comments, anchors and all. */

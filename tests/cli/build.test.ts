@@ -9,6 +9,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import YAML from 'yaml'
+import { readCanonicalYaml } from '../../lib/sops/canonical.ts'
+import { createPlaintextOperator, openTestStore } from '../helpers/operator.ts'
+import { buildSampleStack } from '../state/sample.ts'
 
 const root = join(import.meta.dirname, '..', '..')
 const REBUILT = 'the build is missing or older than the sources; building'
@@ -25,7 +29,7 @@ test.after(() => rmSync(dir, { recursive: true, force: true }))
 function run(...args: string[]) {
   const out = spawnSync(process.execPath, [join(dir, 'scripts', 'run.mjs'), ...args], {
     encoding: 'utf8',
-    env: { PATH: process.env.PATH, HOME: dir, NO_COLOR: '1' },
+    env: { PATH: process.env.PATH, HOME: dir, NO_COLOR: '1', DEBUG_CLOUD_SECRETS_DIR: join(dir, 'secrets') },
   })
   return { code: out.status, stdout: out.stdout, stderr: out.stderr }
 }
@@ -77,6 +81,22 @@ test('a touched but unchanged source is not rebuilt', () => {
   assert.is(out.code, 0, out.stderr)
   assert.not.ok(out.stderr.includes(REBUILT), out.stderr)
   assert.is(manifest().dir, before)
+})
+
+test('the built commands read files the fast reader leaves to the yaml package, loaded only then', async () => {
+  const env = { HOME: dir, DEBUG_CLOUD_SECRETS_DIR: join(dir, 'secrets') }
+  await createPlaintextOperator('alice', env)
+  const store = await openTestStore('alice', env)
+  await store.update((doc) => ({ ...doc, stacks: { lab: buildSampleStack('lab') } }))
+  // A hand edit in the yaml package's own layout (two-space indents), and a state file ending in a blank line.
+  writeFileSync(store.paths.profile, YAML.stringify(YAML.parse(readFileSync(store.paths.profile, 'utf8'))))
+  writeFileSync(store.paths.state, `${readFileSync(store.paths.state, 'utf8')}\n`)
+  assert.is(readCanonicalYaml(readFileSync(store.paths.profile, 'utf8')), undefined)
+  assert.is(readCanonicalYaml(readFileSync(store.paths.state, 'utf8')), undefined)
+  const out = run('status', '--json', '--operator', 'alice')
+  assert.is(out.code, 0, out.stderr)
+  const stacks = (JSON.parse(out.stdout) as { stacks: { stack: string }[] }).stacks.map((s) => s.stack)
+  assert.equal(stacks, ['lab'])
 })
 
 test('a deleted source, a build of another checkout and an unknown command', () => {
