@@ -32,7 +32,7 @@ const spec = {
 } as const
 
 await runMain(spec, async ({ flags, out }) => {
-  const { runStatus } = await import('../lib/daytwo/status.ts')
+  const { runStatus } = await import('../lib/daytwo/status-command.ts')
   return runStatus(
     flags.operator,
     out,

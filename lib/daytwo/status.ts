@@ -3,15 +3,13 @@
  * --refresh, refresh.ts adds the observed health and drift. Nothing is ever changed: not the infrastructure,
  * not the record.
  */
-import { formatTable, type Output } from '../cli/output.ts'
-import { ExitCode, type ExitCodeValue } from '../errors.ts'
-import { type Proc, realProc } from '../proc.ts'
+import { formatTable } from '../cli/output.ts'
+import type { Proc } from '../proc.ts'
 import { pinnedSessions, sessionStatusOf } from '../sessions/inventory.ts'
 import type { OperatorPaths } from '../state/paths.ts'
 import type { StateDocument } from '../state/schema.ts'
 import { isConnectionAlive, readConnection } from './connection.ts'
 import type { Drift } from './drift.ts'
-import { openStackState } from './stack.ts'
 
 export interface StatusRow {
   stack: string
@@ -93,42 +91,4 @@ export function formatStatus(rows: readonly StatusRow[]): string {
     ...(r.lastError && r.status !== 'ready' ? [`${r.stack}: last error: ${r.lastError}`] : []),
   ])
   return [table, ...(notes.length > 0 ? ['', ...notes] : [])].join('\n')
-}
-
-/**
- * The whole command: the rows from the record, with `refresh` also observed (refresh.ts, loaded only then), as a
- * table or JSON. Exit 1 when a refresh found drift.
- */
-export async function runStatus(
-  operator: string | undefined,
-  out: Output,
-  refresh?: { sshKey: string | undefined; tfBin: string | undefined },
-): Promise<ExitCodeValue> {
-  const { store, doc } = await openStackState(operator, 'cloud:status', out)
-  const now = new Date()
-  let rows = await Promise.all(
-    Object.keys(doc.stacks)
-      .sort()
-      .map((name) => buildStatusRow(realProc, store.paths, doc, name, now)),
-  )
-  if (refresh) {
-    const { createRuntime } = await import('../flows/runtime.ts')
-    const { refreshStatusRow } = await import('./refresh.ts')
-    const rt = await createRuntime(out, refresh.tfBin)
-    try {
-      await rt.prepareTools()
-      rows = await Promise.all(
-        rows.map((row) => refreshStatusRow(rt, store.paths, row, doc.stacks[row.stack]!, refresh.sshKey)),
-      )
-    } finally {
-      await rt.dispose()
-    }
-  }
-  const drifted = rows.some((r) => (r.drift ?? []).length > 0)
-  if (out.json)
-    out.emitJson({ ok: true, operator: store.operator, refreshed: refresh !== undefined, stacks: rows })
-  else if (rows.length === 0)
-    out.info(`${store.operator} has no stacks yet. Create one with \`npm run cloud:up\`.`)
-  else out.data(formatStatus(rows))
-  return drifted ? ExitCode.failure : ExitCode.ok
 }
