@@ -4,7 +4,7 @@
  * skip the typed name; another session gets nothing; `cloud:lock` ends it at once; and the opened identity
  * appears in no file.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { type Dirent, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -21,15 +21,30 @@ function shellInPty(box: Sandbox, script: string) {
   return spawnPty(['/bin/bash', '--noprofile', '--norc', '-c', script], { env })
 }
 
-/** Every file under `dir` whose bytes contain `needle` (skipping `except`). */
+/**
+ * Every file under `dir` whose bytes contain `needle` (skipping `except`). A file or directory that goes away
+ * during the walk is skipped: /tmp also holds the sandboxes of the test file running beside this one.
+ */
 function filesWith(dir: string, needle: string, except: string[] = []): string[] {
+  const gone = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT'
   const hits: string[] = []
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+  let entries: Dirent[]
+  try {
+    entries = readdirSync(dir, { withFileTypes: true })
+  } catch (error) {
+    if (gone(error)) return []
+    throw error
+  }
+  for (const entry of entries) {
     const path = join(dir, entry.name)
     if (except.includes(path)) continue
     if (entry.isDirectory()) hits.push(...filesWith(path, needle, except))
-    else if (entry.isFile() && statSync(path).size < 10_000_000 && readFileSync(path).includes(needle))
-      hits.push(path)
+    else if (entry.isFile())
+      try {
+        if (statSync(path).size < 10_000_000 && readFileSync(path).includes(needle)) hits.push(path)
+      } catch (error) {
+        if (!gone(error)) throw error
+      }
   }
   return hits
 }
