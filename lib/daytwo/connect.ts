@@ -13,14 +13,13 @@ import { HostKeyMismatchError, TunnelError } from '../ssh/errors.ts'
 import { isHostKeyFailure } from '../ssh/ready.ts'
 import { buildSshArgs, type SshTarget } from '../ssh/target.ts'
 import {
-  buildNoDelayArgs,
   buildTunnelArgs,
   type Forward,
   findFreePort,
   isForwardOpen,
   openTunnel,
+  setHostNoDelay,
 } from '../ssh/tunnel.ts'
-
 import { isProcessDead } from '../state/lock.ts'
 import {
   buildControlArgs,
@@ -151,7 +150,7 @@ async function startBackgroundTunnel(
     await proc.run(buildControlArgs(controlPath, 'exit'), { env: buildChildEnv() })
     throw new TunnelError(ssh.host, 'ssh went to the background but its forwards do not answer')
   }
-  await proc.run(buildNoDelayArgs(ssh, controlPath), { env: buildChildEnv() })
+  await setHostNoDelay(proc, ssh, controlPath)
   return pid
 }
 

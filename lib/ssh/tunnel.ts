@@ -107,16 +107,35 @@ export function buildTunnelArgs(
  * argv that runs `true` in a session over the tunnel's ControlMaster. OpenSSH before 9.7 (Debian 12 has 9.2)
  * turns on TCP_NODELAY for its side of a connection only when a session runs a command there, so without one
  * every response written in two pieces waited on a delayed ACK: about 40 ms per request through the tunnel
- * (docs/testing.md, "Benchmarks"). The option outlives the session. The full target, not just the socket, so
- * that a master gone meanwhile means a pinned connection of its own, never some other host.
+ * (docs/testing.md, "Benchmarks"). The option outlives the session. `-n`: the session reads nothing. The full
+ * target, not just the socket, so that a master gone meanwhile means a pinned connection of its own, never some
+ * other host.
  */
 export function buildNoDelayArgs(target: SshTarget, controlPath: string): string[] {
-  return buildSshArgs(target, ['true'], ['-o', 'ControlMaster=no', '-o', `ControlPath=${controlPath}`])
+  return buildSshArgs(target, ['true'], ['-n', '-o', 'ControlMaster=no', '-o', `ControlPath=${controlPath}`])
+}
+
+/**
+ * Switch the host's end of a tunnel's connection to TCP_NODELAY (buildNoDelayArgs), once its ControlMaster
+ * answers on `controlPath` (ssh opens the forwards before it listens there). Only a latency gain: when the
+ * master does not answer within a second, or the host refuses the command or keeps it waiting (a forced
+ * command), the tunnel works all the same; the session is stopped after 5 s.
+ */
+export async function setHostNoDelay(proc: Proc, target: SshTarget, controlPath: string): Promise<void> {
+  const deadline = Date.now() + 1000
+  while (!(await isSocketOpen(controlPath))) {
+    if (Date.now() > deadline) return
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  await proc.run(buildNoDelayArgs(target, controlPath), {
+    env: buildChildEnv(),
+    signal: AbortSignal.timeout(5000),
+  })
 }
 
 /**
  * Open the forwards and wait (up to `timeoutMs`) until every local port answers. With a `controlPath` the
- * host's end of the connection is also switched to TCP_NODELAY (buildNoDelayArgs); without it, it stays as
+ * host's end of the connection is also switched to TCP_NODELAY (setHostNoDelay); without it, it stays as
  * OpenSSH left it (a short-lived health check).
  */
 export async function openTunnel(
@@ -147,12 +166,9 @@ export async function openTunnel(
     }
     const open = await Promise.all(forwards.map(isForwardOpen))
     if (open.every(Boolean)) {
-      // Only a latency gain: a host whose shell refuses commands still gets a working tunnel.
-      if (options.controlPath)
-        await proc.run(buildNoDelayArgs(target, options.controlPath), { env: buildChildEnv() })
+      if (options.controlPath) await setHostNoDelay(proc, target, options.controlPath)
       return { pid: child.pid, forwards, ended, close }
     }
-
     if (Date.now() > deadline) {
       await close()
       throw new TunnelError(target.host, 'the forwards did not start listening in time')

@@ -1,7 +1,7 @@
-/** The tunnel's ssh argv: the pinned host key options, the preferred ciphers, the forwards (pure builder). */
+/** The tunnel's ssh argv: the pinned host key options, the preferred ciphers, the forwards; the TCP_NODELAY session (pure builders). */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { buildTunnelArgs } from '../../lib/ssh/tunnel.ts'
+import { buildNoDelayArgs, buildTunnelArgs } from '../../lib/ssh/tunnel.ts'
 
 const target = {
   host: '203.0.113.7',
@@ -36,6 +36,15 @@ test('a tunnel pins the host key, prefers AES-GCM with chacha20 as the fallback,
       '-p', '22', '-l', 'deploy', '--', '203.0.113.7',
     ],
   )
+})
+
+test('the TCP_NODELAY session reads nothing, never starts a master, and runs `true` on the same pinned target', () => {
+  const argv = buildNoDelayArgs(target, '/run/c.sock')
+  const command = argv.indexOf('--')
+  assert.equal(argv.slice(command), ['--', '203.0.113.7', 'true'])
+  assert.ok(argv.includes('-n'), 'stdin from /dev/null: a forced command that reads cannot hold the tunnel')
+  assert.ok(argv.join(' ').includes('-o ControlMaster=no -o ControlPath=/run/c.sock'))
+  assert.ok(argv.join(' ').includes('-o StrictHostKeyChecking=yes -o UserKnownHostsFile=/state/known_hosts'))
 })
 
 test.run()
