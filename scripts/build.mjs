@@ -17,7 +17,6 @@ import {
   writeFileSync,
 } from 'node:fs'
 import { createRequire } from 'node:module'
-
 import { dirname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 
@@ -113,12 +112,15 @@ export async function buildAll() {
   mkdirSync(BUILD_DIR, { recursive: true })
   const entries = listEntries()
   // One build per command, so that a command's chunks are split only where it imports dynamically (its
-  // lazily loaded steps), not by every set of commands that share a module: `cloud:status` loaded 53 files
-  // from one build of all commands, each one resolved, read and compiled on its own (docs/testing.md).
-  const results = await Promise.all(entries.map((e) => build(buildOptions(e, outdir))))
+  // lazily loaded steps), not by every set of commands that share a module: `cloud:status` loaded 51 build files
+  // from one build of all commands, each one resolved, read and compiled on its own (docs/testing.md). A
+  // failed build removes the directory the others wrote into, so it can never pass for the previous build.
+  const results = await Promise.all(entries.map((e) => build(buildOptions(e, outdir)))).catch((error) => {
+    rmSync(outdir, { recursive: true, force: true })
+    throw error
+  })
   const inputs = [...new Set(results.flatMap((r) => Object.keys(r.metafile?.inputs ?? {})))]
     .filter((p) => !p.startsWith('node_modules/') && !p.includes('/node_modules/'))
-
     .concat(TRACKED.filter((p) => existsSync(join(ROOT, p))))
     .sort()
   /** @type {Record<string, [number, number, string]>} */
@@ -145,7 +147,6 @@ function buildOptions(/** @type {string} */ entry, /** @type {string} */ outdir)
     absWorkingDir: ROOT,
     entryPoints: { [entry]: join('scripts', `${entry}.ts`) },
     outdir,
-
     bundle: true,
     splitting: true,
     format: 'esm',
@@ -159,11 +160,9 @@ function buildOptions(/** @type {string} */ entry, /** @type {string} */ outdir)
     // These load files next to themselves (a wasm module, a native addon), so node resolves them at run time.
     external: ['@cdktf/hcl2json', 'node-pty', 'esbuild'],
     chunkNames: `${entry}/[name]-[hash]`,
-
     // .mjs is ESM by its name: node then looks up no package.json "type" for each file it loads (about a tenth
     // of a start-up's module loading, measured: docs/testing.md).
     outExtension: { '.js': '.mjs' },
-
     metafile: true,
     logLevel: 'warning',
     plugins: [sourceLocations()],
