@@ -1,7 +1,7 @@
 /**
  * `cloud:status --refresh`: the observed health and drift of every stack that should be running (Terraform
  * state, SSH with the pinned key, the container), loaded only with --refresh: a plain status needs none of
- * the Terraform, SSH or provider modules.
+ * the Terraform runtime, the probes or the providers.
  */
 import { registerSecrets } from '../flows/record.ts'
 import type { FlowRuntime } from '../flows/runtime.ts'

@@ -16,7 +16,6 @@ import {
 import { MacBuilder } from './mac.ts'
 import { normaliseLastModified, readMetadata } from './metadata.ts'
 import { ReuseMaterial, type Step } from './reuse.ts'
-
 import { buildRuleMatcher, type RuleMatcher } from './rules.ts'
 import { parseTree } from './tree.ts'
 import { isTreeMap, isTreeSeq, type TreeMap, type TreeNode } from './tree-node.ts'

@@ -5,7 +5,6 @@
  * an encryption first asks for them (until then the values wait in a list, as plain as the decrypted data that
  * holds them anyway): a read that writes nothing, most commands, never pays for them, about a tenth of a
  * decryption (docs/testing.md, "Benchmarks").
-
  */
 import { hash } from 'node:crypto'
 import type { AgeStanza } from './metadata.ts'
@@ -92,7 +91,6 @@ export class ReuseMaterial {
   buildRecall(): (key: string) => string | undefined {
     this.index()
     const pass = ++this.passes
-
     return (key) => {
       const occurrences = this.encrypted.get(key)
       if (occurrences === undefined) return undefined

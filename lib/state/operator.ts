@@ -7,7 +7,6 @@ import { lstat, mkdir, readdir, readFile, realpath } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
 import { UsageError } from '../errors.ts'
 import { parsePlainYaml, stringifyPlainYaml } from '../sops/plain-yaml.ts'
-
 import { writeFileAtomic } from './atomic.ts'
 import { Checker } from './check.ts'
 import { OperatorNotFoundError, StateSchemaError, StateUnsafeError } from './errors.ts'
@@ -152,7 +151,6 @@ export function buildSopsConfig(profile: OperatorProfile): string {
 export async function writeProfile(paths: OperatorPaths, profile: OperatorProfile): Promise<void> {
   await mkdir(paths.dir, { recursive: true, mode: 0o700 })
   await writeFileAtomic(paths.profile, stringifyPlainYaml({ ...profile }), 0o644)
-
   await writeFileAtomic(paths.sopsConfig, buildSopsConfig(profile), 0o644)
 }
 

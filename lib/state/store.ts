@@ -11,7 +11,6 @@ import { isDeepStrictEqual } from 'node:util'
 import { CliError, ExitCode } from '../errors.ts'
 import { type DecryptedSops, decryptSops, encryptSopsYaml } from '../sops/index.ts'
 import { parsePlainYaml } from '../sops/plain-yaml.ts'
-
 import { writeFileAtomic } from './atomic.ts'
 import type { Plain } from './check.ts'
 import { StateConflictError, StateIoError, StateReadError, StateSealError } from './errors.ts'
@@ -161,7 +160,6 @@ export class StateStore {
     if (text === undefined)
       return { doc: buildEmptyState(this.operator), hash: null, decrypted: null, seal: null }
     const loaded = await this.readStateFile(this.paths.state, true, text)
-
     const newest = await latestReplacingVersion(this.paths.history)
     if (loaded.seal && loaded.seal.version < newest)
       throw new StateSealError(
@@ -180,7 +178,6 @@ export class StateStore {
       text === undefined
         ? undefined
         : ((await parsePlainYaml(text)) as { creation_rules?: { age?: string }[] } | null)
-
     const listed = (rules?.creation_rules ?? []).flatMap((r) => (r.age ?? '').split(',').map((a) => a.trim()))
     const extra = listed.filter((r) => r !== '' && !recipients.includes(r))
     if (extra.length > 0)
@@ -300,7 +297,7 @@ export class StateStore {
   private async currentBasis(): Promise<Pick<LoadedState, 'hash' | 'decrypted' | 'seal'>> {
     const current = await readTextIfExists(this.paths.state)
     if (current === undefined) return { hash: null, decrypted: null, seal: null }
-    const seal = await this.decryptFile(this.paths.state, 'yaml').then(
+    const seal = await this.decryptFile(this.paths.state, 'yaml', current).then(
       ({ decrypted }) => readSeal(decrypted.data, this.paths.state) ?? null,
       () => null,
     )

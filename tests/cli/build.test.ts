@@ -83,7 +83,7 @@ test('a touched but unchanged source is not rebuilt', () => {
   assert.is(manifest().dir, before)
 })
 
-test('the built commands read files the fast reader leaves to the yaml package, loaded only then', async () => {
+test('the built commands read files the fast reader leaves to the yaml package (loaded lazily in the bundle)', async () => {
   const env = { HOME: dir, DEBUG_CLOUD_SECRETS_DIR: join(dir, 'secrets') }
   await createPlaintextOperator('alice', env)
   const store = await openTestStore('alice', env)

@@ -3,12 +3,10 @@
  * through the Docker socket forwarded only with --docker and a typed approval, CI and agents refused even for app
  * ports, Ctrl-C and --close leave no ssh process or socket behind, both ends of the tunnel's connection run with
  * TCP_NODELAY, busy ports move (or fail with --strict-ports),
-
  * a wrong pinned host key is refused and named, and the API token reaches an env file (0600) and an --exec'd
  * command only after a person typed the stack name. The server is the reference server: through the tunnel its
  * API answers 200 with the minted token and 401 without, and after `cloud:up --rotate-tokens` the old token is
  * 401 and the new one 200.
-
  */
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, statSync } from 'node:fs'

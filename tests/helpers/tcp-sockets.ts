@@ -13,7 +13,7 @@ export interface TcpSocket {
 }
 
 const SCRIPT = `
-import ctypes, json, os, socket, sys
+import ctypes, errno, json, os, socket, sys
 libc = ctypes.CDLL(None, use_errno=True)
 SYS_pidfd_open, SYS_pidfd_getfd = 434, 438
 kind, value = sys.argv[1], sys.argv[2]
@@ -25,10 +25,14 @@ for pid in filter(str.isdigit, os.listdir('/proc')):
     except OSError:
         continue
     pidfd = libc.syscall(SYS_pidfd_open, int(pid), 0)
-    if pidfd < 0: continue
+    if pidfd < 0:
+        if ctypes.get_errno() != errno.ESRCH: print(f'pidfd_open({pid}): {os.strerror(ctypes.get_errno())}', file=sys.stderr)
+        continue
     for fd in fds:
         dup = libc.syscall(SYS_pidfd_getfd, pidfd, int(fd), 0)
-        if dup < 0: continue
+        if dup < 0:
+            if ctypes.get_errno() not in (errno.ESRCH, errno.EBADF): print(f'pidfd_getfd({pid}, {fd}): {os.strerror(ctypes.get_errno())}', file=sys.stderr)
+            continue
         s = socket.socket(fileno=dup)
         try:
             if s.family in (socket.AF_INET, socket.AF_INET6) and s.type == socket.SOCK_STREAM:
@@ -45,7 +49,10 @@ for pid in filter(str.isdigit, os.listdir('/proc')):
 export async function tcpSockets(run: Run, select: { pid: number } | { comm: string }): Promise<TcpSocket[]> {
   const [kind, value] = 'pid' in select ? ['pid', String(select.pid)] : ['comm', select.comm]
   const result = await run(['python3', '-c', SCRIPT, kind, value])
-  if (result.exitCode !== 0) throw new Error(`reading sockets failed: ${result.stderr}`)
+  // A process or socket gone meanwhile is skipped; one that cannot be read (no permission) is said on stderr.
+  if (result.exitCode !== 0 || result.stderr !== '')
+    throw new Error(`reading sockets failed: ${result.stderr}`)
+
   return result.stdout
     .split('\n')
     .filter(Boolean)

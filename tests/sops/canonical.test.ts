@@ -11,7 +11,6 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as yaml from 'yaml'
 import { readCanonicalYaml } from '../../lib/sops/canonical.ts'
-
 import { encryptSopsYaml, SopsFloat } from '../../lib/sops/index.ts'
 import { parseFullYaml } from '../../lib/sops/tree.ts'
 import { mutate, randomDocument, seeded } from './documents.ts'
