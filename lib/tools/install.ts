@@ -37,7 +37,14 @@ import {
   type ToolSpec,
   type VendoredSource,
 } from './spec.ts'
-import { isToolInstalled, recordExistingBinary, stampStatus, verifyToolBinary, writeStamp } from './stamp.ts'
+import {
+  isToolInstalled,
+  recordExistingBinary,
+  stampStatus,
+  verifyToolBinary,
+  whyUnavailable,
+  writeStamp,
+} from './stamp.ts'
 import { findVendored, unavailableReason, verifyArchive } from './vendor.ts'
 
 export type ToolState = 'cached' | 'built' | 'unavailable'
@@ -206,9 +213,11 @@ async function installOne(spec: ToolSpec, options: InstallOptions, go: () => str
   const { out } = options
   const base = { name: spec.name, version: displayVersion(spec) }
   const label = `${spec.name} ${base.version}`
-  const unavailable = unavailableReason(spec, env)
+  // A tool built before stays usable where its vendored sources are not (a checkout moved away from them).
+  const unavailable = whyUnavailable(spec, env)
   if (unavailable) {
     out.warn(`${label}: unavailable, not built (${unavailable})`)
+
     return { ...base, state: 'unavailable', reason: unavailable, seconds: 0 }
   }
   const started = performance.now()
