@@ -140,6 +140,15 @@ export class AgentBox {
   }
 
   /** Whether the process `pid` still exists (a zombie counts as gone). */
+  /** True when `pid` runs an agent on this box's keys file. */
+  private isOwnAgent(pid: number): boolean {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(`--keys-file=${this.keysFile}`)
+    } catch {
+      return false
+    }
+  }
+
   static alive(pid: number): boolean {
     try {
       return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ')
@@ -160,9 +169,12 @@ export class AgentBox {
 
   cleanup(): void {
     for (const session of this.sessions) session.kill()
+    // Only a process that is still this box's agent: an agent gone by now may have left its pid to a process
+    // of the test file running beside this one (pid_max is 32768 here), which a SIGTERM once ended.
     for (const pid of this.pids) {
-      if (AgentBox.alive(pid)) process.kill(pid, 'SIGTERM')
+      if (AgentBox.alive(pid) && this.isOwnAgent(pid)) process.kill(pid, 'SIGTERM')
     }
+
     rmSync(this.dir, { recursive: true, force: true })
   }
 }
