@@ -115,8 +115,13 @@ export class ContaboApiStandin {
     for (const i of this.instances.values()) if (i.cancelDate !== '') i.gone = true
   }
 
-  async stop(): Promise<void> {
+  /** Waits for the boots and cancellations under way: an instance cancelled while it booted stops when its boot ends. */
+  async settled(): Promise<void> {
     await Promise.allSettled(this.pending)
+  }
+
+  async stop(): Promise<void> {
+    await this.settled()
     await Promise.allSettled([...this.instances.values()].map((i) => i.machine?.stop()))
     await this.http.stop()
   }

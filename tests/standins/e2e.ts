@@ -51,6 +51,8 @@ export async function destroyAndVerify(ws: CloudWorkstation, stack: string): Pro
   assertInOrder(destroyed.transcript, ['Host (VM)', `Type ${stack} to continue`, `Stack ${stack} destroyed`])
   assert.is((await ws.record(stack)).status, 'destroyed')
   assert.equal(ws.liveServers, [], 'the server is still in the stand-in')
+  // A server deleted while it booted (an interrupted create) is stopped when its boot ends, as a cloud does.
+  await ws.standin.settled()
   assert.equal(ws.machines.inUse, [], 'the server was not stopped')
   if (address !== undefined) assert.is(await containersOf(ws, address, stack), '')
   return destroyed.transcript

@@ -190,9 +190,14 @@ export class HcloudApiStandin {
     return `${this.http.origin}/v1`
   }
 
+  /** Waits for the boots and deletions under way: a server deleted while it booted stops when its boot ends. */
+  async settled(): Promise<void> {
+    await Promise.allSettled(this.booting)
+  }
+
   /** Stops the server and every machine still running (a test's cleanup). */
   async stop(): Promise<void> {
-    await Promise.allSettled(this.booting)
+    await this.settled()
     await Promise.allSettled([...this.servers.values()].map((s) => s.machine?.stop()))
     await this.http.stop()
   }
