@@ -10,7 +10,7 @@ import { buildScalarNode, type EmitNode, emitYaml } from './emit.ts'
 import { SopsRecipientError } from './errors.ts'
 import { MacBuilder } from './mac.ts'
 import { type AgeStanza, buildLastModified, SOPS_FORMAT_VERSION } from './metadata.ts'
-import { buildReuseKey, ReuseMaterial, type Step } from './reuse.ts'
+import { ReuseMaterial, type Step } from './reuse.ts'
 import { buildRuleMatcher, DEFAULT_RULE, type EncryptionRule, type RuleMatcher } from './rules.ts'
 import type { EncryptOptions } from './types.ts'
 import { isFloat, SopsFloat, type SopsScalar, toGoText, typeOf } from './values.ts'
@@ -19,7 +19,7 @@ interface EncodeContext {
   dataKey: KeyObject
   rule: RuleMatcher
   mac: MacBuilder
-  recall: ((key: string) => string | undefined) | undefined
+  recall: ReturnType<ReuseMaterial['buildRecall']> | undefined
   /** The previous file's material when its data key is kept and it had comments (they stay valid). */
   kept: ReuseMaterial | undefined
   /** The structural path (keys and list indices) of the node being encoded, pushed and popped as the walk goes. */
@@ -48,7 +48,7 @@ function encodeLeaf(value: SopsScalar, aad: string, encrypted: boolean, ctx: Enc
   ctx.mac.add(text, encrypted)
   if (!encrypted || text === '') return buildScalarNode(value)
   const type = typeOf(value)
-  const kept = ctx.recall?.(buildReuseKey(aad, type, text))
+  const kept = ctx.recall?.(aad, type, text)
   return { kind: 'scalar', text: kept ?? encryptValue(text, type, ctx.dataKey, aad) }
 }
 

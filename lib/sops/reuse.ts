@@ -1,12 +1,11 @@
 /**
  * What a decryption hands to the next encryption of the same file so that sops-style minimal diffs
  * survive: the wrapped data keys, the encryption rule, and each unchanged value's `ENC[...]` string,
- * found by a SHA-256 of (AAD, type, plaintext) so no plaintext is kept in the map. The hashes are computed when
- * an encryption first asks for them (until then the values wait in a list, as plain as the decrypted data that
- * holds them anyway): a read that writes nothing, most commands, never pays for them, about a tenth of a
- * decryption (docs/testing.md, "Benchmarks").
+ * found by its (type, AAD) and then its plaintext. The maps are keyed by the plaintext strings themselves, which
+ * the decrypted data holds in the same process anyway: a SHA-256 per value, as before, was a fifth of a write
+ * (docs/testing.md, "Benchmarks"). They are built when an encryption first asks (until then the values wait in a
+ * list): a read that writes nothing, most commands, never builds them.
  */
-import { hash } from 'node:crypto'
 import type { AgeStanza } from './metadata.ts'
 import type { EncryptionRule } from './rules.ts'
 import type { SopsValueType } from './values.ts'
@@ -23,9 +22,9 @@ interface Occurrences {
 
 /** Opaque material kept in `DecryptedSops.reuse`. */
 export class ReuseMaterial {
-  /** Per `buildReuseKey` of (AAD, type, plaintext): its occurrences. */
-  private readonly encrypted = new Map<string, Occurrences>()
-  /** Values remembered but not yet hashed into `encrypted`: AAD, type, plaintext, ENC string, in document order. */
+  /** Per `buildReuseSlot` of (type, AAD), then per plaintext: its occurrences. */
+  private readonly encrypted = new Map<string, Map<string, Occurrences>>()
+  /** Values remembered but not yet indexed into `encrypted`: AAD, type, plaintext, ENC string, in document order. */
   private pending: [string, SopsValueType, string, string][] = []
   /** Numbers the encryption passes, so each counts its own uses (an entry resets when a new pass first meets it). */
   private passes = 0
@@ -49,13 +48,18 @@ export class ReuseMaterial {
     this.pending.push([aad, type, plaintext, enc])
   }
 
-  /** Hash the pending values into `encrypted`, keeping their document order per key. */
+  /** Index the pending values into `encrypted`, keeping their document order per slot and plaintext. */
   private index(): void {
     for (const [aad, type, plaintext, enc] of this.pending) {
-      const key = buildReuseKey(aad, type, plaintext)
-      const occurrences = this.encrypted.get(key)
+      const slot = buildReuseSlot(aad, type)
+      let byText = this.encrypted.get(slot)
+      if (byText === undefined) {
+        byText = new Map()
+        this.encrypted.set(slot, byText)
+      }
+      const occurrences = byText.get(plaintext)
       if (occurrences) occurrences.encs.push(enc)
-      else this.encrypted.set(key, { encs: [enc], pass: 0, used: 0 })
+      else byText.set(plaintext, { encs: [enc], pass: 0, used: 0 })
     }
     this.pending = []
   }
@@ -88,11 +92,11 @@ export class ReuseMaterial {
    * `ENC[...]` string (so equal values under one list keep their own strings); undefined when new.
    * One pass at a time: the encoder's walk is synchronous.
    */
-  buildRecall(): (key: string) => string | undefined {
+  buildRecall(): (aad: string, type: SopsValueType, plaintext: string) => string | undefined {
     this.index()
     const pass = ++this.passes
-    return (key) => {
-      const occurrences = this.encrypted.get(key)
+    return (aad, type, plaintext) => {
+      const occurrences = this.encrypted.get(buildReuseSlot(aad, type))?.get(plaintext)
       if (occurrences === undefined) return undefined
       if (occurrences.pass !== pass) {
         occurrences.pass = pass
@@ -103,10 +107,7 @@ export class ReuseMaterial {
   }
 }
 
-/**
- * The lookup key of a value: SHA-256 over the AAD (length-prefixed), the type (which has no `:`) and the
- * plaintext, in one call (a hash object per value costs more than the hashing).
- */
-export function buildReuseKey(aad: string, type: SopsValueType, plaintext: string): string {
-  return hash('sha256', `${aad.length}:${aad}${type}:${plaintext}`, 'base64')
+/** The first-level key of a value: its type (which has no `:`) and its AAD. */
+function buildReuseSlot(aad: string, type: SopsValueType): string {
+  return `${type}:${aad}`
 }
