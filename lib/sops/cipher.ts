@@ -20,17 +20,28 @@ export function isEncString(text: string): boolean {
   return ENC.test(text)
 }
 
-/** Split an `ENC[...]` string into its parts; undefined when it is not one (or names an unknown type). */
+const ENC_PREFIX = 'ENC[AES256_GCM,data:'
+
+/**
+ * Split an `ENC[...]` string into its parts; undefined when it is not one (or names an unknown type). The
+ * parts are found by their separators, not by `ENC`: the regular expression's backtracking was a third of
+ * the parse (6 of 18 ms over the 15,000 values of the benchmark's state). Base64 has no `,`, so the first
+ * separator of each kind is the one; a value with a `,` inside a part is malformed and fails authentication
+ * either way.
+ */
 export function parseEncString(text: string): EncValue | undefined {
-  const match = ENC.exec(text)
-  if (!match) return undefined
-  const [, data = '', iv = '', tag = '', type = ''] = match
-  if (!TYPES.includes(type as SopsValueType)) return undefined
+  if (!text.startsWith(ENC_PREFIX) || text.charCodeAt(text.length - 1) !== 0x5d /* ] */) return undefined
+  const iv = text.indexOf(',iv:', ENC_PREFIX.length + 1)
+  const tag = iv < 0 ? -1 : text.indexOf(',tag:', iv + 5)
+  const type = tag < 0 ? -1 : text.indexOf(',type:', tag + 6)
+  if (type < 0) return undefined
+  const name = text.slice(type + 6, -1) as SopsValueType
+  if (!TYPES.includes(name)) return undefined
   return {
-    data: Buffer.from(data, 'base64'),
-    iv: Buffer.from(iv, 'base64'),
-    tag: Buffer.from(tag, 'base64'),
-    type: type as SopsValueType,
+    data: Buffer.from(text.slice(ENC_PREFIX.length, iv), 'base64'),
+    iv: Buffer.from(text.slice(iv + 4, tag), 'base64'),
+    tag: Buffer.from(text.slice(tag + 5, type), 'base64'),
+    type: name,
   }
 }
 

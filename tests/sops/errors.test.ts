@@ -102,6 +102,27 @@ test('a tampered value: sopsValueTampered names its key path', async () => {
   await expectError(text, SopsValueTamperedError, ExitCode.sopsValueTampered, /nested:inner:token:|name:/)
 })
 
+test('a malformed ENC string: sopsValueTampered names its key path (and real sops refuses it too)', async () => {
+  const line = /^unicode: (ENC\[[^\]]+\])$/m.exec(good)?.[1] as string
+  const damaged = [
+    line.replace(/,tag:[^,]+/, ''),
+    line.replace(/,iv:[^,]+/, ',iv:'),
+    line.replace(/type:str\]$/, 'type:strr]'),
+    line.replace(/\]$/, ''),
+    line.replace(/,tag:/, ',tag:AA,A'),
+    line.replace(/^ENC\[AES256_GCM,/, 'ENC[AES128_GCM,'),
+  ]
+  for (const value of damaged) {
+    assert.is.not(value, line)
+    await expectError(
+      good.replace(line, value),
+      SopsValueTamperedError,
+      ExitCode.sopsValueTampered,
+      /unicode:/,
+    )
+  }
+})
+
 test('a value moved to another key: sopsValueTampered (the AAD is the key path)', async () => {
   const token = /^ {8}token: (ENC\[[^\]]+\])$/m.exec(good)?.[1] as string
   const text = good.replace(/^unicode: ENC\[[^\]]+\]$/m, `unicode: ${token}`)
