@@ -31,14 +31,28 @@ const INFINITIES = new Set(['.inf', '.Inf', '.INF', '+.inf', '+.Inf', '+.INF'])
 const MINUS_INFINITIES = new Set(['-.inf', '-.Inf', '-.INF'])
 const NANS = new Set(['.nan', '.NaN', '.NAN'])
 
+/** The longest text in the sets above: anything longer is no null, bool, infinity or NaN. */
+const LONGEST_WORD = Math.max(
+  ...[NULLS, TRUES, FALSES, INFINITIES, MINUS_INFINITIES, NANS].flatMap((words) =>
+    [...words].map((w) => w.length),
+  ),
+)
+
 /** A plain (unquoted) YAML scalar resolved the way go-yaml v3 does; timestamps become their RFC3339Nano text. */
 export function resolvePlainYaml(text: string): SopsScalar {
+  // Most plain scalars of a state are long `ENC[…]` strings: a set lookup would hash every one of them whole.
+  if (text.length > LONGEST_WORD) return resolvePlainNumber(text)
   if (NULLS.has(text)) return null
   if (TRUES.has(text)) return true
   if (FALSES.has(text)) return false
   if (INFINITIES.has(text)) return new SopsFloat(Infinity)
   if (MINUS_INFINITIES.has(text)) return new SopsFloat(-Infinity)
   if (NANS.has(text)) return new SopsFloat(Number.NaN)
+  return resolvePlainNumber(text)
+}
+
+/** A plain scalar that is no word: a timestamp, an int, a float, or the string itself. */
+function resolvePlainNumber(text: string): SopsScalar {
   if (!/^[-+.0-9]/.test(text)) return text
   const timestamp = goTimestampText(text)
   if (timestamp !== undefined) return timestamp

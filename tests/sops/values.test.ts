@@ -63,6 +63,18 @@ test('plain scalars typed like go-yaml v3, not like YAML 1.2 core', () => {
     ['2024-01-01', '2024-01-01T00:00:00Z'],
     ['2024-1-2 3:04:05.50', '2024-01-02T03:04:05.5Z'],
     ['1.2.3', '1.2.3'],
+    // Either side of the longest word (5 characters): words end there, numbers and strings go on.
+    ['FALSE', false],
+    ['+.Inf', new SopsFloat(Number.POSITIVE_INFINITY)],
+    ['-.INF', new SopsFloat(Number.NEGATIVE_INFINITY)],
+    ['falsey', 'falsey'],
+    ['123456', 123456],
+    ['-1234.5e3', new SopsFloat(-1234500)],
+    ['2024-01-01T10:00:00+00:00', '2024-01-01T10:00:00Z'],
+    [
+      'ENC[AES256_GCM,data:AA==,iv:AA==,tag:AA==,type:str]',
+      'ENC[AES256_GCM,data:AA==,iv:AA==,tag:AA==,type:str]',
+    ],
   ]
   for (const [text, value] of cases) {
     const got = resolvePlainYaml(text)
