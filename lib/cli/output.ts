@@ -74,11 +74,14 @@ export class Output {
 
 /** Render rows as an aligned text table with a header. */
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd()
+  // Loops, not a map per column and a spread of every row's width: tables of 10,000 sessions are printed.
+  const widths = header.map((h) => h.length)
+  for (const row of rows)
+    for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i]!, (row[i] ?? '').length)
+  const line = (cells: readonly string[]) => {
+    let text = ''
+    for (let i = 0; i < cells.length - 1; i++) text += `${cells[i]!.padEnd(widths[i]!)}  `
+    return `${text}${cells[cells.length - 1] ?? ''}`.trimEnd()
+  }
   return [line(header), ...rows.map(line)].join('\n')
 }

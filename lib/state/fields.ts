@@ -3,7 +3,7 @@
  * TypeScript types (`Infer`), the validator (every problem named by its dotted path), the list of secret paths,
  * the secrets of a value (for the redactor) and the redacted copy. A new secret field is one line in the table.
  */
-import { type Checker, isPlainObject } from './check.ts'
+import { type Checker, isPlainObject, type Plain } from './check.ts'
 
 export interface Field<T> {
   /** Validate `value` at `path`, recording problems in `c`; returns the typed value (a placeholder when bad). */
@@ -65,9 +65,9 @@ export function record<R extends Fields>(fields: R): Field<InferRecord<R>> {
     inner: fields,
     check(c, value, path) {
       const raw = c.record(value, path, keys)
-      return Object.fromEntries(
-        keys.map((k) => [k, fields[k]!.check(c, raw[k], at(path, k))]),
-      ) as InferRecord<R>
+      const out: Plain = {}
+      for (const k of keys) out[k] = fields[k]!.check(c, raw[k], at(path, k))
+      return out as InferRecord<R>
     },
   }
 }

@@ -91,7 +91,7 @@ const STACK = record({
   releasedAt: nullableTime,
 })
 
-/** A session's fields besides its id and stack: from version 4 on, one line under its stack (sessionLines). */
+/** A session's fields besides its id and stack. */
 const SESSION_LINE_FIELDS = {
   label: nullableString,
   note: nullableString,
@@ -99,11 +99,12 @@ const SESSION_LINE_FIELDS = {
   pinnedAt: time,
   movedFrom: nullableString,
 }
-const SESSION_LINE = record(SESSION_LINE_FIELDS)
+/** A session from version 4 on: one line under its stack (sessionLines). */
+const SESSION_LINE = record({ id: string, ...SESSION_LINE_FIELDS })
 /** The fields of a session keyed by its id, as versions 1 to 3 stored it. */
 const SESSION = record({ stack: string, ...SESSION_LINE_FIELDS })
 const SESSION_FIELDS = Object.keys(SESSION.inner ?? {})
-const LINE_KEYS = ['id', ...Object.keys(SESSION_LINE_FIELDS)]
+const LINE_KEYS = Object.keys(SESSION_LINE.inner ?? {})
 
 export type SshRecord = Infer<typeof SSH>
 export type PortMapping = Infer<typeof PORT>
@@ -130,9 +131,16 @@ export const SECRET_PATHS: readonly string[] = secretPaths(SECRET_BEARING)
 /** Turns a version-n document into a version-(n+1) document; throws StateSchemaError for what it cannot carry. */
 export type Migration = (doc: Plain, file: string) => Plain
 
+/** The `keys` of `value` in that order, a missing one as null (a loop: a write stores 10,000 session lines). */
+function pickFields(value: Plain, keys: readonly string[]): Plain {
+  const picked: Plain = {}
+  for (const k of keys) picked[k] = value[k] ?? null
+  return picked
+}
+
 /** One session as versions 2 and 3 stored it: a single JSON string under its id. */
 function compactSession(session: Plain): string {
-  return JSON.stringify(Object.fromEntries(SESSION_FIELDS.map((k) => [k, session[k] ?? null])))
+  return JSON.stringify(pickFields(session, SESSION_FIELDS))
 }
 
 /** What cloud:up published before version 3 recorded the ports: the app's output, else the default. */
@@ -161,7 +169,7 @@ function sessionLines(sessions: Iterable<Plain & { id: string; stack: string }>)
     const lines = byStack
       .get(stack)!
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-      .map((s) => JSON.stringify(Object.fromEntries(LINE_KEYS.map((k) => [k, s[k] ?? null]))))
+      .map((s) => JSON.stringify(pickFields(s, LINE_KEYS)))
     stored[stack] = `${lines.join('\n')}\n`
   }
   return stored
@@ -296,7 +304,7 @@ function parseSessions(c: Checker, value: unknown, stacks: object): Record<strin
         c.fail(where, 'a JSON session like {"id":"…","label":null,…}', fields)
         continue
       }
-      const { id, ...rest } = fields
+      const id = fields.id
       if (typeof id !== 'string' || !SESSION_ID.test(id)) {
         c.problems.push(
           `${where}.id: expected a session id (letters, digits, ".", "_" and "-"), got ${JSON.stringify(id)}`,
@@ -305,7 +313,9 @@ function parseSessions(c: Checker, value: unknown, stacks: object): Record<strin
       }
       const other = sessions[id]
       if (other) c.problems.push(`${at}.${id}: session "${id}" is also pinned to ${other.stack}`)
-      sessions[id] = { id, stack, ...SESSION_LINE.check(c, rest, `${at}.${id}`) }
+      // Spelled out, not spread: 10,000 sessions are read on every command that lists them.
+      const { label, note, createdAt, pinnedAt, movedFrom } = SESSION_LINE.check(c, fields, `${at}.${id}`)
+      sessions[id] = { id, stack, label, note, createdAt, pinnedAt, movedFrom }
     }
   }
   return sessions
