@@ -14,11 +14,20 @@ import { StateSealError } from '../../lib/state/errors.ts'
 import { listHistory } from '../../lib/state/history.ts'
 import { buildSopsConfig } from '../../lib/state/operator.ts'
 import { serializeState } from '../../lib/state/schema.ts'
-import { createSeal } from '../../lib/state/seal.ts'
+import { canonicalJson, createSeal } from '../../lib/state/seal.ts'
 import { StateStore } from '../../lib/state/store.ts'
 import { createPlaintextOperator, openTestStore } from '../helpers/operator.ts'
 import { makeTempEnv, rejection } from './env.ts'
 import { buildSampleStack, buildSampleState } from './sample.ts'
+
+test('canonical JSON, what the seal covers: keys sorted at every level, lists in order, nothing else changed', () => {
+  const value = { b: [3, { z: null, a: 'é"\n' }, [undefined]], a: { y: true, x: 1.5 }, ä: {}, '': [] }
+  assert.is(
+    canonicalJson(value),
+    '{"":[],"a":{"x":1.5,"y":true},"b":[3,{"a":"é\\"\\n","z":null},[null]],"ä":{}}',
+  )
+  assert.equal(JSON.parse(canonicalJson(value)), JSON.parse(JSON.stringify(value)))
+})
 
 const t = makeTempEnv()
 test.after(() => t.cleanup())
