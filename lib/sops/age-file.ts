@@ -73,15 +73,31 @@ async function openWithTypage(file: Uint8Array, identities: readonly string[]): 
   return decrypter.decrypt(file, 'uint8array')
 }
 
+interface X25519Identity {
+  key: KeyObject
+  publicBytes: Buffer
+}
+
+/**
+ * The identities opened so far, by their text: a command validates its identity when it reads the key file,
+ * maps it to its recipient, then unwraps with it, and each opening (checksum, two key objects) cost about 1 ms.
+ * The process holds the identity's text anyway; this holds its key object beside it.
+ */
+const opened = new Map<string, X25519Identity>()
+
 /** An X25519 identity's private key and public bytes; throws for anything but an `AGE-SECRET-KEY-1…` string. */
-function x25519Identity(identity: string): { key: KeyObject; publicBytes: Buffer } {
+function x25519Identity(identity: string): X25519Identity {
+  const known = opened.get(identity)
+  if (known) return known
   const decoded = bech32.decode(identity.trim().toLowerCase() as `${string}1${string}`, BECH32_LIMIT)
   const secret = bech32.fromWords(decoded.words)
   if (decoded.prefix !== 'age-secret-key-' || secret.length !== 32)
     throw new Error('not an X25519 age identity')
   const key = createPrivateKey({ key: Buffer.concat([X25519_PKCS8, secret]), format: 'der', type: 'pkcs8' })
   const spki = createPublicKey(key).export({ format: 'der', type: 'spki' })
-  return { key, publicBytes: spki.subarray(X25519_SPKI.length) }
+  const made = { key, publicBytes: spki.subarray(X25519_SPKI.length) }
+  opened.set(identity, made)
+  return made
 }
 
 /** The `age1…` recipient of an `AGE-SECRET-KEY-1…` identity; throws on a bad checksum or length. */
