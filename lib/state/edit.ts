@@ -73,7 +73,7 @@ function editorEnv(env: NodeJS.ProcessEnv, withKeys: boolean): Env {
 export async function editState(ctx: EditContext): Promise<EditOutcome> {
   return ctx.store.withLock(async () => {
     let basis = await ctx.store.read()
-    if (basis.hash === null) {
+    if (basis.text === null) {
       await ctx.store.write(basis.doc, basis)
       basis = await ctx.store.read()
     }

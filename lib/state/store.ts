@@ -4,7 +4,6 @@
  * keep the previous version in history/, encrypt only to the sealed recipients, and refuse to overwrite a file
  * that changed on disk since it was read. `update(fn)` = lock + read + fn + write.
  */
-import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { access } from 'node:fs/promises'
 import { isDeepStrictEqual } from 'node:util'
@@ -24,8 +23,11 @@ import { createSeal, fileDigest, readSeal, type StateSeal, verifySeal, withoutSe
 
 export interface LoadedState {
   doc: StateDocument
-  /** SHA-256 of the bytes that were read, or null when there was no state file yet. */
-  hash: string | null
+  /**
+   * The file's text as read, the basis of optimistic concurrency (a write refuses a file that changed since), or
+   * null when there was no state file yet. Compared whole: a SHA-256 of it cost 8 ms per read at 10,000 sessions.
+   */
+  text: string | null
   /** The decryption, so unchanged values keep their ENC[...] strings on rewrite. */
   decrypted: DecryptedSops | null
   /** The verified seal; null for no file yet, or a file from before sealing (sealed on its next write). */
@@ -52,13 +54,7 @@ interface WriteAcceptance {
 
 export interface DecryptedFile {
   text: string
-  hash: string
   decrypted: DecryptedSops
-}
-
-/** SHA-256 hex of a file's text, the basis of optimistic concurrency. */
-export function hashText(text: string): string {
-  return createHash('sha256').update(text).digest('hex')
 }
 
 /** The file's text, or undefined when it does not exist. */
@@ -111,7 +107,7 @@ export class StateStore {
     const text = known ?? (await readTextIfExists(file))
     if (text === undefined) throw new StateIoError(`${file} does not exist.`, 'Check the path.', undefined)
     try {
-      return { text, hash: hashText(text), decrypted: await decryptSops(text, this.keyring.keys, format) }
+      return { text, decrypted: await decryptSops(text, this.keyring.keys, format) }
     } catch (error) {
       throw error instanceof CliError ? new StateReadError(file, error) : error
     }
@@ -123,11 +119,11 @@ export class StateStore {
    * when the caller has read it already.
    */
   async readStateFile(file: string, verify = true, known?: string): Promise<LoadedState> {
-    const { hash, decrypted } = await this.decryptFile(file, 'yaml', known)
+    const { text, decrypted } = await this.decryptFile(file, 'yaml', known)
     const seal = readSeal(decrypted.data, file)
     const content = withoutSeal(decrypted.data)
     if (verify) await this.verifyContent(file, content, seal, file === this.paths.state)
-    return { doc: parseState(content, file, this.operator), hash, decrypted, seal: seal ?? null }
+    return { doc: parseState(content, file, this.operator), text, decrypted, seal: seal ?? null }
   }
 
   private async verifyContent(
@@ -158,7 +154,7 @@ export class StateStore {
   async read(): Promise<LoadedState> {
     const text = await readTextIfExists(this.paths.state)
     if (text === undefined)
-      return { doc: buildEmptyState(this.operator), hash: null, decrypted: null, seal: null }
+      return { doc: buildEmptyState(this.operator), text: null, decrypted: null, seal: null }
     const loaded = await this.readStateFile(this.paths.state, true, text)
     const newest = await latestReplacingVersion(this.paths.history)
     if (loaded.seal && loaded.seal.version < newest)
@@ -190,13 +186,13 @@ export class StateStore {
 
   /**
    * Write `doc`, sealed as the next version, if the file on disk is still the one `basis` was read from; the
-   * previous version goes to history/. Call with the lock held. Returns the hash of the new file.
+   * previous version goes to history/. Call with the lock held.
    */
   async write(
     doc: StateDocument,
-    basis: Pick<LoadedState, 'hash' | 'decrypted' | 'seal'>,
+    basis: Pick<LoadedState, 'text' | 'decrypted' | 'seal'>,
     accept: WriteAcceptance = {},
-  ): Promise<string> {
+  ): Promise<void> {
     // What is written is validated as stored: an invalid document is never written.
     const content = serializeState(doc)
     parseState(content, this.paths.state, this.operator)
@@ -211,8 +207,7 @@ export class StateStore {
         "profile.yaml's recipients changed since the state was read",
       )
     const current = await readTextIfExists(this.paths.state)
-    if ((current === undefined ? null : hashText(current)) !== basis.hash)
-      throw new StateConflictError(this.paths.state)
+    if ((current ?? null) !== basis.text) throw new StateConflictError(this.paths.state)
     const version = Math.max(basis.seal?.version ?? 0, await latestReplacingVersion(this.paths.history)) + 1
     const seal = await createSeal(this.keyring, this.operator, content, {
       by: this.sealingRecipient(),
@@ -227,7 +222,6 @@ export class StateStore {
     if (current !== undefined)
       await pushHistory(this.paths.history, current, this.profile.historyRetention, version)
     await writeFileAtomic(this.paths.state, text)
-    return hashText(text)
   }
 
   /** The operator's own recipient whose identity the keyring holds: the one that seals. */
@@ -258,7 +252,7 @@ export class StateStore {
       const basis = await this.read()
       const next = await fn(structuredClone(basis.doc))
       // Nothing changed: no rewrite, and no history entry that would push a useful one out.
-      if (basis.hash !== null && basis.seal !== null && isDeepStrictEqual(next, basis.doc)) return next
+      if (basis.text !== null && basis.seal !== null && isDeepStrictEqual(next, basis.doc)) return next
       await this.write(next, basis)
       return next
     })
@@ -294,14 +288,14 @@ export class StateStore {
   }
 
   /** The current file (even an unreadable one) as the basis of a write that replaces it. */
-  private async currentBasis(): Promise<Pick<LoadedState, 'hash' | 'decrypted' | 'seal'>> {
+  private async currentBasis(): Promise<Pick<LoadedState, 'text' | 'decrypted' | 'seal'>> {
     const current = await readTextIfExists(this.paths.state)
-    if (current === undefined) return { hash: null, decrypted: null, seal: null }
+    if (current === undefined) return { text: null, decrypted: null, seal: null }
     const seal = await this.decryptFile(this.paths.state, 'yaml', current).then(
       ({ decrypted }) => readSeal(decrypted.data, this.paths.state) ?? null,
       () => null,
     )
-    return { hash: hashText(current), decrypted: null, seal }
+    return { text: current, decrypted: null, seal }
   }
 
   /**
