@@ -18,7 +18,7 @@ import type { Keyring } from './keyring.ts'
 import { acquireLock, buildHolder, type ReleaseLock } from './lock.ts'
 import { type OperatorProfile, readProfile, stateRecipients, writeProfile } from './operator.ts'
 import type { OperatorPaths } from './paths.ts'
-import { buildEmptyState, parseState, type StateDocument, serializeState } from './schema.ts'
+import { buildEmptyState, copyState, parseState, type StateDocument, serializeState } from './schema.ts'
 import { createSeal, fileDigest, readSeal, type StateSeal, verifySeal, withoutSeal } from './seal.ts'
 
 export interface LoadedState {
@@ -250,7 +250,7 @@ export class StateStore {
   async update(fn: (doc: StateDocument) => StateDocument | Promise<StateDocument>): Promise<StateDocument> {
     return this.withLock(async () => {
       const basis = await this.read()
-      const next = await fn(structuredClone(basis.doc))
+      const next = await fn(copyState(basis.doc))
       // Nothing changed: no rewrite, and no history entry that would push a useful one out.
       if (basis.text !== null && basis.seal !== null && isDeepStrictEqual(next, basis.doc)) return next
       await this.write(next, basis)

@@ -2,10 +2,12 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import type { Plain } from '../../lib/state/check.ts'
 import { StateSchemaError } from '../../lib/state/errors.ts'
 import {
   buildEmptyState,
   CURRENT_SCHEMA_VERSION,
+  copyState,
   migrateState,
   parseState,
   REDACTED,
@@ -33,6 +35,25 @@ test('a full document round-trips through validation unchanged', () => {
   const doc = buildSampleState('alice', 3, 4)
   assert.equal(parseState(serializeState(structuredClone(doc)), 'f', 'alice'), doc)
   assert.equal(parseState(buildEmptyState('bob'), 'f'), buildEmptyState('bob'))
+})
+
+test('copyState: an equal document that shares no object with the original', () => {
+  const doc = buildSampleState('alice', 3, 6)
+  const copy = copyState(doc)
+  assert.equal(copy, doc)
+  assert.equal(Object.keys(copy), Object.keys(doc))
+  const shared: string[] = []
+  const walk = (a: unknown, b: unknown, path: string) => {
+    if (typeof a !== 'object' || a === null) return
+    if (a === b) shared.push(path)
+    for (const key of Object.keys(a)) walk((a as Plain)[key], (b as Plain)[key], `${path}.${key}`)
+  }
+  walk(copy, doc, 'doc')
+  assert.equal(shared, [])
+  copy.sessions['s-1']!.label = 'changed'
+  copy.stacks['stack-0']!.ports[0]!.external = 1
+  assert.is(doc.sessions['s-1']!.label, 'session s-1')
+  assert.is(doc.stacks['stack-0']!.ports[0]!.external, 18080)
 })
 
 test('every bad value is reported with its path', () => {
