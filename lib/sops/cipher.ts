@@ -21,28 +21,41 @@ export function isEncString(text: string): boolean {
 }
 
 const ENC_PREFIX = 'ENC[AES256_GCM,data:'
+const NOT_BASE64 = /[^A-Za-z0-9+/=]/
 
 /**
- * Split an `ENC[...]` string into its parts; undefined when it is not one (or names an unknown type). The
- * parts are found by their separators, not by `ENC`: the regular expression's backtracking was a third of
- * the parse (6 of 18 ms over the 15,000 values of the benchmark's state). Base64 has no `,`, so the first
- * separator of each kind is the one; a value with a `,` inside a part is malformed and fails authentication
- * either way.
+ * The bytes of a part in standard padded base64 (what Go's `base64.StdEncoding` writes and sops reads);
+ * undefined for anything else. Node's own decoder skips what is not base64 (a line break, a space, a `#`)
+ * and stops at a `=`: such a value would decrypt here, be refused by sops, and be written back unquoted as
+ * YAML that no longer parses. Only the alphabet is tested by a pattern; a `=` before the end, or a wrong
+ * length, shows as fewer bytes than the length promises.
+ */
+function decodePart(text: string): Buffer | undefined {
+  if (text === '' || text.length % 4 !== 0 || NOT_BASE64.test(text)) return undefined
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0
+  const bytes = Buffer.from(text, 'base64')
+  return bytes.length === (text.length / 4) * 3 - padding ? bytes : undefined
+}
+
+/**
+ * Split an `ENC[...]` string into its parts; undefined when it is not one (or names an unknown type, or a
+ * part is not base64). The parts are found by their separators (base64 has no `,`, so the first of each
+ * kind is the one) and checked by `decodePart`: as fast as `ENC`'s backtracking was (18 ms over the 15,000
+ * values of the benchmark's state), and strict where `ENC`'s `(.+)` took any character.
  */
 export function parseEncString(text: string): EncValue | undefined {
   if (!text.startsWith(ENC_PREFIX) || text.charCodeAt(text.length - 1) !== 0x5d /* ] */) return undefined
-  const iv = text.indexOf(',iv:', ENC_PREFIX.length + 1)
-  const tag = iv < 0 ? -1 : text.indexOf(',tag:', iv + 5)
-  const type = tag < 0 ? -1 : text.indexOf(',type:', tag + 6)
+  const iv = text.indexOf(',iv:', ENC_PREFIX.length)
+  const tag = iv < 0 ? -1 : text.indexOf(',tag:', iv)
+  const type = tag < 0 ? -1 : text.indexOf(',type:', tag)
   if (type < 0) return undefined
   const name = text.slice(type + 6, -1) as SopsValueType
   if (!TYPES.includes(name)) return undefined
-  return {
-    data: Buffer.from(text.slice(ENC_PREFIX.length, iv), 'base64'),
-    iv: Buffer.from(text.slice(iv + 4, tag), 'base64'),
-    tag: Buffer.from(text.slice(tag + 5, type), 'base64'),
-    type: name,
-  }
+  const data = decodePart(text.slice(ENC_PREFIX.length, iv))
+  const ivBytes = decodePart(text.slice(iv + 4, tag))
+  const tagBytes = decodePart(text.slice(tag + 5, type))
+  if (!data || !ivBytes || !tagBytes) return undefined
+  return { data, iv: ivBytes, tag: tagBytes, type: name }
 }
 
 /**

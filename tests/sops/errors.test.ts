@@ -111,6 +111,11 @@ test('a malformed ENC string: sopsValueTampered names its key path (and real sop
     line.replace(/\]$/, ''),
     line.replace(/,tag:/, ',tag:AA,A'),
     line.replace(/^ENC\[AES256_GCM,/, 'ENC[AES128_GCM,'),
+    // Characters Node's base64 decoder would skip (the value would still decrypt): a space, a URL-safe
+    // character, and a line break in a double-quoted scalar, which a rewrite would emit as broken YAML.
+    line.replace(/(data:.{4})/, '$1 '),
+    line.replace(/(data:.{4})./, '$1-'),
+    JSON.stringify(line.replace(/(data:.{4})/, '$1\n')),
   ]
   for (const value of damaged) {
     assert.is.not(value, line)
