@@ -2,9 +2,10 @@
  * What a decryption hands to the next encryption of the same file so that sops-style minimal diffs
  * survive: the wrapped data keys, the encryption rule, and each unchanged value's `ENC[...]` string,
  * found by its (type, AAD) and then its plaintext. The maps are keyed by the plaintext strings themselves,
- * which the decrypted data holds in the same process anyway: a SHA-256 per value, as before, was a third of
- * an encryption that reuses them (docs/testing.md, "Benchmarks"). The maps are built when an encryption first
- * asks (until then the values wait in a list): a read that writes nothing, most commands, never builds them.
+ * which the decrypted data holds in the same process anyway: a SHA-256 per value, as before, was a tenth to
+ * a fifth of an encryption that reuses them (docs/testing.md, "Benchmarks"). The maps are built when an
+ * encryption first asks (until then the values wait in a list): a read that writes nothing, most commands,
+ * never builds them.
  */
 import type { AgeStanza } from './metadata.ts'
 import type { EncryptionRule } from './rules.ts'
