@@ -4,7 +4,7 @@
  * SOPS_AGE_KEY_CMD, then $XDG_CONFIG_HOME/sops/age/keys.txt (default ~/.config/sops/age/keys.txt).
  * Identity files readable by group or others are refused, as ssh refuses such private keys.
  */
-import { readFile, stat } from 'node:fs/promises'
+import { readFileSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { buildChildEnv, type Proc, realProc } from '../proc.ts'
@@ -70,7 +70,7 @@ export function splitCommandLine(line: string): string[] {
 
 /** Throw unless only the owner may access the identity file (mode & 077 == 0). */
 export async function verifyPrivateFile(path: string): Promise<void> {
-  const info = await stat(path)
+  const info = statSync(path)
   if ((info.mode & 0o077) !== 0) throw new SopsKeyFileUnsafeError(path, info.mode)
 }
 
@@ -85,7 +85,7 @@ function describeCount(n: number): string {
 async function readIdentityFile(path: string, label: string, found: AgeIdentities): Promise<void> {
   try {
     await verifyPrivateFile(path)
-    const text = await readFile(path, 'utf8')
+    const text = readFileSync(path, 'utf8')
     if (isSealedKeysFile(text)) {
       found.sealedFiles.push(path)
       found.searched.push(`${label}${path} (sealed with a passphrase)`)
@@ -113,7 +113,7 @@ async function readSshKey(
   let text: string
   try {
     await verifyPrivateFile(path)
-    text = await readFile(path, 'utf8')
+    text = readFileSync(path, 'utf8')
   } catch (error) {
     if (error instanceof SopsKeyFileUnsafeError && !explicit) {
       found.searched.push(`${label}${path} (accessible by group or others: skipped, chmod 600 it to use it)`)
@@ -186,16 +186,15 @@ async function searchKey(env: NodeJS.ProcessEnv): Promise<string> {
     join(home, '.ssh', 'id_ed25519'),
     join(home, '.ssh', 'id_rsa'),
   ]
-  const times = await Promise.all(
-    files.map((f) =>
-      f
-        ? stat(f).then(
-            (s) => [s.ctimeMs, s.mode],
-            () => null,
-          )
-        : null,
-    ),
-  )
+  // Synchronous, as every read on a command's way to its state (lib/state/atomic.ts, readTextIfExists).
+  const times = files.map((f) => {
+    try {
+      const info = f ? statSync(f) : undefined
+      return info ? [info.ctimeMs, info.mode] : null
+    } catch {
+      return null
+    }
+  })
   return JSON.stringify([KEY_VARIABLES.map((n) => env[n] ?? null), times])
 }
 

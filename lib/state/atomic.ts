@@ -1,8 +1,10 @@
 /**
- * Crash- and disk-full-safe file replacement: write a temp file in the same directory, fsync it, rename it
- * over the target, fsync the directory. On any failure the temp file is removed and the old file is intact.
+ * State files on disk. Crash- and disk-full-safe replacement: write a temp file in the same directory, fsync
+ * it, rename it over the target, fsync the directory; on any failure the temp file is removed and the old file
+ * is intact. Reads are synchronous (readTextIfExists).
  */
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { open, rename, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { StateIoError } from './errors.ts'
@@ -43,5 +45,17 @@ export async function writeFileAtomic(path: string, data: string, mode = 0o600):
       hint,
       error,
     )
+  }
+}
+
+/** The file's text, or undefined when it does not exist. */
+export function readTextIfExists(path: string): string | undefined {
+  try {
+    // Synchronous: a command waits for each of its files in turn anyway, and a read handed to libuv's thread
+    // pool and back cost more than reading the file (idle time in a `cloud:status` profile, docs/testing.md).
+    return readFileSync(path, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw new StateIoError(`Cannot read ${path}.`, 'Check its permissions.', error)
   }
 }

@@ -14,10 +14,10 @@ import YAML from 'yaml'
 import { exitAfterSignal } from '../cli/hangup.ts'
 import { CliError, ExitCode } from '../errors.ts'
 import { buildChildEnv, type Env, type Proc } from '../proc.ts'
-import { writeFileAtomic } from './atomic.ts'
+import { readTextIfExists, writeFileAtomic } from './atomic.ts'
 import { identityFilePath } from './identity.ts'
 import { parseState } from './schema.ts'
-import { type LoadedState, readTextIfExists, type StateStore } from './store.ts'
+import type { LoadedState, StateStore } from './store.ts'
 
 export interface EditContext {
   store: StateStore
@@ -92,7 +92,7 @@ async function isReadable(path: string): Promise<boolean> {
 /** sops edits the file in place; the edit is then read back, the sealed original put back, and the edit written sealed. */
 async function editWithSops(ctx: EditContext, basis: LoadedState): Promise<EditOutcome> {
   const { state } = ctx.store.paths
-  const before = (await readTextIfExists(state)) ?? ''
+  const before = readTextIfExists(state) ?? ''
   // sops puts the plaintext in a temp file of its own (in TMPDIR): make that a private directory of ours too.
   const dir = await makeEditDir(ctx.store.paths.dir)
   const result = await ctx.proc
@@ -101,7 +101,7 @@ async function editWithSops(ctx: EditContext, basis: LoadedState): Promise<EditO
       stdio: 'inherit',
     })
     .finally(() => rm(dir, { recursive: true, force: true }))
-  const after = await readTextIfExists(state)
+  const after = readTextIfExists(state)
   if (after === before) return 'unchanged'
   let edited: LoadedState
   try {

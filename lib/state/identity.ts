@@ -3,7 +3,8 @@
  * `age -p` format, which sops ≥ 3.10 and the unlock agent open), importing an identity from a key file (refused,
  * like ssh, when others can read it), and adding identities to the keys file without ever losing one.
  */
-import { mkdir, readFile, realpath } from 'node:fs/promises'
+import { readFileSync, realpathSync } from 'node:fs'
+import { mkdir, readFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { ExitCode } from '../errors.ts'
 import { isSealedKeysFile, sealKeysFile } from '../sops/index.ts'
@@ -46,11 +47,17 @@ export type KeysFile =
 
 /** What the keys file at `path` (through a symlink to where it really is) holds. */
 export async function readKeysFile(path: string): Promise<KeysFile> {
-  const target = await realpath(path).catch(() => path)
-  const bytes = await readFile(target).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return undefined
-    throw error
-  })
+  let target = path
+  let bytes: Buffer | undefined
+  try {
+    target = realpathSync.native(path)
+  } catch {}
+  try {
+    // Synchronous, as every read on a command's way to its state (lib/state/atomic.ts, readTextIfExists).
+    bytes = readFileSync(target)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  }
   if (bytes === undefined) return { kind: 'missing', path: target }
   await verifyPrivateFile(target)
   if (isSealedKeysFile(bytes)) return { kind: 'sealed', path: target, bytes: new Uint8Array(bytes) }

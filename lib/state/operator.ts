@@ -3,11 +3,12 @@
  * that makes a plain `sops` run in the operator directory encrypt to the same recipients, and the check that
  * the operator's directory really lies inside the secrets tree.
  */
-import { lstat, mkdir, readdir, readFile, realpath } from 'node:fs/promises'
+import { lstatSync, realpathSync, type Stats } from 'node:fs'
+import { mkdir, readdir } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
 import { UsageError } from '../errors.ts'
 import { parsePlainYaml, stringifyPlainYaml } from '../sops/plain-yaml.ts'
-import { writeFileAtomic } from './atomic.ts'
+import { readTextIfExists, writeFileAtomic } from './atomic.ts'
 import { Checker } from './check.ts'
 import { OperatorNotFoundError, StateSchemaError, StateUnsafeError } from './errors.ts'
 import { type OperatorPaths, operatorPaths, projectRoot, secretsRoot, verifyOperatorName } from './paths.ts'
@@ -49,7 +50,7 @@ export async function resolveOperator(options: {
   const root = join(secretsRoot(env), 'operators')
   const names = (await readdir(root).catch(() => [] as string[])).sort()
   const operators: string[] = []
-  for (const name of names) if (await exists(join(root, name, 'profile.yaml'))) operators.push(name)
+  for (const name of names) if (lstatIfAny(join(root, name, 'profile.yaml'))) operators.push(name)
   if (operators.length === 1) return operators[0]!
   if (operators.length === 0) throw new OperatorNotFoundError(`No operator exists under ${root}.`, INIT_HINT)
   throw new OperatorNotFoundError(
@@ -58,8 +59,22 @@ export async function resolveOperator(options: {
   )
 }
 
-async function exists(path: string): Promise<boolean> {
-  return (await lstat(path).catch(() => undefined)) !== undefined
+/** lstat, or undefined for a path that cannot be examined (gone, or a parent not a directory). */
+function lstatIfAny(path: string): Stats | undefined {
+  try {
+    return lstatSync(path)
+  } catch {
+    return undefined
+  }
+}
+
+/** The real path of `path`, or `fallback` when it cannot be resolved. */
+function realpathOr(path: string, fallback: string): string {
+  try {
+    return realpathSync.native(path)
+  } catch {
+    return fallback
+  }
 }
 
 function isInside(child: string, parent: string): boolean {
@@ -70,25 +85,26 @@ function isInside(child: string, parent: string): boolean {
 /**
  * Refuse an operator directory (or anything in it) that resolves outside the secrets tree, a default secrets
  * tree that resolves outside the repository, and a symlink in place of anything the tool writes or trusts in
- * the operator directory: the state file, `stacks/`, `audit.jsonl` and `.sops.yaml`.
+ * the operator directory: the state file, `stacks/`, `audit.jsonl` and `.sops.yaml`. Synchronous calls: each
+ * of these fourteen checks handed to libuv's thread pool and back left the thread idle (docs/testing.md).
  */
 export async function verifyOperatorDir(
   paths: OperatorPaths,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<void> {
-  const root = await realpath(paths.root).catch(() => paths.root)
-  if (!env.DEBUG_CLOUD_SECRETS_DIR && !isInside(root, await realpath(projectRoot)))
+  const root = realpathOr(paths.root, paths.root)
+  if (!env.DEBUG_CLOUD_SECRETS_DIR && !isInside(root, realpathSync.native(projectRoot)))
     throw unsafe(paths.root, root, 'the repository')
   // Before anything resolves links: a dangling one would otherwise be a bare ENOENT.
   for (const path of [paths.state, join(paths.dir, 'stacks'), paths.audit, paths.sopsConfig])
-    if ((await lstat(path).catch(() => undefined))?.isSymbolicLink())
+    if (lstatIfAny(path)?.isSymbolicLink())
       throw new StateUnsafeError(
         `${path} is a symlink.`,
         "Replace it with the real file or directory; an operator's state is never followed through links.",
       )
   for (const path of [join(paths.root, 'operators'), paths.dir, paths.history, paths.state, paths.profile]) {
-    if (!(await exists(path))) continue
-    const real = await realpath(path)
+    if (lstatIfAny(path) === undefined) continue
+    const real = realpathSync.native(path)
     if (!isInside(real, root)) throw unsafe(path, real, root)
   }
 }
@@ -102,14 +118,12 @@ function unsafe(path: string, real: string, boundary: string): StateUnsafeError 
 
 /** Read and validate profile.yaml. */
 export async function readProfile(paths: OperatorPaths): Promise<OperatorProfile> {
-  const text = await readFile(paths.profile, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT')
-      throw new OperatorNotFoundError(
-        `Operator "${relative(paths.root, paths.dir)}" has no profile at ${paths.profile}.`,
-        INIT_HINT,
-      )
-    throw error
-  })
+  const text = readTextIfExists(paths.profile)
+  if (text === undefined)
+    throw new OperatorNotFoundError(
+      `Operator "${relative(paths.root, paths.dir)}" has no profile at ${paths.profile}.`,
+      INIT_HINT,
+    )
   const c = new Checker()
   const raw = c.record(await parsePlainYaml(text), '(top level)', [
     'id',

@@ -4,16 +4,15 @@
  * keep the previous version in history/, encrypt only to the sealed recipients, and refuse to overwrite a file
  * that changed on disk since it was read. `update(fn)` = lock + read + fn + write.
  */
-import { readFileSync } from 'node:fs'
-import { access } from 'node:fs/promises'
+import { access, unlink } from 'node:fs/promises'
 import { isDeepStrictEqual } from 'node:util'
 import { CliError, ExitCode } from '../errors.ts'
 import { type DecryptedSops, decryptSops, encryptSopsYaml } from '../sops/index.ts'
 import { parsePlainYaml } from '../sops/plain-yaml.ts'
-import { writeFileAtomic } from './atomic.ts'
+import { readTextIfExists, writeFileAtomic } from './atomic.ts'
 import type { Plain } from './check.ts'
 import { StateConflictError, StateIoError, StateReadError, StateSealError } from './errors.ts'
-import { historyEntry, latestReplacingVersion, listHistory, pushHistory } from './history.ts'
+import { historyEntry, keepInHistory, latestReplacingVersion, listHistory, pruneHistory } from './history.ts'
 import type { Keyring } from './keyring.ts'
 import { acquireLock, buildHolder, type ReleaseLock } from './lock.ts'
 import { type OperatorProfile, readProfile, stateRecipients, writeProfile } from './operator.ts'
@@ -57,18 +56,6 @@ export interface DecryptedFile {
   decrypted: DecryptedSops
 }
 
-/** The file's text, or undefined when it does not exist. */
-export async function readTextIfExists(path: string): Promise<string | undefined> {
-  try {
-    // Synchronous: a command waits for each of its files in turn anyway, and a read handed to libuv's thread
-    // pool and back cost more than reading the file (idle time in a `cloud:status` profile, docs/testing.md).
-    return readFileSync(path, 'utf8')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw new StateIoError(`Cannot read ${path}.`, 'Check its permissions.', error)
-  }
-}
-
 /** Schema versions up to this one were written before the seal existed. */
 const LAST_UNSEALED_VERSION = 2
 
@@ -104,7 +91,7 @@ export class StateStore {
 
   /** Decrypt any SOPS YAML/JSON file with the operator's keys, MAC verified (its text `known` when already read). */
   async decryptFile(file: string, format?: 'yaml' | 'json', known?: string): Promise<DecryptedFile> {
-    const text = known ?? (await readTextIfExists(file))
+    const text = known ?? readTextIfExists(file)
     if (text === undefined) throw new StateIoError(`${file} does not exist.`, 'Check the path.', undefined)
     try {
       return { text, decrypted: await decryptSops(text, this.keyring.keys, format) }
@@ -152,7 +139,7 @@ export class StateStore {
 
   /** The current state (an empty document when none was written yet), its seal, history and .sops.yaml checked. */
   async read(): Promise<LoadedState> {
-    const text = await readTextIfExists(this.paths.state)
+    const text = readTextIfExists(this.paths.state)
     if (text === undefined)
       return { doc: buildEmptyState(this.operator), text: null, decrypted: null, seal: null }
     const loaded = await this.readStateFile(this.paths.state, true, text)
@@ -169,7 +156,7 @@ export class StateStore {
 
   /** .sops.yaml must encrypt to exactly the sealed recipients (a plain `sops` run there uses it). */
   private async verifySopsConfig(recipients: readonly string[]): Promise<void> {
-    const text = await readTextIfExists(this.paths.sopsConfig)
+    const text = readTextIfExists(this.paths.sopsConfig)
     const rules =
       text === undefined
         ? undefined
@@ -206,7 +193,7 @@ export class StateStore {
         'recipients',
         "profile.yaml's recipients changed since the state was read",
       )
-    const current = await readTextIfExists(this.paths.state)
+    const current = readTextIfExists(this.paths.state)
     if ((current ?? null) !== basis.text) throw new StateConflictError(this.paths.state)
     const version = Math.max(basis.seal?.version ?? 0, await latestReplacingVersion(this.paths.history)) + 1
     const seal = await createSeal(this.keyring, this.operator, content, {
@@ -219,9 +206,19 @@ export class StateStore {
     // The codec keeps the data key (and unchanged ENC strings) only when the recipients are the same.
     const previous = basis.decrypted ?? undefined
     const text = await encryptSopsYaml({ ...content, seal: JSON.stringify(seal) }, { recipients, previous })
-    if (current !== undefined)
-      await pushHistory(this.paths.history, current, this.profile.historyRetention, version)
-    await writeFileAtomic(this.paths.state, text)
+    const kept =
+      current === undefined
+        ? undefined
+        : await keepInHistory(this.paths.history, { file: this.paths.state, text: current }, version)
+    try {
+      await writeFileAtomic(this.paths.state, text)
+    } catch (error) {
+      // The state stays as it was: an entry saying that version `version` replaced it would make every later
+      // read refuse it as rolled back.
+      if (kept !== undefined) await unlink(kept).catch(() => undefined)
+      throw error
+    }
+    await pruneHistory(this.paths.history, this.profile.historyRetention)
   }
 
   /** The operator's own recipient whose identity the keyring holds: the one that seals. */
@@ -289,7 +286,7 @@ export class StateStore {
 
   /** The current file (even an unreadable one) as the basis of a write that replaces it. */
   private async currentBasis(): Promise<Pick<LoadedState, 'text' | 'decrypted' | 'seal'>> {
-    const current = await readTextIfExists(this.paths.state)
+    const current = readTextIfExists(this.paths.state)
     if (current === undefined) return { text: null, decrypted: null, seal: null }
     const seal = await this.decryptFile(this.paths.state, 'yaml', current).then(
       ({ decrypted }) => readSeal(decrypted.data, this.paths.state) ?? null,

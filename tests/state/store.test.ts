@@ -9,6 +9,7 @@ import {
   writeFileSync,
 } from 'node:fs'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import YAML from 'yaml'
@@ -20,7 +21,7 @@ import {
   StateSchemaError,
   StateSealError,
 } from '../../lib/state/errors.ts'
-import { listHistory } from '../../lib/state/history.ts'
+import { keepInHistory, listHistory } from '../../lib/state/history.ts'
 import { writeProfile } from '../../lib/state/operator.ts'
 import { rotateKey } from '../../lib/state/rotate.ts'
 import { sopsBinary } from '../../lib/tools/paths.ts'
@@ -180,6 +181,28 @@ test('history keeps the previous versions up to the retention, and restore bring
   assert.match((await rejection(s2.restore(9))).message, 'no history entry 9')
 })
 
+test('a history entry keeps its bytes when the state file is then rewritten in place, as sops does', async () => {
+  const s = await store()
+  const before = readFileSync(s.paths.state, 'utf8')
+  await addStack('in-place')
+  const [entry] = await listHistory(s.paths.history)
+  assert.is(readFileSync(entry!.file, 'utf8'), before)
+  // `sops edit` and `sops -e -i` truncate and rewrite the file they were given: the entry must not share it.
+  assert.is.not(statSync(entry!.file).ino, statSync(s.paths.state).ino)
+  const current = readFileSync(s.paths.state, 'utf8')
+  writeFileSync(s.paths.state, 'rewritten in place\n')
+  assert.is(readFileSync(entry!.file, 'utf8'), before)
+  writeFileSync(s.paths.state, current)
+})
+
+test('where the state file cannot be linked, its history entry is a copy of its text', async () => {
+  const dir = join(t.dir, 'copy-history')
+  const entry = await keepInHistory(dir, { file: join(t.dir, 'no-such-state.sops.yaml'), text: 'kept\n' }, 7)
+  assert.match(entry, /\/000001-r7-[0-9TZ.-]+\.sops\.yaml$/)
+  assert.is(readFileSync(entry, 'utf8'), 'kept\n')
+  assert.is(statSync(entry).mode & 0o777, 0o600)
+})
+
 test("a second operator's key cannot read the first operator's state", async () => {
   const bobEnv = { ...t.env, XDG_CONFIG_HOME: join(t.dir, 'bob-config') }
   await createPlaintextOperator('bob', bobEnv)
@@ -200,8 +223,13 @@ test('bad files are each a clear error, and the file stays intact', async () => 
   await withStateText(good.replace(/version: .*$/m, 'version: 2.0.0'), () =>
     expectUnreadable(26, 'sops 2.0.0'),
   )
-  const otherMac = readFileSync((await listHistory(s.paths.history))[0]!.file, 'utf8').match(/mac: .*$/m)![0]
-  await withStateText(good.replace(/mac: .*$/m, otherMac), () => expectUnreadable(24, /MAC/))
+  // The MAC of a version written in another second: lastmodified, the MAC's AAD, has whole seconds, so the
+  // MAC of a version written in the same second would decrypt here (and be reported as a changed structure).
+  await sleep(1000 - (Date.now() % 1000))
+  await addStack('next-second')
+  const next = readFileSync(s.paths.state, 'utf8')
+  const otherMac = good.match(/mac: .*$/m)![0]
+  await withStateText(next.replace(/mac: .*$/m, otherMac), () => expectUnreadable(24, /MAC/))
 })
 
 test('a missing or wrong key says where keys were looked for / who can read the file', async () => {
