@@ -37,6 +37,39 @@ test('a full document round-trips through validation unchanged', () => {
   assert.equal(parseState(buildEmptyState('bob'), 'f'), buildEmptyState('bob'))
 })
 
+test('a stack whose session lines were validated before is reused only for the same lines and text', () => {
+  const doc = buildSampleState('alice', 2, 6)
+  const stored = serializeState(doc)
+  const first = parseState(stored, 'f', 'alice')
+  assert.equal(first, doc)
+  // Each field of a session changes the lines written, though its stack's previous lines were validated.
+  for (const [field, value] of [
+    ['label', 'relabelled'],
+    ['note', null],
+    ['createdAt', '2026-01-01T00:00:00Z'],
+    ['pinnedAt', '2026-01-02T00:00:00Z'],
+    ['movedFrom', 'stack-1'],
+  ] as const) {
+    const changed = copyState(first)
+    Object.assign(changed.sessions['s-1']!, { [field]: value })
+    const text = (serializeState(changed).sessions as Record<string, string>)['stack-1']!
+    assert.match(text, JSON.stringify({ [field]: value }).slice(1, -1))
+    assert.equal(parseState(serializeState(changed), 'f', 'alice').sessions['s-1'], changed.sessions['s-1'])
+  }
+  // Other text under a stack validated before is validated again, and its sessions are not those of before.
+  const lines = stored.sessions as Record<string, string>
+  const bad = {
+    ...stored,
+    sessions: { ...lines, 'stack-1': lines['stack-1']!.replace(/"pinnedAt":"[^"]*"/, '"pinnedAt":"soon"') },
+  }
+  assert.ok(problemsOf(() => parseState(bad, 'f')).some((p) => p.startsWith('sessions.stack-1.s-1.pinnedAt')))
+  // What a parse returns is the caller's: changing it changes nothing that a later parse returns.
+  for (let round = 0; round < 2; round++) {
+    parseState(stored, 'f', 'alice').sessions['s-1']!.label = 'changed by a caller'
+    assert.is(parseState(stored, 'f', 'alice').sessions['s-1']!.label, doc.sessions['s-1']!.label)
+  }
+})
+
 test('copyState: an equal document that shares no object with the original', () => {
   const doc = buildSampleState('alice', 3, 6)
   const copy = copyState(doc)
