@@ -69,7 +69,7 @@ export function splitCommandLine(line: string): string[] {
 }
 
 /** Throw unless only the owner may access the identity file (mode & 077 == 0). */
-export async function verifyPrivateFile(path: string): Promise<void> {
+export function verifyPrivateFile(path: string): void {
   const info = statSync(path)
   if ((info.mode & 0o077) !== 0) throw new SopsKeyFileUnsafeError(path, info.mode)
 }
@@ -84,7 +84,7 @@ function describeCount(n: number): string {
 
 async function readIdentityFile(path: string, label: string, found: AgeIdentities): Promise<void> {
   try {
-    await verifyPrivateFile(path)
+    verifyPrivateFile(path)
     const text = readFileSync(path, 'utf8')
     if (isSealedKeysFile(text)) {
       found.sealedFiles.push(path)
@@ -112,7 +112,7 @@ async function readSshKey(
 ): Promise<void> {
   let text: string
   try {
-    await verifyPrivateFile(path)
+    verifyPrivateFile(path)
     text = readFileSync(path, 'utf8')
   } catch (error) {
     if (error instanceof SopsKeyFileUnsafeError && !explicit) {

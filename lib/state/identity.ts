@@ -22,7 +22,7 @@ export function identityFilePath(env: NodeJS.ProcessEnv = process.env): string {
 
 /** The one age identity in a key file (an `age-keygen` output or a keys.txt with a single key). */
 export async function readIdentityFile(path: string): Promise<string> {
-  await verifyPrivateFile(path)
+  verifyPrivateFile(path)
   const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
     throw new StateUnsafeError(
       `Cannot read ${path} (${error.code}).`,
@@ -59,7 +59,7 @@ export async function readKeysFile(path: string): Promise<KeysFile> {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
   }
   if (bytes === undefined) return { kind: 'missing', path: target }
-  await verifyPrivateFile(target)
+  verifyPrivateFile(target)
   if (isSealedKeysFile(bytes)) return { kind: 'sealed', path: target, bytes: new Uint8Array(bytes) }
   return {
     kind: 'plaintext',

@@ -86,7 +86,7 @@ function isInside(child: string, parent: string): boolean {
  * Refuse an operator directory (or anything in it) that resolves outside the secrets tree, a default secrets
  * tree that resolves outside the repository, and a symlink in place of anything the tool writes or trusts in
  * the operator directory: the state file, `stacks/`, `audit.jsonl` and `.sops.yaml`. Synchronous calls: each
- * of these fourteen checks handed to libuv's thread pool and back left the thread idle (docs/testing.md).
+ * of these sixteen checks handed to libuv's thread pool and back left the thread idle (docs/testing.md).
  */
 export async function verifyOperatorDir(
   paths: OperatorPaths,

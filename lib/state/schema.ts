@@ -166,33 +166,23 @@ function sessionLines(sessions: Iterable<Plain & { id: string; stack: string }>)
   }
   const stored: Record<string, string> = {}
   for (const stack of [...byStack.keys()].sort()) {
-    const list = byStack.get(stack)!.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    const known = validatedLines.get(stack)
-    stored[stack] =
-      known && sameLines(known.records, list)
-        ? known.text
-        : `${list.map((s) => JSON.stringify(pickFields(s, LINE_KEYS))).join('\n')}\n`
+    const lines = byStack
+      .get(stack)!
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((s) => JSON.stringify(pickFields(s, LINE_KEYS)))
+    stored[stack] = `${lines.join('\n')}\n`
   }
   return stored
 }
 
 /**
  * The last text of each stack's session lines that this process validated, with its sessions: a write
- * serializes and validates the whole document again, and a pin changes the lines of one stack in 200 (doing
- * all 200 again was 45–60 ms of a pin at 10,000 sessions, docs/testing.md). A text is reused only when the
- * sessions are field for field the same, its sessions only for the same text; they are copied out, never
- * handed out, so nothing can change them.
+ * validates the whole document again, and a pin changes the lines of one stack in 200 (validating all 200
+ * again was 30–45 ms of a pin at 10,000 sessions, docs/testing.md). The sessions are reused for the same
+ * text only, copied out, never handed out, so nothing can change them. (The text itself is not reused for a
+ * write: telling whether a read text is in sessionLines's layout, not a hand edit's, cost more than writing.)
  */
 const validatedLines = new Map<string, { text: string; records: readonly SessionRecord[] }>()
-
-/** True when `records` (sorted by id) are the sessions `list` (sorted by id) as one line each stores them. */
-function sameLines(records: readonly SessionRecord[], list: readonly Plain[]): boolean {
-  if (records.length !== list.length) return false
-  for (let i = 0; i < list.length; i++)
-    for (const key of LINE_KEYS)
-      if ((records[i]![key as keyof SessionRecord] ?? null) !== (list[i]![key] ?? null)) return false
-  return true
-}
 
 /**
  * 3 → 4: sessions keyed by id (a compact string, or a map after a hand edit) regrouped under their stacks. A

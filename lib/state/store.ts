@@ -56,6 +56,15 @@ export interface DecryptedFile {
   decrypted: DecryptedSops
 }
 
+/** True when `file` still holds `text` (false when it cannot be read). */
+function stillHolds(file: string, text: string | undefined): boolean {
+  try {
+    return readTextIfExists(file) === text
+  } catch {
+    return false
+  }
+}
+
 /** Schema versions up to this one were written before the seal existed. */
 const LAST_UNSEALED_VERSION = 2
 
@@ -131,7 +140,7 @@ export class StateStore {
     // and only opened by a plaintext identity: with a sealed identity any process could otherwise swap in an
     // unsealed file (and remove history/) that the next write would seal as the person's.
     const fromBefore = Number(content.schemaVersion) <= LAST_UNSEALED_VERSION
-    if (!fromBefore || (current && (await latestReplacingVersion(this.paths.history)) > 0))
+    if (!fromBefore || (current && (await latestReplacingVersion(this.paths)) > 0))
       throw new StateSealError(file, 'missing', 'it has no seal')
     if (current && this.keyring.kind !== 'plaintext')
       throw new StateSealError(file, 'unsealed', 'it has no seal, and your identity is sealed')
@@ -143,7 +152,7 @@ export class StateStore {
     if (text === undefined)
       return { doc: buildEmptyState(this.operator), text: null, decrypted: null, seal: null }
     const loaded = await this.readStateFile(this.paths.state, true, text)
-    const newest = await latestReplacingVersion(this.paths.history)
+    const newest = await latestReplacingVersion(this.paths)
     if (loaded.seal && loaded.seal.version < newest)
       throw new StateSealError(
         this.paths.state,
@@ -195,7 +204,7 @@ export class StateStore {
       )
     const current = readTextIfExists(this.paths.state)
     if ((current ?? null) !== basis.text) throw new StateConflictError(this.paths.state)
-    const version = Math.max(basis.seal?.version ?? 0, await latestReplacingVersion(this.paths.history)) + 1
+    const version = Math.max(basis.seal?.version ?? 0, await latestReplacingVersion(this.paths)) + 1
     const seal = await createSeal(this.keyring, this.operator, content, {
       by: this.sealingRecipient(),
       version,
@@ -206,19 +215,18 @@ export class StateStore {
     // The codec keeps the data key (and unchanged ENC strings) only when the recipients are the same.
     const previous = basis.decrypted ?? undefined
     const text = await encryptSopsYaml({ ...content, seal: JSON.stringify(seal) }, { recipients, previous })
-    const kept =
-      current === undefined
-        ? undefined
-        : await keepInHistory(this.paths.history, { file: this.paths.state, text: current }, version)
+    const kept = current === undefined ? undefined : await keepInHistory(this.paths, current, version)
     try {
       await writeFileAtomic(this.paths.state, text)
     } catch (error) {
-      // The state stays as it was: an entry saying that version `version` replaced it would make every later
-      // read refuse it as rolled back.
-      if (kept !== undefined) await unlink(kept).catch(() => undefined)
+      // Not replaced (a failure before the rename): the entry would name a version that was never written, and
+      // every later read would refuse the state as rolled back. Replaced (its directory's fsync failed): the
+      // entry is the previous version, kept.
+      if (kept !== undefined && stillHolds(this.paths.state, current))
+        await unlink(kept).catch(() => undefined)
       throw error
     }
-    await pruneHistory(this.paths.history, this.profile.historyRetention)
+    await pruneHistory(this.paths, this.profile.historyRetention)
   }
 
   /** The operator's own recipient whose identity the keyring holds: the one that seals. */
@@ -261,7 +269,7 @@ export class StateStore {
    */
   async restore(n: number, verify = true): Promise<LoadedState> {
     return this.withLock(async () => {
-      const restored = await this.readStateFile((await historyEntry(this.paths.history, n)).file, verify)
+      const restored = await this.readStateFile((await historyEntry(this.paths, n)).file, verify)
       await this.write(restored.doc, await this.currentBasis(), { recipients: true })
       return restored
     })
@@ -346,7 +354,7 @@ export class StateStore {
 
   /** The current state file (when present) and every history entry, newest first. */
   async allFiles(): Promise<string[]> {
-    const history = (await listHistory(this.paths.history)).map((entry) => entry.file)
+    const history = (await listHistory(this.paths)).map((entry) => entry.file)
     const hasState = await access(this.paths.state).then(
       () => true,
       () => false,

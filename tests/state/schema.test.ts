@@ -37,7 +37,7 @@ test('a full document round-trips through validation unchanged', () => {
   assert.equal(parseState(buildEmptyState('bob'), 'f'), buildEmptyState('bob'))
 })
 
-test('a stack whose session lines were validated before is reused only for the same lines and text', () => {
+test('session lines validated before are reused for the same text only; a write writes every line anew', () => {
   const doc = buildSampleState('alice', 2, 6)
   const stored = serializeState(doc)
   const first = parseState(stored, 'f', 'alice')
@@ -45,7 +45,7 @@ test('a stack whose session lines were validated before is reused only for the s
   // Each field of a session changes the lines written, though its stack's previous lines were validated.
   for (const [field, value] of [
     ['label', 'relabelled'],
-    ['note', null],
+    ['note', 'a note'],
     ['createdAt', '2026-01-01T00:00:00Z'],
     ['pinnedAt', '2026-01-02T00:00:00Z'],
     ['movedFrom', 'stack-1'],
@@ -63,6 +63,20 @@ test('a stack whose session lines were validated before is reused only for the s
     sessions: { ...lines, 'stack-1': lines['stack-1']!.replace(/"pinnedAt":"[^"]*"/, '"pinnedAt":"soon"') },
   }
   assert.ok(problemsOf(() => parseState(bad, 'f')).some((p) => p.startsWith('sessions.stack-1.s-1.pinnedAt')))
+  // A hand edit's layout is read, and the next write puts each session back on its own canonical line.
+  const canonical = lines['stack-1']!
+  const [one, ...rest] = canonical.trimEnd().split('\n')
+  for (const edited of [
+    `${one}\n\n${rest.join('\n')}\n`,
+    `${one!.replace('{"id"', '{ "id"')}\n${rest.join('\n')}\n`,
+    `${one!.replace('"label":', '"label":"ghost","label":')}\n${rest.join('\n')}\n`,
+    `${[...rest, one].join('\n')}\n`,
+    canonical.trimEnd(),
+  ]) {
+    const read = parseState({ ...stored, sessions: { ...lines, 'stack-1': edited } }, 'f', 'alice')
+    assert.equal(read, doc)
+    assert.is((serializeState(read).sessions as Record<string, string>)['stack-1'], canonical)
+  }
   // What a parse returns is the caller's: changing it changes nothing that a later parse returns.
   for (let round = 0; round < 2; round++) {
     parseState(stored, 'f', 'alice').sessions['s-1']!.label = 'changed by a caller'

@@ -3,12 +3,13 @@ import {
   chmodSync,
   copyFileSync,
   existsSync,
+  linkSync,
   mkdirSync,
   readFileSync,
   statSync,
   writeFileSync,
 } from 'node:fs'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -148,17 +149,17 @@ test('a write onto a file that changed on disk since it was read is refused', as
 test('an update that changes nothing does not rewrite the file or add a history entry', async () => {
   const s = await store()
   const before = readFileSync(s.paths.state, 'utf8')
-  const entries = (await listHistory(s.paths.history)).length
+  const entries = (await listHistory(s.paths)).length
   await s.update((doc) => doc)
   assert.is(readFileSync(s.paths.state, 'utf8'), before)
-  assert.is((await listHistory(s.paths.history)).length, entries)
+  assert.is((await listHistory(s.paths)).length, entries)
 })
 
 test('history keeps the previous versions up to the retention, and restore brings one back', async () => {
   const s = await store()
   await writeProfile(s.paths, { ...s.profile, historyRetention: 3 })
   for (const name of ['h1', 'h2', 'h3', 'h4']) await addStack(name)
-  const entries = await listHistory(s.paths.history)
+  const entries = await listHistory(s.paths)
   assert.is(entries.length, 3)
   assert.equal(
     entries.map((e) => e.n),
@@ -169,7 +170,7 @@ test('history keeps the previous versions up to the retention, and restore bring
   assert.equal(Object.keys(older.doc.stacks), ['lab', 'h1', 'h2'])
   await s2.restore(2)
   assert.equal(Object.keys((await s2.read()).doc.stacks), ['lab', 'h1', 'h2'])
-  const after = await listHistory(s.paths.history)
+  const after = await listHistory(s.paths)
   assert.is(after.length, 3)
   assert.equal(Object.keys((await s2.readStateFile(after[0]!.file)).doc.stacks), [
     'lab',
@@ -185,7 +186,7 @@ test('a history entry keeps its bytes when the state file is then rewritten in p
   const s = await store()
   const before = readFileSync(s.paths.state, 'utf8')
   await addStack('in-place')
-  const [entry] = await listHistory(s.paths.history)
+  const [entry] = await listHistory(s.paths)
   assert.is(readFileSync(entry!.file, 'utf8'), before)
   // `sops edit` and `sops -e -i` truncate and rewrite the file they were given: the entry must not share it.
   assert.is.not(statSync(entry!.file).ino, statSync(s.paths.state).ino)
@@ -195,12 +196,40 @@ test('a history entry keeps its bytes when the state file is then rewritten in p
   writeFileSync(s.paths.state, current)
 })
 
-test('where the state file cannot be linked, its history entry is a copy of its text', async () => {
-  const dir = join(t.dir, 'copy-history')
-  const entry = await keepInHistory(dir, { file: join(t.dir, 'no-such-state.sops.yaml'), text: 'kept\n' }, 7)
+test('where the state file cannot be linked, or has other links, its history entry is a copy of its text', async () => {
+  const history = join(t.dir, 'copy-history')
+  const missing = { history, state: join(t.dir, 'no-such-state.sops.yaml') }
+  const entry = await keepInHistory(missing, 'kept\n', 7)
   assert.match(entry, /\/000001-r7-[0-9TZ.-]+\.sops\.yaml$/)
   assert.is(readFileSync(entry, 'utf8'), 'kept\n')
   assert.is(statSync(entry).mode & 0o777, 0o600)
+  const linked = { history, state: join(t.dir, 'linked-state.sops.yaml') }
+  writeFileSync(linked.state, 'linked\n', { mode: 0o600 })
+  linkSync(linked.state, join(t.dir, 'another-name.sops.yaml'))
+  const copy = await keepInHistory(linked, 'linked\n', 8)
+  assert.match(copy, /\/000002-r8-/)
+  assert.is(readFileSync(copy, 'utf8'), 'linked\n')
+  assert.is.not(statSync(copy).ino, statSync(linked.state).ino)
+})
+
+test('a write cut short after keeping the state in history leaves an entry that reads pass over and the next write removes', async () => {
+  const s = await store()
+  const { seal } = await s.read()
+  const before = await listHistory(s.paths)
+  // What a write killed between keepInHistory and the rename leaves: the state itself, as the next version's entry.
+  const stamp = new Date().toISOString().replaceAll(':', '-')
+  const next = String(Number(basename(before[0]!.file).slice(0, 6)) + 1).padStart(6, '0')
+  const leftover = join(s.paths.history, `${next}-r${seal!.version + 1}-${stamp}.sops.yaml`)
+  linkSync(s.paths.state, leftover)
+  assert.equal((await s.read()).seal, seal, 'not refused as rolled back')
+  assert.equal(await listHistory(s.paths), before)
+  assert.ok((await s.verifyAll()).every((r) => r.ok))
+  await addStack('after-leftover')
+  assert.not.ok(existsSync(leftover))
+  const [newest] = await listHistory(s.paths)
+  assert.is((await s.readStateFile(newest!.file)).seal?.version, seal!.version)
+  assert.is((await s.read()).seal?.version, seal!.version + 1)
+  assert.ok((await s.verifyAll()).every((r) => r.ok))
 })
 
 test("a second operator's key cannot read the first operator's state", async () => {
