@@ -7,6 +7,7 @@ import {
   mkdirSync,
   readFileSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs'
 import { basename, join } from 'node:path'
@@ -161,6 +162,10 @@ test('history keeps the previous versions up to the retention, and restore bring
   for (const name of ['h1', 'h2', 'h3', 'h4']) await addStack(name)
   const entries = await listHistory(s.paths)
   assert.is(entries.length, 3)
+  // When each was replaced comes from its name, not its file (a link keeps the time it was written).
+  utimesSync(entries[0]!.file, new Date('2001-01-01'), new Date('2001-01-01'))
+  const [newest] = await listHistory(s.paths)
+  assert.ok(Math.abs(Date.parse(newest!.savedAt) - Date.now()) < 60_000, newest!.savedAt)
   assert.equal(
     entries.map((e) => e.n),
     [1, 2, 3],
