@@ -39,7 +39,8 @@ function allEntryNames(dir: string): string[] {
 /**
  * True when history entry `name` is the state file itself (a hard link to it): what a write that was
  * interrupted between keeping the state in history and replacing it leaves (keepInHistory). Such an entry
- * holds no version but the current one, so it is not one: reads pass over it, the next write removes it.
+ * holds no version but the current one, so it is not one: reads pass over it, and the next command to take
+ * the state lock removes it (removeLeftover).
  */
 function isLeftover(paths: HistoryPaths, name: string | undefined): boolean {
   if (name === undefined) return false
@@ -55,6 +56,16 @@ function isLeftover(paths: HistoryPaths, name: string | undefined): boolean {
 function entryNames(paths: HistoryPaths): string[] {
   const names = allEntryNames(paths.history)
   return isLeftover(paths, names[0]) ? names.slice(1) : names
+}
+
+/**
+ * Remove a leftover of an interrupted write (isLeftover). Call with the state lock held, before anything
+ * replaces the state: then no write is under way, and once the state is replaced, the entry would no longer
+ * be the state file but look like a version of its own (and keep the keys of before a rotate-key).
+ */
+export async function removeLeftover(paths: HistoryPaths): Promise<void> {
+  const newest = allEntryNames(paths.history)[0]
+  if (isLeftover(paths, newest)) await unlink(join(paths.history, newest!))
 }
 
 function seqOf(name: string): number {
@@ -98,7 +109,7 @@ export async function latestReplacingVersion(paths: HistoryPaths): Promise<numbe
 
 /**
  * Keep the state file (its text `text`, about to be replaced by seal version `replacedBy`) as the newest
- * history entry; returns the entry's path. Call with the state lock held. The entry is a hard link to the
+ * history entry; returns the entry's path. Call with the state lock held (after removeLeftover). The entry is a hard link to the
  * file, whose bytes are on disk already: a copy wrote and fsync'ed the whole file again (2.8 MiB at 10,000
  * sessions, docs/testing.md). The write that follows replaces the state by a rename, so the entry keeps these
  * bytes. Where links are refused, or the state file has other links, the entry is a copy of `text`. On a
@@ -108,8 +119,6 @@ export async function keepInHistory(paths: HistoryPaths, text: string, replacedB
   const dir = paths.history
   await mkdir(dir, { recursive: true, mode: 0o700 })
   const names = allEntryNames(dir)
-  // Under the lock no write is under way: an entry that is the state file was left by one that was cut short.
-  if (isLeftover(paths, names[0])) await unlink(join(dir, names.shift()!))
   const next = (names[0] === undefined ? 0 : seqOf(names[0])) + 1
   const stamp = new Date().toISOString().replaceAll(':', '-')
   const entry = join(dir, `${String(next).padStart(6, '0')}-r${replacedBy}-${stamp}.sops.yaml`)

@@ -12,7 +12,14 @@ import { parsePlainYaml } from '../sops/plain-yaml.ts'
 import { readTextIfExists, writeFileAtomic } from './atomic.ts'
 import type { Plain } from './check.ts'
 import { StateConflictError, StateIoError, StateReadError, StateSealError } from './errors.ts'
-import { historyEntry, keepInHistory, latestReplacingVersion, listHistory, pruneHistory } from './history.ts'
+import {
+  historyEntry,
+  keepInHistory,
+  latestReplacingVersion,
+  listHistory,
+  pruneHistory,
+  removeLeftover,
+} from './history.ts'
 import type { Keyring } from './keyring.ts'
 import { acquireLock, buildHolder, type ReleaseLock } from './lock.ts'
 import { type OperatorProfile, readProfile, stateRecipients, writeProfile } from './operator.ts'
@@ -241,10 +248,11 @@ export class StateStore {
     return by
   }
 
-  /** Run `fn` holding the operator's state lock. */
+  /** Run `fn` holding the operator's state lock (a leftover of an interrupted write removed first). */
   async withLock<T>(fn: () => Promise<T>): Promise<T> {
     const release: ReleaseLock = await acquireLock(this.paths.lock, buildHolder(this.command))
     try {
+      await removeLeftover(this.paths)
       return await fn()
     } finally {
       await release()
