@@ -19,10 +19,14 @@ export async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-/** Replace `path` with `data` atomically (mode 0600 by default). Throws StateIoError; the old file stays intact. */
+/**
+ * Replace `path` with `data` atomically (mode 0600 by default). Throws StateIoError: the old file stays intact,
+ * unless only the directory's fsync after the rename failed (the message says which).
+ */
 export async function writeFileAtomic(path: string, data: string, mode = 0o600): Promise<void> {
   const dir = dirname(path)
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+  let renamed = false
   try {
     const handle = await open(temp, 'wx', mode)
     try {
@@ -32,6 +36,7 @@ export async function writeFileAtomic(path: string, data: string, mode = 0o600):
       await handle.close()
     }
     await rename(temp, path)
+    renamed = true
     await syncDirectory(dir)
   } catch (error) {
     await unlink(temp).catch(() => undefined)
@@ -41,7 +46,9 @@ export async function writeFileAtomic(path: string, data: string, mode = 0o600):
         ? `The disk holding ${dir} is full: free some space and run the command again.`
         : `Check that ${dir} exists and is writable, then run the command again.`
     throw new StateIoError(
-      `Could not write ${path} (${code ?? String(error)}); the previous file is intact.`,
+      renamed
+        ? `Wrote ${path}, but could not sync its directory (${code ?? String(error)}): a crash now may bring back the previous file.`
+        : `Could not write ${path} (${code ?? String(error)}); the previous file is intact.`,
       hint,
       error,
     )

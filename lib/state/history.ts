@@ -6,10 +6,10 @@
  * state must at least be: an older file put back, or an unsealed one, shows.
  */
 import { readdirSync, statSync } from 'node:fs'
-import { link, mkdir, stat, unlink } from 'node:fs/promises'
-import { join } from 'node:path'
+import { link, mkdir, rename, stat, unlink } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
 import { UsageError } from '../errors.ts'
-import { syncDirectory, writeFileAtomic } from './atomic.ts'
+import { readTextIfExists, syncDirectory, writeFileAtomic } from './atomic.ts'
 import type { OperatorPaths } from './paths.ts'
 
 export interface HistoryEntry {
@@ -26,8 +26,8 @@ export type HistoryPaths = Pick<OperatorPaths, 'history' | 'state'>
 
 const ENTRY = /^(\d{6,})(?:-r(\d+))?-([0-9TZ.-]+)\.sops\.yaml$/
 
-/** The entries' names, newest first, raw: with a leftover of an interrupted write (isLeftover). */
-function allEntryNames(dir: string): string[] {
+/** The entries' names, newest first. */
+function entryNames(dir: string): string[] {
   let names: string[] = []
   try {
     // Synchronous: every read of the state lists history/ (lib/state/atomic.ts, readTextIfExists).
@@ -37,36 +37,13 @@ function allEntryNames(dir: string): string[] {
 }
 
 /**
- * True when history entry `name` is the state file itself (a hard link to it): what a write that was
- * interrupted between keeping the state in history and replacing it leaves (keepInHistory). Such an entry
- * holds no version but the current one, so it is not one: reads pass over it, and the next command to take
- * the state lock removes it (removeLeftover).
+ * An entry being kept is first written under this prefix, which ENTRY does not match: reads do not count it
+ * until the state it holds has been replaced (commitHistory). Counted any earlier, a write cut short in between
+ * would leave an entry naming a version never written, and every later read would refuse the state as rolled
+ * back; told apart by comparing it with the state, any process able to write here could make an older version
+ * look like such a leftover.
  */
-function isLeftover(paths: HistoryPaths, name: string | undefined): boolean {
-  if (name === undefined) return false
-  try {
-    const [entry, state] = [statSync(join(paths.history, name)), statSync(paths.state)]
-    return entry.ino === state.ino && entry.dev === state.dev
-  } catch {
-    return false
-  }
-}
-
-/** The entries' names, newest first. */
-function entryNames(paths: HistoryPaths): string[] {
-  const names = allEntryNames(paths.history)
-  return isLeftover(paths, names[0]) ? names.slice(1) : names
-}
-
-/**
- * Remove a leftover of an interrupted write (isLeftover). Call with the state lock held, before anything
- * replaces the state: then no write is under way, and once the state is replaced, the entry would no longer
- * be the state file but look like a version of its own (and keep the keys of before a rotate-key).
- */
-export async function removeLeftover(paths: HistoryPaths): Promise<void> {
-  const newest = allEntryNames(paths.history)[0]
-  if (isLeftover(paths, newest)) await unlink(join(paths.history, newest!))
-}
+const PENDING = '.pending-'
 
 function seqOf(name: string): number {
   return Number(ENTRY.exec(name)![1])
@@ -81,7 +58,7 @@ function savedAt(name: string, mtime: Date): string {
 /** Every kept version, newest first. */
 export async function listHistory(paths: HistoryPaths): Promise<HistoryEntry[]> {
   return Promise.all(
-    entryNames(paths).map(async (name, i) => {
+    entryNames(paths.history).map(async (name, i) => {
       const file = join(paths.history, name)
       const info = await stat(file)
       return { n: i + 1, file, savedAt: savedAt(name, info.mtime), bytes: info.size }
@@ -103,42 +80,65 @@ export async function historyEntry(paths: HistoryPaths, n: number): Promise<Hist
 
 /** The highest seal version that replaced a history entry (0 when none did): the current state is at least it. */
 export async function latestReplacingVersion(paths: HistoryPaths): Promise<number> {
-  const versions = entryNames(paths).map((name) => Number(ENTRY.exec(name)?.[2] ?? 0))
+  const versions = entryNames(paths.history).map((name) => Number(ENTRY.exec(name)?.[2] ?? 0))
   return Math.max(0, ...versions)
 }
 
 /**
- * Keep the state file (its text `text`, about to be replaced by seal version `replacedBy`) as the newest
- * history entry; returns the entry's path. Call with the state lock held (after removeLeftover). The entry is a hard link to the
- * file, whose bytes are on disk already: a copy wrote and fsync'ed the whole file again (2.8 MiB at 10,000
- * sessions, docs/testing.md). The write that follows replaces the state by a rename, so the entry keeps these
- * bytes. Where links are refused, or the state file has other links, the entry is a copy of `text`. On a
- * failure no entry is left.
+ * Start keeping the state file (its text `text`, about to be replaced by seal version `replacedBy`) as the newest
+ * history entry: a pending entry (PENDING) until commitHistory, returned. Call with the state lock held, after
+ * settlePending. The entry is a hard link to the file, whose bytes are on disk already: a copy wrote and
+ * fsync'ed the whole file again (2.8 MiB at 10,000 sessions, docs/testing.md); the write that follows replaces
+ * the state by a rename, so the entry keeps these bytes. Where links are refused, or the state file has other
+ * links, the entry is a copy of `text`. On a failure no entry is left.
  */
-export async function keepInHistory(paths: HistoryPaths, text: string, replacedBy: number): Promise<string> {
+export async function stageHistory(paths: HistoryPaths, text: string, replacedBy: number): Promise<string> {
   const dir = paths.history
   await mkdir(dir, { recursive: true, mode: 0o700 })
-  const names = allEntryNames(dir)
-  const next = (names[0] === undefined ? 0 : seqOf(names[0])) + 1
+  const newest = entryNames(dir)[0]
+  const next = (newest === undefined ? 0 : seqOf(newest)) + 1
   const stamp = new Date().toISOString().replaceAll(':', '-')
-  const entry = join(dir, `${String(next).padStart(6, '0')}-r${replacedBy}-${stamp}.sops.yaml`)
+  const pending = join(dir, `${PENDING}${String(next).padStart(6, '0')}-r${replacedBy}-${stamp}.sops.yaml`)
   try {
     if (statSync(paths.state).nlink > 1) throw new Error('the state file has other links')
-    await link(paths.state, entry)
-    await syncDirectory(dir)
+    await link(paths.state, pending)
   } catch {
     try {
-      await writeFileAtomic(entry, text)
+      await writeFileAtomic(pending, text)
     } catch (error) {
-      await unlink(entry).catch(() => undefined)
+      await unlink(pending).catch(() => undefined)
       throw error
     }
   }
-  return entry
+  return pending
+}
+
+/** Make the pending entry `pending` an entry: the state it holds has been replaced. */
+export async function commitHistory(pending: string): Promise<void> {
+  await rename(pending, join(dirname(pending), basename(pending).slice(PENDING.length)))
+  await syncDirectory(dirname(pending))
+}
+
+/**
+ * Settle the pending entries that a write left (cut short, or failed): one whose bytes the state still holds
+ * was never replaced, and is removed; any other is the version the state replaced, and becomes an entry. Call
+ * with the state lock held, before anything replaces the state (StateStore.withLock does).
+ */
+export async function settlePending(paths: HistoryPaths): Promise<void> {
+  let names: string[] = []
+  try {
+    names = readdirSync(paths.history).filter(
+      (n) => n.startsWith(PENDING) && ENTRY.test(n.slice(PENDING.length)),
+    )
+  } catch {}
+  for (const name of names) {
+    const pending = join(paths.history, name)
+    if (readTextIfExists(pending) === readTextIfExists(paths.state)) await unlink(pending)
+    else await commitHistory(pending)
+  }
 }
 
 /** Drop the oldest entries beyond `retention`; one that cannot be removed now is by a later write. */
-export async function pruneHistory(paths: HistoryPaths, retention: number): Promise<void> {
-  for (const old of entryNames(paths).slice(retention))
-    await unlink(join(paths.history, old)).catch(() => undefined)
+export async function pruneHistory(dir: string, retention: number): Promise<void> {
+  for (const old of entryNames(dir).slice(retention)) await unlink(join(dir, old)).catch(() => undefined)
 }

@@ -4,7 +4,7 @@
  * keep the previous version in history/, encrypt only to the sealed recipients, and refuse to overwrite a file
  * that changed on disk since it was read. `update(fn)` = lock + read + fn + write.
  */
-import { access, unlink } from 'node:fs/promises'
+import { access } from 'node:fs/promises'
 import { isDeepStrictEqual } from 'node:util'
 import { CliError, ExitCode } from '../errors.ts'
 import { type DecryptedSops, decryptSops, encryptSopsYaml } from '../sops/index.ts'
@@ -13,12 +13,13 @@ import { readTextIfExists, writeFileAtomic } from './atomic.ts'
 import type { Plain } from './check.ts'
 import { StateConflictError, StateIoError, StateReadError, StateSealError } from './errors.ts'
 import {
+  commitHistory,
   historyEntry,
-  keepInHistory,
   latestReplacingVersion,
   listHistory,
   pruneHistory,
-  removeLeftover,
+  settlePending,
+  stageHistory,
 } from './history.ts'
 import type { Keyring } from './keyring.ts'
 import { acquireLock, buildHolder, type ReleaseLock } from './lock.ts'
@@ -61,15 +62,6 @@ interface WriteAcceptance {
 export interface DecryptedFile {
   text: string
   decrypted: DecryptedSops
-}
-
-/** True when `file` still holds `text` (false when it cannot be read). */
-function stillHolds(file: string, text: string | undefined): boolean {
-  try {
-    return readTextIfExists(file) === text
-  } catch {
-    return false
-  }
 }
 
 /** Schema versions up to this one were written before the seal existed. */
@@ -155,11 +147,12 @@ export class StateStore {
 
   /** The current state (an empty document when none was written yet), its seal, history and .sops.yaml checked. */
   async read(): Promise<LoadedState> {
+    // The floor before the file: a write that lands in between raises the file's version, then the floor.
+    const newest = await latestReplacingVersion(this.paths)
     const text = readTextIfExists(this.paths.state)
     if (text === undefined)
       return { doc: buildEmptyState(this.operator), text: null, decrypted: null, seal: null }
     const loaded = await this.readStateFile(this.paths.state, true, text)
-    const newest = await latestReplacingVersion(this.paths)
     if (loaded.seal && loaded.seal.version < newest)
       throw new StateSealError(
         this.paths.state,
@@ -222,18 +215,18 @@ export class StateStore {
     // The codec keeps the data key (and unchanged ENC strings) only when the recipients are the same.
     const previous = basis.decrypted ?? undefined
     const text = await encryptSopsYaml({ ...content, seal: JSON.stringify(seal) }, { recipients, previous })
-    const kept = current === undefined ? undefined : await keepInHistory(this.paths, current, version)
+    const pending = current === undefined ? undefined : await stageHistory(this.paths, current, version)
     try {
       await writeFileAtomic(this.paths.state, text)
     } catch (error) {
-      // Not replaced (a failure before the rename): the entry would name a version that was never written, and
-      // every later read would refuse the state as rolled back. Replaced (its directory's fsync failed): the
-      // entry is the previous version, kept.
-      if (kept !== undefined && stillHolds(this.paths.state, current))
-        await unlink(kept).catch(() => undefined)
+      // Replaced or not (the rename done, only the directory's fsync failed), the pending entry is settled by
+      // what is on disk; if even that fails, the next command to take the lock settles it.
+      await settlePending(this.paths).catch(() => undefined)
       throw error
     }
-    await pruneHistory(this.paths, this.profile.historyRetention)
+    // The state is written: an entry not named now is named by the next command to take the lock.
+    if (pending !== undefined) await commitHistory(pending).catch(() => undefined)
+    await pruneHistory(this.paths.history, this.profile.historyRetention)
   }
 
   /** The operator's own recipient whose identity the keyring holds: the one that seals. */
@@ -248,11 +241,11 @@ export class StateStore {
     return by
   }
 
-  /** Run `fn` holding the operator's state lock (a leftover of an interrupted write removed first). */
+  /** Run `fn` holding the operator's state lock (what an interrupted write left in history/ settled first). */
   async withLock<T>(fn: () => Promise<T>): Promise<T> {
     const release: ReleaseLock = await acquireLock(this.paths.lock, buildHolder(this.command))
     try {
-      await removeLeftover(this.paths)
+      await settlePending(this.paths)
       return await fn()
     } finally {
       await release()

@@ -42,6 +42,11 @@ testUnless(
       assert.match(error.message, 'the previous file is intact')
       assert.is(readFileSync(store.paths.state, 'utf8'), before)
       assert.equal(Object.keys((await store.read()).doc.stacks), ['lab'])
+      // The pending history entry of the failed write is gone (it would be settled later, but is not left).
+      assert.equal(
+        readdirSync(store.paths.history).filter((name) => name.startsWith('.pending-')),
+        [],
+      )
       const leftovers = readdirSync(store.paths.dir).filter((name) => name.endsWith('.tmp'))
       assert.equal(leftovers, [])
     } finally {

@@ -5,7 +5,10 @@ import {
   existsSync,
   linkSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
+  renameSync,
+  rmSync,
   statSync,
   utimesSync,
   writeFileSync,
@@ -23,9 +26,10 @@ import {
   StateSchemaError,
   StateSealError,
 } from '../../lib/state/errors.ts'
-import { keepInHistory, listHistory } from '../../lib/state/history.ts'
+import { listHistory, stageHistory } from '../../lib/state/history.ts'
 import { writeProfile } from '../../lib/state/operator.ts'
 import { rotateKey } from '../../lib/state/rotate.ts'
+import type { StateStore } from '../../lib/state/store.ts'
 import { sopsBinary } from '../../lib/tools/paths.ts'
 import {
   createPlaintextOperator,
@@ -201,47 +205,63 @@ test('a history entry keeps its bytes when the state file is then rewritten in p
   writeFileSync(s.paths.state, current)
 })
 
-test('where the state file cannot be linked, or has other links, its history entry is a copy of its text', async () => {
+test('where the state file cannot be linked, or has other links, its pending entry is a copy of its text', async () => {
   const history = join(t.dir, 'copy-history')
   const missing = { history, state: join(t.dir, 'no-such-state.sops.yaml') }
-  const entry = await keepInHistory(missing, 'kept\n', 7)
-  assert.match(entry, /\/000001-r7-[0-9TZ.-]+\.sops\.yaml$/)
-  assert.is(readFileSync(entry, 'utf8'), 'kept\n')
-  assert.is(statSync(entry).mode & 0o777, 0o600)
+  const pending = await stageHistory(missing, 'kept\n', 7)
+  assert.match(pending, /\/\.pending-000001-r7-[0-9TZ.-]+\.sops\.yaml$/)
+  assert.is(readFileSync(pending, 'utf8'), 'kept\n')
+  assert.is(statSync(pending).mode & 0o777, 0o600)
   const linked = { history, state: join(t.dir, 'linked-state.sops.yaml') }
   writeFileSync(linked.state, 'linked\n', { mode: 0o600 })
   linkSync(linked.state, join(t.dir, 'another-name.sops.yaml'))
-  const copy = await keepInHistory(linked, 'linked\n', 8)
-  assert.match(copy, /\/000002-r8-/)
+  const copy = await stageHistory(linked, 'linked\n', 8)
   assert.is(readFileSync(copy, 'utf8'), 'linked\n')
   assert.is.not(statSync(copy).ino, statSync(linked.state).ino)
 })
 
-test('a write cut short after keeping the state in history leaves an entry that reads pass over and the next write removes', async () => {
+/** The history entries' names, pending ones included. */
+const historyNames = (s: StateStore) => readdirSync(s.paths.history).sort()
+
+test('a write cut short leaves a pending entry that reads do not count; the next command to take the lock settles it', async () => {
   const s = await store()
   const { seal } = await s.read()
-  const before = await listHistory(s.paths)
-  // What a write killed between keepInHistory and the rename leaves: the state itself, as the next version's entry.
+  const names = historyNames(s)
   const stamp = new Date().toISOString().replaceAll(':', '-')
-  const next = String(Number(basename(before[0]!.file).slice(0, 6)) + 1).padStart(6, '0')
-  const leftover = join(s.paths.history, `${next}-r${seal!.version + 1}-${stamp}.sops.yaml`)
-  linkSync(s.paths.state, leftover)
+  // Killed before the rename: the pending entry is the state itself, and goes.
+  const unreplaced = join(s.paths.history, `.pending-999998-r${seal!.version + 1}-${stamp}.sops.yaml`)
+  linkSync(s.paths.state, unreplaced)
   assert.equal((await s.read()).seal, seal, 'not refused as rolled back')
-  assert.equal(await listHistory(s.paths), before)
   assert.ok((await s.verifyAll()).every((r) => r.ok))
-  await addStack('after-leftover')
-  assert.not.ok(existsSync(leftover))
-  // Whatever takes the lock next removes it, before it could replace the state some other way (rotate-key).
-  const again = leftover
-    .replace(`-r${seal!.version + 1}-`, `-r${seal!.version + 2}-`)
-    .replace(`/${next}-`, `/${String(Number(next) + 1).padStart(6, '0')}-`)
-  linkSync(s.paths.state, again)
   await s.withLock(async () => undefined)
-  assert.not.ok(existsSync(again))
+  assert.equal(historyNames(s), names)
+  // Killed after the rename, before the entry was named: the entry is the version the state replaced, and stays.
+  await addStack('cut-short')
   const [newest] = await listHistory(s.paths)
-  assert.is((await s.readStateFile(newest!.file)).seal?.version, seal!.version)
+  const pending = join(s.paths.history, `.pending-${basename(newest!.file)}`)
+  renameSync(newest!.file, pending)
   assert.is((await s.read()).seal?.version, seal!.version + 1)
+  await s.withLock(async () => undefined)
+  assert.not.ok(existsSync(pending))
+  assert.is((await listHistory(s.paths))[0]!.file, newest!.file)
   assert.ok((await s.verifyAll()).every((r) => r.ok))
+})
+
+test('an older version put back as a hard link to its history entry is refused as rolled back', async () => {
+  const s = await store()
+  const current = readFileSync(s.paths.state, 'utf8')
+  const [newest] = await listHistory(s.paths)
+  rmSync(s.paths.state)
+  linkSync(newest!.file, s.paths.state)
+  try {
+    const error = await rejection(s.read())
+    assert.is((error as CliError).exitCode, 33, error.message)
+    assert.match(error.message, 'already replaced an older one')
+    assert.ok(existsSync(newest!.file))
+  } finally {
+    rmSync(s.paths.state)
+    writeFileSync(s.paths.state, current, { mode: 0o600 })
+  }
 })
 
 test("a second operator's key cannot read the first operator's state", async () => {
