@@ -1,7 +1,7 @@
 /**
  * State files on disk. Crash- and disk-full-safe replacement: write a temp file in the same directory, fsync
- * it, rename it over the target, fsync the directory; on any failure the temp file is removed and the old file
- * is intact. Reads are synchronous (readTextIfExists).
+ * it, rename it over the target, fsync the directory; on a failure before the rename the temp file is removed
+ * and the old file is intact. Reads are synchronous (readTextIfExists).
  */
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'

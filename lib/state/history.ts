@@ -102,6 +102,8 @@ export async function stageHistory(paths: HistoryPaths, text: string, replacedBy
   try {
     if (statSync(paths.state).nlink > 1) throw new Error('the state file has other links')
     await link(paths.state, pending)
+    // On disk before the state is replaced: a crash after that rename must still find the previous version.
+    await syncDirectory(dir)
   } catch {
     try {
       await writeFileAtomic(pending, text)
@@ -121,20 +123,22 @@ export async function commitHistory(pending: string): Promise<void> {
 
 /**
  * Settle the pending entries that a write left (cut short, or failed): one whose bytes the state still holds
- * was never replaced, and is removed; any other is the version the state replaced, and becomes an entry. Call
- * with the state lock held, before anything replaces the state (StateStore.withLock does).
+ * was never replaced, and is removed; any other is the version the state replaced, and becomes an entry, unless
+ * `name` is false (a write whose directory fsync failed: a crash may yet bring that version back as the state,
+ * and the next command to take the lock decides again). Call with the state lock held, before anything replaces
+ * the state (StateStore.withLock does).
  */
-export async function settlePending(paths: HistoryPaths): Promise<void> {
+export async function settlePending(paths: HistoryPaths, name = true): Promise<void> {
   let names: string[] = []
   try {
     names = readdirSync(paths.history).filter(
       (n) => n.startsWith(PENDING) && ENTRY.test(n.slice(PENDING.length)),
     )
   } catch {}
-  for (const name of names) {
-    const pending = join(paths.history, name)
+  for (const entry of names) {
+    const pending = join(paths.history, entry)
     if (readTextIfExists(pending) === readTextIfExists(paths.state)) await unlink(pending)
-    else await commitHistory(pending)
+    else if (name) await commitHistory(pending)
   }
 }
 

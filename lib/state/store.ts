@@ -219,13 +219,19 @@ export class StateStore {
     try {
       await writeFileAtomic(this.paths.state, text)
     } catch (error) {
-      // Replaced or not (the rename done, only the directory's fsync failed), the pending entry is settled by
-      // what is on disk; if even that fails, the next command to take the lock settles it.
-      await settlePending(this.paths).catch(() => undefined)
+      // Not replaced: the pending entry goes. Replaced, but the directory's fsync failed: it stays pending, and
+      // so does anything this settling cannot do, for the next command to take the lock.
+      await settlePending(this.paths, false).catch(() => undefined)
       throw error
     }
-    // The state is written: an entry not named now is named by the next command to take the lock.
-    if (pending !== undefined) await commitHistory(pending).catch(() => undefined)
+    if (pending !== undefined)
+      await commitHistory(pending).catch((error: NodeJS.ErrnoException) => {
+        throw new StateIoError(
+          `Wrote ${this.paths.state}, but could not name its previous version in ${this.paths.history} (${error.code ?? error.message}).`,
+          'The next command that changes the state names it; until then a read accepts the version before too.',
+          error,
+        )
+      })
     await pruneHistory(this.paths.history, this.profile.historyRetention)
   }
 

@@ -38,7 +38,7 @@ testUnless(
         }),
       )
       assert.instance(error, StateIoError, `${error.name}: ${error.message}\n${error.stack}`)
-      assert.match(error.message, 'ENOSPC')
+      assert.match(error.message, `Could not write ${store.paths.state} (ENOSPC)`)
       assert.match(error.message, 'the previous file is intact')
       assert.is(readFileSync(store.paths.state, 'utf8'), before)
       assert.equal(Object.keys((await store.read()).doc.stacks), ['lab'])
