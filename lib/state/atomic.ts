@@ -4,7 +4,7 @@
  * and the old file is intact. Reads are synchronous (readTextIfExists).
  */
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { readFileSync, realpathSync } from 'node:fs'
 import { open, rename, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { StateIoError } from './errors.ts'
@@ -64,5 +64,14 @@ export function readTextIfExists(path: string): string | undefined {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw new StateIoError(`Cannot read ${path}.`, 'Check its permissions.', error)
+  }
+}
+
+/** The real path of `path`, or `path` itself when it cannot be resolved (gone, a dangling link). */
+export function realpathOrSelf(path: string): string {
+  try {
+    return realpathSync.native(path)
+  } catch {
+    return path
   }
 }

@@ -91,7 +91,7 @@ async function edit(ctx: StateCommandContext): Promise<number> {
 }
 
 async function history(ctx: StateCommandContext): Promise<number> {
-  const entries = await listHistory(ctx.store.paths)
+  const entries = await listHistory(ctx.store.paths.history)
   if (ctx.flags.json) ctx.out.emitJson(entries)
   else if (entries.length === 0) ctx.out.info('No previous versions kept yet.')
   else
@@ -111,7 +111,7 @@ async function restore(ctx: StateCommandContext): Promise<number> {
       'state restore needs one history number, e.g. `npm run state -- restore 1`.',
       'See the numbers with `npm run state -- history`.',
     )
-  const entry = await historyEntry(ctx.store.paths, n)
+  const entry = await historyEntry(ctx.store.paths.history, n)
   const { seal } = await ctx.store.readStateFile(entry.file)
   await requireApproval(
     ctx,

@@ -26,14 +26,21 @@ export type HistoryPaths = Pick<OperatorPaths, 'history' | 'state'>
 
 const ENTRY = /^(\d{6,})(?:-r(\d+))?-([0-9TZ.-]+)\.sops\.yaml$/
 
-/** The entries' names, newest first. */
-function entryNames(dir: string): string[] {
-  let names: string[] = []
+/** Every name in `dir`, none when it cannot be listed. */
+function namesIn(dir: string): string[] {
   try {
     // Synchronous: every read of the state lists history/ (lib/state/atomic.ts, readTextIfExists).
-    names = readdirSync(dir)
-  } catch {}
-  return names.filter((name) => ENTRY.test(name)).sort((a, b) => seqOf(b) - seqOf(a))
+    return readdirSync(dir)
+  } catch {
+    return []
+  }
+}
+
+/** The entries' names, newest first. */
+function entryNames(dir: string): string[] {
+  return namesIn(dir)
+    .filter((name) => ENTRY.test(name))
+    .sort((a, b) => seqOf(b) - seqOf(a))
 }
 
 /**
@@ -56,10 +63,10 @@ function savedAt(name: string, mtime: Date): string {
 }
 
 /** Every kept version, newest first. */
-export async function listHistory(paths: HistoryPaths): Promise<HistoryEntry[]> {
+export async function listHistory(dir: string): Promise<HistoryEntry[]> {
   return Promise.all(
-    entryNames(paths.history).map(async (name, i) => {
-      const file = join(paths.history, name)
+    entryNames(dir).map(async (name, i) => {
+      const file = join(dir, name)
       const info = await stat(file)
       return { n: i + 1, file, savedAt: savedAt(name, info.mtime), bytes: info.size }
     }),
@@ -67,8 +74,8 @@ export async function listHistory(paths: HistoryPaths): Promise<HistoryEntry[]> 
 }
 
 /** The entry numbered `n` (1 = newest), or a UsageError listing what exists. */
-export async function historyEntry(paths: HistoryPaths, n: number): Promise<HistoryEntry> {
-  const entries = await listHistory(paths)
+export async function historyEntry(dir: string, n: number): Promise<HistoryEntry> {
+  const entries = await listHistory(dir)
   const entry = entries[n - 1]
   if (!Number.isInteger(n) || n < 1 || entry === undefined)
     throw new UsageError(
@@ -79,8 +86,8 @@ export async function historyEntry(paths: HistoryPaths, n: number): Promise<Hist
 }
 
 /** The highest seal version that replaced a history entry (0 when none did): the current state is at least it. */
-export async function latestReplacingVersion(paths: HistoryPaths): Promise<number> {
-  const versions = entryNames(paths.history).map((name) => Number(ENTRY.exec(name)?.[2] ?? 0))
+export async function latestReplacingVersion(dir: string): Promise<number> {
+  const versions = entryNames(dir).map((name) => Number(ENTRY.exec(name)?.[2] ?? 0))
   return Math.max(0, ...versions)
 }
 
@@ -129,12 +136,9 @@ export async function commitHistory(pending: string): Promise<void> {
  * the state (StateStore.withLock does).
  */
 export async function settlePending(paths: HistoryPaths, name = true): Promise<void> {
-  let names: string[] = []
-  try {
-    names = readdirSync(paths.history).filter(
-      (n) => n.startsWith(PENDING) && ENTRY.test(n.slice(PENDING.length)),
-    )
-  } catch {}
+  const names = namesIn(paths.history).filter(
+    (n) => n.startsWith(PENDING) && ENTRY.test(n.slice(PENDING.length)),
+  )
   for (const entry of names) {
     const pending = join(paths.history, entry)
     if (readTextIfExists(pending) === readTextIfExists(paths.state)) await unlink(pending)

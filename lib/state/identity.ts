@@ -3,13 +3,13 @@
  * `age -p` format, which sops ≥ 3.10 and the unlock agent open), importing an identity from a key file (refused,
  * like ssh, when others can read it), and adding identities to the keys file without ever losing one.
  */
-import { readFileSync, realpathSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { mkdir, readFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { ExitCode } from '../errors.ts'
 import { isSealedKeysFile, sealKeysFile } from '../sops/index.ts'
 import { defaultAgeKeyFile, parseIdentityText, verifyPrivateFile } from '../sops/keys.ts'
-import { writeFileAtomic } from './atomic.ts'
+import { realpathOrSelf, writeFileAtomic } from './atomic.ts'
 import { StateUnsafeError } from './errors.ts'
 
 /** A passphrase shorter than this is refused: the sealed file is an offline guessing target. */
@@ -47,11 +47,8 @@ export type KeysFile =
 
 /** What the keys file at `path` (through a symlink to where it really is) holds. */
 export async function readKeysFile(path: string): Promise<KeysFile> {
-  let target = path
+  const target = realpathOrSelf(path)
   let bytes: Buffer | undefined
-  try {
-    target = realpathSync.native(path)
-  } catch {}
   try {
     // Synchronous, as every read on a command's way to its state (lib/state/atomic.ts, readTextIfExists).
     bytes = readFileSync(target)

@@ -8,7 +8,7 @@ import { mkdir, readdir } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
 import { UsageError } from '../errors.ts'
 import { parsePlainYaml, stringifyPlainYaml } from '../sops/plain-yaml.ts'
-import { readTextIfExists, writeFileAtomic } from './atomic.ts'
+import { readTextIfExists, realpathOrSelf, writeFileAtomic } from './atomic.ts'
 import { Checker } from './check.ts'
 import { OperatorNotFoundError, StateSchemaError, StateUnsafeError } from './errors.ts'
 import { type OperatorPaths, operatorPaths, projectRoot, secretsRoot, verifyOperatorName } from './paths.ts'
@@ -68,15 +68,6 @@ function lstatIfAny(path: string): Stats | undefined {
   }
 }
 
-/** The real path of `path`, or `fallback` when it cannot be resolved. */
-function realpathOr(path: string, fallback: string): string {
-  try {
-    return realpathSync.native(path)
-  } catch {
-    return fallback
-  }
-}
-
 function isInside(child: string, parent: string): boolean {
   const rel = relative(parent, child)
   return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !rel.startsWith(sep))
@@ -92,7 +83,7 @@ export async function verifyOperatorDir(
   paths: OperatorPaths,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<void> {
-  const root = realpathOr(paths.root, paths.root)
+  const root = realpathOrSelf(paths.root)
   if (!env.DEBUG_CLOUD_SECRETS_DIR && !isInside(root, realpathSync.native(projectRoot)))
     throw unsafe(paths.root, root, 'the repository')
   // Before anything resolves links: a dangling one would otherwise be a bare ENOENT.

@@ -139,7 +139,7 @@ export class StateStore {
     // and only opened by a plaintext identity: with a sealed identity any process could otherwise swap in an
     // unsealed file (and remove history/) that the next write would seal as the person's.
     const fromBefore = Number(content.schemaVersion) <= LAST_UNSEALED_VERSION
-    if (!fromBefore || (current && (await latestReplacingVersion(this.paths)) > 0))
+    if (!fromBefore || (current && (await latestReplacingVersion(this.paths.history)) > 0))
       throw new StateSealError(file, 'missing', 'it has no seal')
     if (current && this.keyring.kind !== 'plaintext')
       throw new StateSealError(file, 'unsealed', 'it has no seal, and your identity is sealed')
@@ -148,7 +148,7 @@ export class StateStore {
   /** The current state (an empty document when none was written yet), its seal, history and .sops.yaml checked. */
   async read(): Promise<LoadedState> {
     // The floor before the file: a write that lands in between raises the file's version, then the floor.
-    const newest = await latestReplacingVersion(this.paths)
+    const newest = await latestReplacingVersion(this.paths.history)
     const text = readTextIfExists(this.paths.state)
     if (text === undefined)
       return { doc: buildEmptyState(this.operator), text: null, decrypted: null, seal: null }
@@ -204,7 +204,7 @@ export class StateStore {
       )
     const current = readTextIfExists(this.paths.state)
     if ((current ?? null) !== basis.text) throw new StateConflictError(this.paths.state)
-    const version = Math.max(basis.seal?.version ?? 0, await latestReplacingVersion(this.paths)) + 1
+    const version = Math.max(basis.seal?.version ?? 0, await latestReplacingVersion(this.paths.history)) + 1
     const seal = await createSeal(this.keyring, this.operator, content, {
       by: this.sealingRecipient(),
       version,
@@ -276,7 +276,7 @@ export class StateStore {
    */
   async restore(n: number, verify = true): Promise<LoadedState> {
     return this.withLock(async () => {
-      const restored = await this.readStateFile((await historyEntry(this.paths, n)).file, verify)
+      const restored = await this.readStateFile((await historyEntry(this.paths.history, n)).file, verify)
       await this.write(restored.doc, await this.currentBasis(), { recipients: true })
       return restored
     })
@@ -361,7 +361,7 @@ export class StateStore {
 
   /** The current state file (when present) and every history entry, newest first. */
   async allFiles(): Promise<string[]> {
-    const history = (await listHistory(this.paths)).map((entry) => entry.file)
+    const history = (await listHistory(this.paths.history)).map((entry) => entry.file)
     const hasState = await access(this.paths.state).then(
       () => true,
       () => false,

@@ -72,7 +72,7 @@ test('a sealed state reads; each write is the next version, chained to the one b
   const s = await store()
   const loaded = await s.read()
   assert.is(loaded.seal?.by, alice.recipient)
-  const [newest] = await listHistory(s.paths)
+  const [newest] = await listHistory(s.paths.history)
   const previous = await s.readStateFile(newest?.file ?? '')
   assert.is(loaded.seal?.version, (previous.seal?.version ?? 0) + 1)
   assert.is(loaded.seal?.previous, previous.seal?.mac)
@@ -138,7 +138,7 @@ test('a forged state encrypted to the public recipient is refused, with or witho
 })
 
 test('an older version put back in place of the newest (a history entry swapped in) is refused', async () => {
-  const [newest] = await listHistory(paths)
+  const [newest] = await listHistory(paths.history)
   await attacked([paths.state], async () => copyFileSync(newest?.file ?? '', paths.state), 'rolled-back')
 })
 
@@ -146,7 +146,7 @@ test('state verify names a history chain with a version swapped out', async () =
   await addStack('third')
   await addStack('fourth')
   const s = await store()
-  const entries = await listHistory(s.paths)
+  const entries = await listHistory(s.paths.history)
   assert.ok(entries.length >= 3)
   assert.ok((await s.verifyAll()).every((r) => r.ok))
   const [first, second, third] = entries

@@ -154,21 +154,21 @@ test('a write onto a file that changed on disk since it was read is refused', as
 test('an update that changes nothing does not rewrite the file or add a history entry', async () => {
   const s = await store()
   const before = readFileSync(s.paths.state, 'utf8')
-  const entries = (await listHistory(s.paths)).length
+  const entries = (await listHistory(s.paths.history)).length
   await s.update((doc) => doc)
   assert.is(readFileSync(s.paths.state, 'utf8'), before)
-  assert.is((await listHistory(s.paths)).length, entries)
+  assert.is((await listHistory(s.paths.history)).length, entries)
 })
 
 test('history keeps the previous versions up to the retention, and restore brings one back', async () => {
   const s = await store()
   await writeProfile(s.paths, { ...s.profile, historyRetention: 3 })
   for (const name of ['h1', 'h2', 'h3', 'h4']) await addStack(name)
-  const entries = await listHistory(s.paths)
+  const entries = await listHistory(s.paths.history)
   assert.is(entries.length, 3)
   // When each was replaced comes from its name, not its file (a link keeps the time it was written).
   utimesSync(entries[0]!.file, new Date('2001-01-01'), new Date('2001-01-01'))
-  const [newest] = await listHistory(s.paths)
+  const [newest] = await listHistory(s.paths.history)
   assert.ok(Math.abs(Date.parse(newest!.savedAt) - Date.now()) < 60_000, newest!.savedAt)
   assert.equal(
     entries.map((e) => e.n),
@@ -179,7 +179,7 @@ test('history keeps the previous versions up to the retention, and restore bring
   assert.equal(Object.keys(older.doc.stacks), ['lab', 'h1', 'h2'])
   await s2.restore(2)
   assert.equal(Object.keys((await s2.read()).doc.stacks), ['lab', 'h1', 'h2'])
-  const after = await listHistory(s.paths)
+  const after = await listHistory(s.paths.history)
   assert.is(after.length, 3)
   assert.equal(Object.keys((await s2.readStateFile(after[0]!.file)).doc.stacks), [
     'lab',
@@ -195,7 +195,7 @@ test('a history entry keeps its bytes when the state file is then rewritten in p
   const s = await store()
   const before = readFileSync(s.paths.state, 'utf8')
   await addStack('in-place')
-  const [entry] = await listHistory(s.paths)
+  const [entry] = await listHistory(s.paths.history)
   assert.is(readFileSync(entry!.file, 'utf8'), before)
   // `sops edit` and `sops -e -i` truncate and rewrite the file they were given: the entry must not share it.
   assert.is.not(statSync(entry!.file).ino, statSync(s.paths.state).ino)
@@ -237,20 +237,20 @@ test('a write cut short leaves a pending entry that reads do not count; the next
   assert.equal(historyNames(s), names)
   // Killed after the rename, before the entry was named: the entry is the version the state replaced, and stays.
   await addStack('cut-short')
-  const [newest] = await listHistory(s.paths)
+  const [newest] = await listHistory(s.paths.history)
   const pending = join(s.paths.history, `.pending-${basename(newest!.file)}`)
   renameSync(newest!.file, pending)
   assert.is((await s.read()).seal?.version, seal!.version + 1)
   await s.withLock(async () => undefined)
   assert.not.ok(existsSync(pending))
-  assert.is((await listHistory(s.paths))[0]!.file, newest!.file)
+  assert.is((await listHistory(s.paths.history))[0]!.file, newest!.file)
   assert.ok((await s.verifyAll()).every((r) => r.ok))
 })
 
 test('an older version put back as a hard link to its history entry is refused as rolled back', async () => {
   const s = await store()
   const current = readFileSync(s.paths.state, 'utf8')
-  const [newest] = await listHistory(s.paths)
+  const [newest] = await listHistory(s.paths.history)
   rmSync(s.paths.state)
   linkSync(newest!.file, s.paths.state)
   try {
