@@ -1,9 +1,10 @@
 /**
  * A directory lock (mkdir is atomic) with the holder's pid, host, command and start time inside. A lock whose
- * holder pid is dead on this host is stale and taken over; a live holder is named in the error. Generic, so the
+ * holder is gone from this host is stale and taken over; a live holder is named in the error. Generic, so the
  * launcher can take per-stack locks with the same function.
  */
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { LockHeldError, StateIoError } from './errors.ts'
@@ -13,6 +14,13 @@ export interface LockHolder {
   host: string
   command: string
   startedAt: string
+  /**
+   * The kernel's boot id and the holder process's start (clock ticks since boot) where /proc has them: a pid
+   * outlives neither a reboot nor its process, and pids are reused (after a crash and a reboot, the pid in a
+   * lock often belongs to some other process). Absent in holder files written before they were recorded.
+   */
+  boot?: string
+  startTicks?: number
 }
 
 /** Call to release the lock (idempotent). */
@@ -22,9 +30,29 @@ const HOLDER_FILE = 'holder.json'
 /** A lock directory without a holder file is a crash between mkdir and write; give a live writer this long. */
 const ORPHAN_GRACE_MS = 10_000
 
+function readProcText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch {
+    return undefined
+  }
+}
+
+/** Field 22 of /proc/<pid>/stat, counted after the command name (which may hold spaces and ')'). */
+function processStartTicks(pid: number | 'self'): number | undefined {
+  const stat = readProcText(`/proc/${pid}/stat`)
+  const ticks = stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[19]
+  return ticks === undefined ? undefined : Number(ticks)
+}
+
+const bootId = (): string | undefined => readProcText('/proc/sys/kernel/random/boot_id')?.trim()
+
+let own: Pick<LockHolder, 'boot' | 'startTicks'> | undefined
+
 /** The holder record of this process. */
 export function buildHolder(command: string): LockHolder {
-  return { pid: process.pid, host: hostname(), command, startedAt: new Date().toISOString() }
+  own ??= { boot: bootId(), startTicks: processStartTicks('self') }
+  return { pid: process.pid, host: hostname(), command, startedAt: new Date().toISOString(), ...own }
 }
 
 /** True when `pid` is no longer running on this machine. */
@@ -55,7 +83,13 @@ async function isStale(lockPath: string, holder: LockHolder | undefined): Promis
     const info = await stat(lockPath).catch(() => undefined)
     return info !== undefined && Date.now() - info.mtimeMs > ORPHAN_GRACE_MS
   }
-  return holder.host === hostname() && isProcessDead(holder.pid)
+  if (holder.host !== hostname()) return false
+  if (isProcessDead(holder.pid)) return true
+  // Only what can be read now decides: an unreadable /proc never makes a live holder's lock stale.
+  const boot = bootId()
+  if (holder.boot !== undefined && boot !== undefined && holder.boot !== boot) return true
+  const ticks = processStartTicks(holder.pid)
+  return holder.startTicks !== undefined && ticks !== undefined && holder.startTicks !== ticks
 }
 
 /** Move a stale lock aside first, so two processes taking it over cannot delete each other's fresh lock. */

@@ -156,7 +156,7 @@ testUnless(
     await stopped.stop()
     await stopped.stop() // idempotent
     assert.equal(
-      names.flatMap((name, i) => listLeftovers(name, records[i])),
+      names.flatMap((name) => listLeftovers(name)),
       [],
     )
     assert.not.ok(existsSync(benchDir), `${benchDir} left`)

@@ -8,7 +8,6 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { buildChildEnv, realProc } from '../../lib/proc.ts'
 import { listLeftovers } from '../harness/leftovers.ts'
-import type { HostRecord } from '../harness/record.ts'
 import { sweepLeftovers } from '../harness/sweep.ts'
 import { testUnless, whyNotRoot } from '../helpers/skip.ts'
 
@@ -17,7 +16,6 @@ const skip = whyNotRoot()
 
 interface Held {
   hosts: string[]
-  records: (HostRecord | undefined)[]
   benchDir: string
 }
 
@@ -40,7 +38,7 @@ async function holdBench(
   return { held, exitCode: done.exitCode, signal: done.signal }
 }
 
-const allLeftovers = (held: Held) => held.hosts.flatMap((h, i) => listLeftovers(h, held.records[i]))
+const allLeftovers = (held: Held) => held.hosts.flatMap((h) => listLeftovers(h))
 
 for (const [signal, code] of [
   ['SIGINT', 130],

@@ -22,8 +22,6 @@ import { loadBenchImage, writeBenchImage } from '../harness/image.ts'
 import { buildSshOpts } from '../harness/layout.ts'
 import { listMachineLeftovers } from '../harness/leftovers.ts'
 import { buildLoginUserData, type Machine, startMachine } from '../harness/machine.ts'
-import { buildMachineLayout, type MachineRecord, parseMachineSlot } from '../harness/machine-layout.ts'
-import { readRecord } from '../harness/record.ts'
 import { sweepLeftovers } from '../harness/sweep.ts'
 import { waitFor } from '../harness/system.ts'
 import { testUnless, whyNotRoot } from '../helpers/skip.ts'
@@ -35,7 +33,6 @@ const fixture = join(import.meta.dirname, 'fixtures', 'hold-machine.ts')
 
 interface Booted {
   machine: Machine
-  record: MachineRecord | undefined
   knownHosts: string
   hostPublicKey: string
   readyMs: number
@@ -95,10 +92,9 @@ async function boot(name: 'hetzner' | 'contabo' | 'failing', provider?: Provider
     serverName: `machines-${name}`,
     userData: provider ? userDataOf(provider, hostKey) : failingUserData(hostKey),
   })
-  const record = readRecord<MachineRecord>(buildMachineLayout(parseMachineSlot(machine.name) ?? 0).recordPath)
   const knownHosts = join(scratch, `${name}_known_hosts`)
   writeFileSync(knownHosts, `${machine.address} ${hostKey.publicKey}\n`, { mode: 0o600 })
-  const b: Booted = { machine, record, knownHosts, hostPublicKey: hostKey.publicKey, readyMs: 0 }
+  const b: Booted = { machine, knownHosts, hostPublicKey: hostKey.publicKey, readyMs: 0 }
   booted.set(name, b)
   const target = {
     host: machine.address,
@@ -240,9 +236,9 @@ testUnless(
 
 testUnless(test, skip, 'stop() powers every machine off and leaves nothing behind', async () => {
   for (const [name, b] of booted) {
-    assert.ok(listMachineLeftovers(b.machine.name, b.record).length > 0, `${name} is running`)
+    assert.ok(listMachineLeftovers(b.machine.name).length > 0, `${name} is running`)
     await b.machine.stop()
-    assert.equal(listMachineLeftovers(b.machine.name, b.record), [], name)
+    assert.equal(listMachineLeftovers(b.machine.name), [], name)
   }
 })
 
@@ -260,7 +256,7 @@ async function holdMachine(signal: NodeJS.Signals) {
     break
   }
   assert.ok(first, 'the fixture printed its machine')
-  const held = JSON.parse(first) as { name: string; record: MachineRecord }
+  const held = JSON.parse(first) as { name: string }
   child.kill(signal)
   return { held, done: await child.done }
 }
@@ -268,15 +264,15 @@ async function holdMachine(signal: NodeJS.Signals) {
 testUnless(test, skip, 'SIGTERM to its owner powers the machine off and leaves nothing behind', async () => {
   const { held, done } = await holdMachine('SIGTERM')
   assert.is(done.exitCode, 143)
-  assert.equal(listMachineLeftovers(held.name, held.record), [])
+  assert.equal(listMachineLeftovers(held.name), [])
 })
 
 testUnless(test, skip, 'after a SIGKILL of its owner the sweep removes the orphaned machine', async () => {
   const { held } = await holdMachine('SIGKILL')
-  assert.ok(listMachineLeftovers(held.name, held.record).length > 0, 'a killed run leaves its machine')
+  assert.ok(listMachineLeftovers(held.name).length > 0, 'a killed run leaves its machine')
   const removed = await sweepLeftovers()
   assert.ok(removed.includes(held.name), `${held.name} was swept: ${removed.join(', ')}`)
-  assert.equal(listMachineLeftovers(held.name, held.record), [])
+  assert.equal(listMachineLeftovers(held.name), [])
 })
 
 test.run()

@@ -15,9 +15,14 @@ export const NETNS_DIR = '/run/netns'
 /** nspawn's per-machine directory for mounts into a running machine (it warns and leaves it behind). */
 export const NSPAWN_PROPAGATE_DIR = '/run/systemd/nspawn/propagate'
 
-function isUnshare(pid: number): boolean {
+/**
+ * Whether the command line of `pid` names `dir`, as every process of the host or machine there does. A recorded
+ * pid is checked so before it is signalled: pids wrap at 32768 here, so one recorded long enough ago may belong
+ * to another process by now.
+ */
+export function namesDir(pid: number | string, dir: string): boolean {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]?.endsWith('unshare') === true
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir)
   } catch {
     return false
   }
@@ -79,10 +84,10 @@ export function netnsPids(netns: string): number[] {
 /** Remove everything the host may have left; safe to call twice or on a half-started host. */
 export async function teardownHost(layout: HostLayout): Promise<void> {
   const record = readHostRecord(layout)
-  const pids = [record?.initPid, record?.unsharePid].filter((p): p is number => p !== undefined)
-  if (record?.unsharePid !== undefined && isUnshare(record.unsharePid)) kill(record.unsharePid)
-  if (record?.initPid !== undefined && isAlive(record.initPid)) kill(record.initPid)
-  for (const pid of netnsPids(layout.netns)) kill(pid)
+  const pids = [record?.unsharePid, record?.initPid].filter(
+    (p): p is number => p !== undefined && namesDir(p, layout.dir),
+  )
+  for (const pid of [...pids, ...netnsPids(layout.netns)]) kill(pid)
   await waitFor(() => pids.every((p) => !isAlive(p)), 5000)
   // -force: keep going when the namespace or the veth is already gone.
   await run(['ip', '-force', '-batch', '-'], `netns delete ${layout.netns}\nlink delete ${layout.veth}\n`)
@@ -104,14 +109,6 @@ function cgroupPids(dir: string): number[] {
   return pids
 }
 
-function isNspawn(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]?.endsWith('systemd-nspawn') === true
-  } catch {
-    return false
-  }
-}
-
 /**
  * Remove a machine from its record alone; safe to call twice or on a half-started machine. A running one is
  * powered off first (SIGTERM to nspawn is an orderly shutdown of the machine, `poweroff` as on a VM), up to
@@ -121,7 +118,7 @@ function isNspawn(pid: number): boolean {
 export async function teardownMachine(layout: MachineLayout, graceMs = 20_000): Promise<void> {
   const record = readRecord<MachineRecord>(layout.recordPath)
   const nspawn = record?.nspawnPid
-  if (nspawn !== undefined && isNspawn(nspawn)) {
+  if (nspawn !== undefined && namesDir(nspawn, layout.dir)) {
     process.kill(nspawn, 'SIGTERM')
     await waitFor(() => !isAlive(nspawn), graceMs)
   }

@@ -51,6 +51,32 @@ test('a lock whose holder died on this host is taken over', async () => {
   await release()
 })
 
+test('a lock whose pid now belongs to another process, or is from before a reboot, is taken over', async () => {
+  const path = join(dir, 'reused.lock')
+  const live = buildHolder('still running')
+  assert.ok(live.boot && live.startTicks !== undefined, 'this Linux host records boot id and start ticks')
+  for (const before of [
+    { ...live, startTicks: (live.startTicks ?? 0) - 1 }, // an earlier process that had this pid
+    { ...live, boot: '00000000-0000-4000-8000-000000000000' }, // a process of an earlier boot
+  ]) {
+    mkdirSync(path)
+    writeFileSync(join(path, 'holder.json'), JSON.stringify({ ...before, command: 'crashed' }))
+    const release = await acquireLock(path, buildHolder('taker'))
+    assert.is(JSON.parse(readFileSync(join(path, 'holder.json'), 'utf8')).command, 'taker')
+    await release()
+  }
+  // The same record as this live process: held (and named), as is one written before these fields existed.
+  for (const holder of [
+    live,
+    { pid: live.pid, host: live.host, command: live.command, startedAt: live.startedAt },
+  ]) {
+    mkdirSync(path)
+    writeFileSync(join(path, 'holder.json'), JSON.stringify(holder))
+    assert.match((await rejection(acquireLock(path, buildHolder('x')))).message, '"still running"')
+    rmSync(path, { recursive: true })
+  }
+})
+
 test('a dead pid on another host is not assumed stale', async () => {
   const path = join(dir, 'remote.lock')
   mkdirSync(path)
