@@ -3,7 +3,9 @@
  * reached directly and through cloud:connect's kind of tunnel (pinned ssh -L with a ControlMaster, so with
  * TCP_NODELAY on the host's end as cloud:connect sets it), in the same run: throughput
  * of a 64 MiB download, the round trip of a small request on a fresh connection, and the time to open a
- * tunnel. Prints a table of medians; no assertions. Needs root (the bench).
+ * tunnel. The two paths take turns, download by download and request by request, so that a slower spell of
+ * this shared machine falls on both and not on one path's figure. Prints a table of medians; no assertions.
+ * Needs root (the bench).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
@@ -18,7 +20,7 @@ import { median } from './measure.ts'
 
 const SIZE = 64 * 1024 * 1024
 const PORT = 19090
-const DOWNLOADS = 3
+const DOWNLOADS = 5
 const REQUESTS = 50
 const OPENS = 3
 
@@ -39,16 +41,25 @@ function get(url: string): Promise<{ bytes: number; ms: number }> {
   })
 }
 
-async function measure(base: string): Promise<{ mibps: number; rttMs: number }> {
-  const speeds: number[] = []
-  for (let i = 0; i < DOWNLOADS; i++) {
-    const { bytes, ms } = await get(`${base}/blob`)
-    if (bytes !== SIZE) throw new Error(`download returned ${bytes} bytes, expected ${SIZE}`)
-    speeds.push(bytes / 1024 / 1024 / (ms / 1000))
-  }
-  const rtts: number[] = []
-  for (let i = 0; i < REQUESTS; i++) rtts.push((await get(`${base}/healthz`)).ms)
-  return { mibps: median(speeds), rttMs: median(rtts) }
+interface PathFigures {
+  mibps: number
+  rttMs: number
+}
+
+/** Download and request through both base URLs in turn; the median throughput and round trip of each. */
+async function measure(...bases: [string, string]): Promise<[PathFigures, PathFigures]> {
+  const speeds: [number[], number[]] = [[], []]
+  const rtts: [number[], number[]] = [[], []]
+  for (let i = 0; i < DOWNLOADS; i++)
+    for (const k of [0, 1] as const) {
+      const { bytes, ms } = await get(`${bases[k]}/blob`)
+      if (bytes !== SIZE) throw new Error(`download returned ${bytes} bytes, expected ${SIZE}`)
+      speeds[k].push(bytes / 1024 / 1024 / (ms / 1000))
+    }
+  for (let i = 0; i < REQUESTS; i++)
+    for (const k of [0, 1] as const) rtts[k].push((await get(`${bases[k]}/healthz`)).ms)
+  const figures = (k: 0 | 1): PathFigures => ({ mibps: median(speeds[k]), rttMs: median(rtts[k]) })
+  return [figures(0), figures(1)]
 }
 
 /** Run the tunnel benchmark and print its table through `print`. */
@@ -68,7 +79,6 @@ export default async function benchTunnel(print: (line: string) => void, report:
       identityFile: host.clientKeyPath,
       knownHostsFile: host.knownHostsPath,
     }
-    const direct = await measure(`http://${host.address}:${PORT}`)
     const opens: number[] = []
     for (let i = 0; i < OPENS; i++) {
       const start = performance.now()
@@ -89,9 +99,10 @@ export default async function benchTunnel(print: (line: string) => void, report:
       [{ localPort, remote: { host: '127.0.0.1', port: PORT } }],
       { controlPath: join(www, 'control.sock') },
     )
-    let through: { mibps: number; rttMs: number }
+    let direct: PathFigures
+    let through: PathFigures
     try {
-      through = await measure(`http://127.0.0.1:${localPort}`)
+      ;[direct, through] = await measure(`http://${host.address}:${PORT}`, `http://127.0.0.1:${localPort}`)
     } finally {
       await tunnel.close()
     }
