@@ -4,7 +4,7 @@
  * launcher can take per-stack locks with the same function.
  */
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { readFileSync, readlinkSync } from 'node:fs'
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { LockHeldError, StateIoError } from './errors.ts'
@@ -15,11 +15,13 @@ export interface LockHolder {
   command: string
   startedAt: string
   /**
-   * The kernel's boot id and the holder process's start (clock ticks since boot) where /proc has them: a pid
-   * outlives neither a reboot nor its process, and pids are reused (after a crash and a reboot, the pid in a
-   * lock often belongs to some other process). Absent in holder files written before they were recorded.
+   * The kernel's boot id, the holder's pid namespace and its process's start (clock ticks since boot), where
+   * /proc is the holder's own: a pid outlives neither a reboot nor its process, and pids are reused (after a
+   * crash and a reboot, the pid in a lock often belongs to some other process). Absent in holder files written
+   * before they were recorded.
    */
   boot?: string
+  pidNs?: string
   startTicks?: number
 }
 
@@ -30,29 +32,38 @@ const HOLDER_FILE = 'holder.json'
 /** A lock directory without a holder file is a crash between mkdir and write; give a live writer this long. */
 const ORPHAN_GRACE_MS = 10_000
 
-function readProcText(path: string): string | undefined {
+function readProc(read: () => string): string | undefined {
   try {
-    return readFileSync(path, 'utf8')
+    return read()
   } catch {
     return undefined
   }
 }
 
-/** Field 22 of /proc/<pid>/stat, counted after the command name (which may hold spaces and ')'). */
-function processStartTicks(pid: number | 'self'): number | undefined {
-  const stat = readProcText(`/proc/${pid}/stat`)
-  const ticks = stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[19]
-  return ticks === undefined ? undefined : Number(ticks)
+/** Field 22 of /proc/<pid>/stat (its start, clock ticks since boot), counted after the command name (field 2, which may hold spaces and ')'). */
+export function processStartTicks(pid: number | 'self'): number | undefined {
+  const stat = readProc(() => readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  const ticks = Number(stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[19])
+  return Number.isSafeInteger(ticks) ? ticks : undefined
 }
 
-const bootId = (): string | undefined => readProcText('/proc/sys/kernel/random/boot_id')?.trim()
+let own: Pick<LockHolder, 'boot' | 'pidNs' | 'startTicks'> | undefined
 
-let own: Pick<LockHolder, 'boot' | 'startTicks'> | undefined
+/** This process as /proc shows it; nothing when /proc belongs to another pid namespace (it names another self). */
+function ownProcess(): Pick<LockHolder, 'boot' | 'pidNs' | 'startTicks'> {
+  if (own !== undefined) return own
+  own = {}
+  if (readProc(() => readlinkSync('/proc/self')) !== String(process.pid)) return own
+  const boot = readProc(() => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim())
+  const pidNs = readProc(() => readlinkSync('/proc/self/ns/pid'))
+  const startTicks = processStartTicks('self')
+  own = { ...(boot && { boot }), ...(pidNs && { pidNs }), ...(startTicks !== undefined && { startTicks }) }
+  return own
+}
 
 /** The holder record of this process. */
 export function buildHolder(command: string): LockHolder {
-  own ??= { boot: bootId(), startTicks: processStartTicks('self') }
-  return { pid: process.pid, host: hostname(), command, startedAt: new Date().toISOString(), ...own }
+  return { pid: process.pid, host: hostname(), command, startedAt: new Date().toISOString(), ...ownProcess() }
 }
 
 /** True when `pid` is no longer running on this machine. */
@@ -85,11 +96,14 @@ async function isStale(lockPath: string, holder: LockHolder | undefined): Promis
   }
   if (holder.host !== hostname()) return false
   if (isProcessDead(holder.pid)) return true
-  // Only what can be read now decides: an unreadable /proc never makes a live holder's lock stale.
-  const boot = bootId()
-  if (holder.boot !== undefined && boot !== undefined && holder.boot !== boot) return true
+  // Only what this process's /proc shows decides, and a start tick only within the holder's own pid namespace:
+  // an unreadable, foreign or hand-edited record never frees a live holder's lock.
+  const me = ownProcess()
+  if (typeof holder.boot === 'string' && me.boot !== undefined && holder.boot !== me.boot) return true
+  if (holder.pidNs === undefined || holder.pidNs !== me.pidNs || typeof holder.startTicks !== 'number')
+    return false
   const ticks = processStartTicks(holder.pid)
-  return holder.startTicks !== undefined && ticks !== undefined && holder.startTicks !== ticks
+  return ticks !== undefined && ticks !== holder.startTicks
 }
 
 /** Move a stale lock aside first, so two processes taking it over cannot delete each other's fresh lock. */

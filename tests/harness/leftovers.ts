@@ -8,7 +8,7 @@ import { buildHostLayout, parseSlot } from './layout.ts'
 import { buildMachineLayout, parseMachineSlot } from './machine-layout.ts'
 import { cgroupDirs, mountsUnder, NETNS_DIR, NSPAWN_PROPAGATE_DIR, namesDir, netnsPids } from './teardown.ts'
 
-/** Pids whose command line names `dir` (the recorded unshare, init and nspawn, sshd and dockerd all do). */
+/** Pids whose command line names a path in `dir` (the recorded unshare, init and nspawn, sshd and dockerd all do). */
 function processesNaming(dir: string): number[] {
   return readdirSync('/proc')
     .filter((p) => /^\d+$/.test(p) && namesDir(p, dir))

@@ -16,13 +16,14 @@ export const NETNS_DIR = '/run/netns'
 export const NSPAWN_PROPAGATE_DIR = '/run/systemd/nspawn/propagate'
 
 /**
- * Whether the command line of `pid` names `dir`, as every process of the host or machine there does. A recorded
- * pid is checked so before it is signalled: pids wrap at 32768 here, so one recorded long enough ago may belong
- * to another process by now.
+ * Whether the command line of `pid` names a path in `dir`, as every process of the host or machine there does
+ * (`<dir>/init.sh`, `--directory=<dir>/rootfs`, `<dir>/ssh/sshd_config`); with the slash, slot 1 is not slot 10.
+ * A recorded pid is checked so before it is signalled: pids wrap at 32768 here, so one recorded long enough ago
+ * may belong to another process by now.
  */
 export function namesDir(pid: number | string, dir: string): boolean {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir)
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`${dir}/`)
   } catch {
     return false
   }

@@ -1,11 +1,21 @@
-import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { spawn, spawnSync } from 'node:child_process'
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { LockHeldError } from '../../lib/state/errors.ts'
-import { acquireLock, buildHolder, isProcessDead } from '../../lib/state/lock.ts'
+import { acquireLock, buildHolder, isProcessDead, processStartTicks } from '../../lib/state/lock.ts'
 import { rejection } from './env.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'dc-lock-'))
@@ -54,7 +64,7 @@ test('a lock whose holder died on this host is taken over', async () => {
 test('a lock whose pid now belongs to another process, or is from before a reboot, is taken over', async () => {
   const path = join(dir, 'reused.lock')
   const live = buildHolder('still running')
-  assert.ok(live.boot && live.startTicks !== undefined, 'this Linux host records boot id and start ticks')
+  assert.ok(live.boot && live.pidNs && live.startTicks !== undefined, 'this Linux host records all three')
   for (const before of [
     { ...live, startTicks: (live.startTicks ?? 0) - 1 }, // an earlier process that had this pid
     { ...live, boot: '00000000-0000-4000-8000-000000000000' }, // a process of an earlier boot
@@ -65,15 +75,39 @@ test('a lock whose pid now belongs to another process, or is from before a reboo
     assert.is(JSON.parse(readFileSync(join(path, 'holder.json'), 'utf8')).command, 'taker')
     await release()
   }
-  // The same record as this live process: held (and named), as is one written before these fields existed.
+  // Held (and named): the record of this live process; one written before these fields existed; one from
+  // another pid namespace, whose pids and start ticks this /proc cannot judge; one whose ticks are not a number.
   for (const holder of [
     live,
     { pid: live.pid, host: live.host, command: live.command, startedAt: live.startedAt },
+    { ...live, pidNs: 'pid:[1]', startTicks: (live.startTicks ?? 0) - 1 },
+    { ...live, startTicks: null },
   ]) {
     mkdirSync(path)
     writeFileSync(join(path, 'holder.json'), JSON.stringify(holder))
     assert.match((await rejection(acquireLock(path, buildHolder('x')))).message, '"still running"')
     rmSync(path, { recursive: true })
+  }
+})
+
+test('a start tick is read past a command name with spaces and parentheses, and is the start', async () => {
+  const odd = join(dir, 'x) (y z')
+  copyFileSync('/bin/sleep', odd)
+  chmodSync(odd, 0o755)
+  const child = spawn(odd, ['5'])
+  try {
+    await new Promise((resolve) => child.once('spawn', resolve))
+    assert.match(readFileSync(`/proc/${child.pid}/stat`, 'utf8'), `(x) (y z)`)
+    const ticks = processStartTicks(child.pid!)
+    const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0])
+    // Clock ticks are 1/100 s to user space on Linux: the child started within the last few seconds, after us.
+    assert.ok(
+      ticks !== undefined && ticks / 100 > uptime - 5 && ticks / 100 <= uptime + 0.01,
+      `${ticks} vs ${uptime}`,
+    )
+    assert.ok(ticks > (processStartTicks('self') ?? Infinity), 'later than this test process')
+  } finally {
+    child.kill()
   }
 })
 
