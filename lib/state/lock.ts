@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { readFileSync, readlinkSync } from 'node:fs'
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
+import { readProcStat } from '../gate/proc.ts'
 import { LockHeldError, StateIoError } from './errors.ts'
 
 export interface LockHolder {
@@ -40,26 +41,19 @@ function readProc(read: () => string): string | undefined {
   }
 }
 
-/** Field 22 of /proc/<pid>/stat (its start, clock ticks since boot), counted after the command name (field 2, which may hold spaces and ')'). */
-export function processStartTicks(pid: number | 'self'): number | undefined {
-  const stat = readProc(() => readFileSync(`/proc/${pid}/stat`, 'utf8'))
-  const ticks = Number(stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[19])
-  return Number.isSafeInteger(ticks) ? ticks : undefined
-}
-
-let own: Pick<LockHolder, 'boot' | 'pidNs' | 'startTicks'> | undefined
+type OwnProcess = Pick<LockHolder, 'boot' | 'pidNs' | 'startTicks'>
 
 /** This process as /proc shows it; nothing when /proc belongs to another pid namespace (it names another self). */
-function ownProcess(): Pick<LockHolder, 'boot' | 'pidNs' | 'startTicks'> {
-  if (own !== undefined) return own
-  own = {}
-  if (readProc(() => readlinkSync('/proc/self')) !== String(process.pid)) return own
+function readOwnProcess(): OwnProcess {
+  if (readProc(() => readlinkSync('/proc/self')) !== String(process.pid)) return {}
   const boot = readProc(() => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim())
   const pidNs = readProc(() => readlinkSync('/proc/self/ns/pid'))
-  const startTicks = processStartTicks('self')
-  own = { ...(boot && { boot }), ...(pidNs && { pidNs }), ...(startTicks !== undefined && { startTicks }) }
-  return own
+  const startTicks = readProcStat('self')?.startTime
+  return { ...(boot && { boot }), ...(pidNs && { pidNs }), ...(startTicks !== undefined && { startTicks }) }
 }
+
+let own: OwnProcess | undefined
+const ownProcess = (): OwnProcess => (own ??= readOwnProcess())
 
 /** The holder record of this process. */
 export function buildHolder(command: string): LockHolder {
@@ -102,7 +96,7 @@ async function isStale(lockPath: string, holder: LockHolder | undefined): Promis
   if (typeof holder.boot === 'string' && me.boot !== undefined && holder.boot !== me.boot) return true
   if (holder.pidNs === undefined || holder.pidNs !== me.pidNs || typeof holder.startTicks !== 'number')
     return false
-  const ticks = processStartTicks(holder.pid)
+  const ticks = readProcStat(holder.pid)?.startTime
   return ticks !== undefined && ticks !== holder.startTicks
 }
 

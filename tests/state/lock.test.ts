@@ -14,8 +14,9 @@ import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { readProcStat } from '../../lib/gate/proc.ts'
 import { LockHeldError } from '../../lib/state/errors.ts'
-import { acquireLock, buildHolder, isProcessDead, processStartTicks } from '../../lib/state/lock.ts'
+import { acquireLock, buildHolder, isProcessDead } from '../../lib/state/lock.ts'
 import { rejection } from './env.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'dc-lock-'))
@@ -98,14 +99,14 @@ test('a start tick is read past a command name with spaces and parentheses, and 
   try {
     await new Promise((resolve) => child.once('spawn', resolve))
     assert.match(readFileSync(`/proc/${child.pid}/stat`, 'utf8'), `(x) (y z)`)
-    const ticks = processStartTicks(child.pid!)
+    const ticks = readProcStat(child.pid!)?.startTime
     const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0])
     // Clock ticks are 1/100 s to user space on Linux: the child started within the last few seconds, after us.
     assert.ok(
       ticks !== undefined && ticks / 100 > uptime - 5 && ticks / 100 <= uptime + 0.01,
       `${ticks} vs ${uptime}`,
     )
-    assert.ok(ticks > (processStartTicks('self') ?? Infinity), 'later than this test process')
+    assert.ok(ticks > (buildHolder('x').startTicks ?? Infinity), 'later than this test process')
   } finally {
     child.kill()
   }
