@@ -144,7 +144,15 @@ test('encryption env: pbkdf2 + aes_gcm, enforced for state and plan, template si
   const env = buildEncryptionEnv(`pa${hcl('ss')}%{x}"\\phrase-0123`)
   const config = JSON.parse(env.TF_ENCRYPTION!)
   assert.equal(config, {
-    key_provider: { pbkdf2: { stack: { passphrase: `pa$${hcl('ss')}%%{x}"\\phrase-0123` } } },
+    key_provider: {
+      pbkdf2: {
+        stack: {
+          passphrase: `pa$${hcl('ss')}%%{x}"\\phrase-0123`,
+          hash_function: 'sha256',
+          iterations: 600_000,
+        },
+      },
+    },
     method: { aes_gcm: { stack: { keys: 'key_provider.pbkdf2.stack' } } },
     state: { method: 'method.aes_gcm.stack', enforced: true },
     plan: { method: 'method.aes_gcm.stack', enforced: true },

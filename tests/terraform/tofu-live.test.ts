@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { Chalk } from 'chalk'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { type Child, type Proc, realProc } from '../../lib/proc.ts'
+import { type Child, type Env, type Proc, realProc } from '../../lib/proc.ts'
 import { resolveTfBinary } from '../../lib/terraform/binary.ts'
 import { buildEncryptionEnv } from '../../lib/terraform/encryption.ts'
 import { buildTfEnv } from '../../lib/terraform/env.ts'
@@ -89,7 +89,7 @@ interface Stack {
 }
 
 function makeStack(
-  options: { passphrase?: string; slow?: number; dir?: string; config?: string } = {},
+  options: { passphrase?: string; encryption?: Env; slow?: number; dir?: string; config?: string } = {},
 ): Stack {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'tf-live-'))
   writeFileSync(join(dir, 'main.tf'), options.config ?? CONFIG)
@@ -120,7 +120,9 @@ function makeStack(
   const env = buildTfEnv({
     cliConfigFile: rc,
     variables: { token: SECRET, leak: LEAK },
-    ...(options.passphrase ? { encryption: buildEncryptionEnv(options.passphrase) } : {}),
+    ...(options.passphrase
+      ? { encryption: options.encryption ?? buildEncryptionEnv(options.passphrase) }
+      : {}),
   })
   const tf = new Terraform({
     proc: spyProc,
@@ -132,6 +134,16 @@ function makeStack(
     env,
   })
   return { dir, tf, lines, interrupts, lastChild: () => child, onEvent: (h) => (hook = h), varFile }
+}
+
+/** The key derivation a state file records (OpenTofu keeps the pbkdf2 parameters beside the ciphertext). */
+function stateKdf(dir: string): { hash_function: string; iterations: number } {
+  const state = JSON.parse(readFileSync(join(dir, 'terraform.tfstate'), 'utf8')) as {
+    meta: Record<string, string>
+  }
+  const meta = state.meta['key_provider.pbkdf2.stack']
+  assert.ok(meta, `no pbkdf2 metadata in ${Object.keys(state.meta)}`)
+  return JSON.parse(Buffer.from(meta, 'base64').toString('utf8'))
 }
 
 async function planAndApply(stack: Stack, planFile = join(stack.dir, 'run.plan')) {
@@ -230,6 +242,7 @@ test('TF_ENCRYPTION: no plaintext in state or plan on disk; without the passphra
     assert.not.ok(bytes.includes('from-default'), `${file} holds plain values`)
   }
   assert.match(readFileSync(join(stack.dir, 'terraform.tfstate'), 'utf8'), '"encrypted_data"')
+  assert.equal(pick(stateKdf(stack.dir)), { hash_function: 'sha256', iterations: 600_000 })
   assert.not.match(stack.lines.join(''), PASSPHRASE)
   const locked = makeStack({ dir: stack.dir })
   const refused = await locked.tf.plan({
@@ -238,6 +251,27 @@ test('TF_ENCRYPTION: no plaintext in state or plan on disk; without the passphra
   })
   assert.is(refused.status, 'failed')
   assert.match(refused.diagnostics[0]?.fix ?? '', "did not have the stack's passphrase")
+})
+
+const pick = ({ hash_function, iterations }: ReturnType<typeof stateKdf>) => ({ hash_function, iterations })
+
+test("a state written with OpenTofu's default key derivation (SHA-512) still opens; the next write uses ours", async () => {
+  const config = JSON.parse(buildEncryptionEnv(PASSPHRASE).TF_ENCRYPTION!)
+  config.key_provider.pbkdf2.stack = { passphrase: config.key_provider.pbkdf2.stack.passphrase }
+  const before = makeStack({ passphrase: PASSPHRASE, encryption: { TF_ENCRYPTION: JSON.stringify(config) } })
+  cleanups.push(before.dir)
+  await before.tf.init()
+  assert.is((await planAndApply(before)).apply?.status, 'ok', before.lines.join(''))
+  assert.equal(pick(stateKdf(before.dir)), { hash_function: 'sha512', iterations: 600_000 })
+  const after = makeStack({ passphrase: PASSPHRASE, dir: before.dir })
+  const again = await planAndApply(after)
+  assert.equal([again.plan.status, again.plan.hasChanges], ['ok', false], after.lines.join(''))
+  const destroyed = await after.tf.destroy({
+    planFile: join(after.dir, 'gone.plan'),
+    varFiles: [after.varFile],
+  })
+  assert.is(destroyed.apply?.status, 'ok', after.lines.join(''))
+  assert.equal(pick(stateKdf(after.dir)), { hash_function: 'sha256', iterations: 600_000 })
 })
 
 test('a diagnostic with a secret base64- and URL-encoded and terminal escapes: printed redacted and clean', async () => {
