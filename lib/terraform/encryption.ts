@@ -15,14 +15,15 @@ function escapeTemplate(text: string): string {
 }
 
 /**
- * The key derivation: PBKDF2-HMAC-SHA-256 at 600,000 iterations, OWASP's figure for that hash. OpenTofu's default
- * is SHA-512 at the same count: three times the work, and no stronger here,
- * because the passphrase is 256 random bits (mintToken).
- * A tofu run derives a key once per encryption target (state, plan) as it starts and twice for each encrypted
- * file it reads (opentofu internal/encryption/base.go, keyprovider/pbkdf2). Each derivation takes about 0.40 s
- * with SHA-512 on the project's 2-core bench and 0.12 s with SHA-256, which x86 computes in hardware; the two
- * clouds' end-to-end tests spent most of their CPU there. A state records the parameters it was written with,
- * so states written with the default still open.
+ * The key derivation: PBKDF2-HMAC-SHA-256 at 600,000 iterations, OWASP's figure for that hash. OpenTofu's
+ * default, SHA-512 at the same count (OWASP asks 210,000 of it), costs three times the CPU here and is no
+ * stronger: the passphrase is 256 random bits (mintToken). A tofu command derives one key per encryption target
+ * (state, plan) as it starts and two on each read of an encrypted file (the stored key and a fresh one; an apply
+ * reads the state twice): opentofu internal/encryption/base.go and keyprovider/pbkdf2. One derivation takes
+ * about 0.40 s with SHA-512 on the project's 2-core bench and 0.12 s with SHA-256, which x86 CPUs with the SHA
+ * extensions compute in hardware; tofu spent half the CPU of the contabo end-to-end tests (docs/testing.md). A
+ * state records the parameters it was written with, so a state written with the default still opens, and the
+ * next apply rewrites it with these.
  */
 const KDF = { hash_function: 'sha256', iterations: 600_000 }
 

@@ -136,14 +136,15 @@ function makeStack(
   return { dir, tf, lines, interrupts, lastChild: () => child, onEvent: (h) => (hook = h), varFile }
 }
 
-/** The key derivation a state file records (OpenTofu keeps the pbkdf2 parameters beside the ciphertext). */
+/** The hash and iterations a state file records (OpenTofu keeps the pbkdf2 parameters beside the ciphertext). */
 function stateKdf(dir: string): { hash_function: string; iterations: number } {
   const state = JSON.parse(readFileSync(join(dir, 'terraform.tfstate'), 'utf8')) as {
     meta: Record<string, string>
   }
   const meta = state.meta['key_provider.pbkdf2.stack']
   assert.ok(meta, `no pbkdf2 metadata in ${Object.keys(state.meta)}`)
-  return JSON.parse(Buffer.from(meta, 'base64').toString('utf8'))
+  const { hash_function, iterations } = JSON.parse(Buffer.from(meta, 'base64').toString('utf8'))
+  return { hash_function, iterations }
 }
 
 async function planAndApply(stack: Stack, planFile = join(stack.dir, 'run.plan')) {
@@ -242,7 +243,7 @@ test('TF_ENCRYPTION: no plaintext in state or plan on disk; without the passphra
     assert.not.ok(bytes.includes('from-default'), `${file} holds plain values`)
   }
   assert.match(readFileSync(join(stack.dir, 'terraform.tfstate'), 'utf8'), '"encrypted_data"')
-  assert.equal(pick(stateKdf(stack.dir)), { hash_function: 'sha256', iterations: 600_000 })
+  assert.equal(stateKdf(stack.dir), { hash_function: 'sha256', iterations: 600_000 })
   assert.not.match(stack.lines.join(''), PASSPHRASE)
   const locked = makeStack({ dir: stack.dir })
   const refused = await locked.tf.plan({
@@ -253,8 +254,6 @@ test('TF_ENCRYPTION: no plaintext in state or plan on disk; without the passphra
   assert.match(refused.diagnostics[0]?.fix ?? '', "did not have the stack's passphrase")
 })
 
-const pick = ({ hash_function, iterations }: ReturnType<typeof stateKdf>) => ({ hash_function, iterations })
-
 test("a state written with OpenTofu's default key derivation (SHA-512) still opens; the next write uses ours", async () => {
   const config = JSON.parse(buildEncryptionEnv(PASSPHRASE).TF_ENCRYPTION!)
   config.key_provider.pbkdf2.stack = { passphrase: config.key_provider.pbkdf2.stack.passphrase }
@@ -262,7 +261,7 @@ test("a state written with OpenTofu's default key derivation (SHA-512) still ope
   cleanups.push(before.dir)
   await before.tf.init()
   assert.is((await planAndApply(before)).apply?.status, 'ok', before.lines.join(''))
-  assert.equal(pick(stateKdf(before.dir)), { hash_function: 'sha512', iterations: 600_000 })
+  assert.equal(stateKdf(before.dir), { hash_function: 'sha512', iterations: 600_000 })
   const after = makeStack({ passphrase: PASSPHRASE, dir: before.dir })
   const again = await planAndApply(after)
   assert.equal([again.plan.status, again.plan.hasChanges], ['ok', false], after.lines.join(''))
@@ -271,7 +270,7 @@ test("a state written with OpenTofu's default key derivation (SHA-512) still ope
     varFiles: [after.varFile],
   })
   assert.is(destroyed.apply?.status, 'ok', after.lines.join(''))
-  assert.equal(pick(stateKdf(after.dir)), { hash_function: 'sha256', iterations: 600_000 })
+  assert.equal(stateKdf(after.dir), { hash_function: 'sha256', iterations: 600_000 })
 })
 
 test('a diagnostic with a secret base64- and URL-encoded and terminal escapes: printed redacted and clean', async () => {
